@@ -1,0 +1,5 @@
+"""Allow `python -m halosync`."""
+
+from halosync.cli import main
+
+main()

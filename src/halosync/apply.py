@@ -1,0 +1,138 @@
+"""Carry out a plan's writes in HaloPSA: batched, with per-licence retry and no duplicate creates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from halosync.errors import AuthError, ServiceError
+from halosync.halo import HaloClient, Licence
+from halosync.models import Row
+from halosync.plan import Mapping, is_ours
+
+BATCH_SIZE = 50
+
+
+@dataclass
+class Applied:
+    rows: list[Row]
+    written: int  # licences created or updated
+    denied: AuthError | None = None  # Halo refused writes outright; nothing after it was tried
+
+
+class Applier:
+    def __init__(self, halo: HaloClient, mapping: Mapping, batch_size: int = BATCH_SIZE,
+                 progress: Callable[[str], None] | None = None):
+        self.halo = halo
+        self.mapping = mapping
+        self.batch_size = batch_size
+        self.progress = progress
+
+    def apply(self, rows: list[Row]) -> Applied:
+        rows = list(rows)
+        pending = [i for i, row in enumerate(rows) if row.is_write]
+        written = 0
+        for start in range(0, len(pending), self.batch_size):
+            batch = pending[start:start + self.batch_size]
+            try:
+                answer = self.halo.post_licences([self._body(rows[i]) for i in batch])
+            except AuthError as exc:
+                return self._deny(rows, pending[start:], exc, written)
+            except ServiceError as exc:
+                # One bad licence must fail one row, not the batch: try each on its own.
+                for n, i in enumerate(batch):
+                    try:
+                        rows[i] = self._one_by_one(rows[i], exc)
+                    except AuthError as denied:
+                        return self._deny(rows, batch[n:] + pending[start + len(batch):], denied, written)
+                    written += rows[i].status == "ok"
+                continue
+            created_ids = _created_ids([rows[i] for i in batch], answer)
+            for i, licence_id in zip(batch, created_ids):
+                if rows[i].action == "create":
+                    rows[i] = rows[i].model_copy(update={"licence_id": licence_id})
+            written += len(batch)
+            if self.progress and len(pending) > self.batch_size:
+                self.progress(f"HaloPSA: {min(start + len(batch), len(pending))} of {len(pending)} licences written")
+        return Applied(rows=rows, written=written)
+
+    def _one_by_one(self, row: Row, batch_error: ServiceError) -> Row:
+        if row.action == "create" and batch_error.ambiguous:
+            found = self._find(row)
+            if found is not None:
+                return _confirmed(row, found, batch_error)
+        try:
+            answer = self.halo.post_licences([self._body(row)])
+        except AuthError:
+            raise  # the caller stops writing altogether
+        except ServiceError as exc:
+            if row.action == "create" and exc.ambiguous:
+                found = self._find(row)
+                if found is not None:
+                    return _confirmed(row, found, exc)
+            return self._failed(row, exc)
+        if row.action == "create":
+            return row.model_copy(update={"licence_id": _created_ids([row], answer)[0], "message": ""})
+        return row
+
+    def _find(self, row: Row) -> Licence | None:
+        """Re-read the client's licences: did a create that answered an error happen after all?"""
+        try:
+            licences = self.halo.licences(client_id=row.halo_client_id)
+        except ServiceError:
+            return None
+        name = self.mapping.licence_names[row.product]
+        matches = [l for l in licences if l.client_id == row.halo_client_id and is_ours(l, row.halo_item_id, name)]
+        return matches[0] if len(matches) == 1 else None
+
+    def _body(self, row: Row) -> dict[str, Any]:
+        if row.action == "create":
+            return {
+                "client_id": row.halo_client_id,
+                "item_id": row.halo_item_id,
+                "name": self.mapping.licence_names[row.product],
+                "count": row.count,
+            }
+        # An update sends only what halosync owns: never name, price or what a person edited.
+        return {"id": row.licence_id, "client_id": row.halo_client_id, "count": row.count}
+
+    def _failed(self, row: Row, exc: ServiceError) -> Row:
+        name = self.mapping.licence_names[row.product]
+        what = (f"creating licence {name!r}" if row.action == "create"
+                else f"updating licence {row.licence_id} ({name!r})")
+        return row.model_copy(update={"status": "failed", "message": f"{what} on HaloPSA client {row.halo_client_id} failed: {exc}"})
+
+    def _deny(self, rows: list[Row], indices: list[int], exc: AuthError, written: int) -> Applied:
+        message = (f"HaloPSA refused the write: {exc}. The agent tied to the API application needs "
+                   "'Software Licensing Access Level' Read and Modify, and the application the scope "
+                   "edit:softwarelicensing")
+        for i in indices:
+            rows[i] = rows[i].model_copy(update={"status": "failed", "message": message})
+        return Applied(rows=rows, written=written, denied=exc)
+
+
+def _confirmed(row: Row, licence: Licence, exc: ServiceError) -> Row:
+    if licence.count != row.count:
+        return row.model_copy(update={"status": "failed", "licence_id": licence.id,
+                                      "message": f"HaloPSA answered {exc}, and re-reading found licence {licence.id} "
+                                                 f"with count {licence.count}, not {row.count}; the next run will update it"})
+    return row.model_copy(update={"licence_id": licence.id,
+                                  "message": "HaloPSA answered an error, but re-reading showed the licence was created"})
+
+
+def _created_ids(rows: list[Row], answer: list[dict[str, Any]]) -> list[int | None]:
+    """Ids of created licences from Halo's answer: by position when it echoes the batch, else by content."""
+    def id_of(obj: dict[str, Any]) -> int | None:
+        try:
+            return int(obj["id"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    if len(answer) == len(rows):
+        return [id_of(obj) for obj in answer]
+    ids: list[int | None] = []
+    for row in rows:
+        same = [obj for obj in answer if obj.get("client_id") == row.halo_client_id and obj.get("item_id") == row.halo_item_id]
+        ids.append(id_of(same[0]) if len(same) == 1 else None)
+    return ids

@@ -1,0 +1,48 @@
+"""`halosync run`: the cron job."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from halosync import console, render
+from halosync.commands.options import ConfigOption
+from halosync.config import load_config
+from halosync.errors import HalosyncError
+from halosync.runner import RunResult, run
+
+
+def command(
+    config: ConfigOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Sync now even if not due (the 'Sync Now' button).")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and show the plan; write nothing to HaloPSA.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Machine output on stdout, nothing else on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Nothing on stdout unless something failed.")] = False,
+) -> None:
+    """Sync Huntress counts into HaloPSA licences if a sync is due (run it hourly from cron)."""
+    try:
+        _, cfg = load_config(config, warn=console.warn)
+        result = run(cfg, force=force, dry_run=dry_run, progress=None if quiet or json_output else _progress)
+    except HalosyncError as exc:
+        console.error(str(exc))
+        raise typer.Exit(exc.exit_code) from None
+    report(result, json_output=json_output, quiet=quiet)
+    raise typer.Exit(result.exit_code)
+
+
+def report(result: RunResult, *, json_output: bool, quiet: bool) -> None:
+    if json_output:
+        console.stdout.print(render.as_json(result), markup=False, highlight=False, soft_wrap=True)
+    elif not result.due:
+        if not quiet:
+            console.stdout.print(f"Not due: next sync on {result.next_due:%Y-%m-%d}. Use --force to sync now.", markup=False)
+    elif not quiet or result.exit_code != 0:
+        render.print_results(console.stdout, result, only_failed=quiet)
+    if not quiet:
+        for unmapped in result.unmapped:
+            console.warn(render.unmapped_warning(unmapped))
+
+
+def _progress(message: str) -> None:
+    console.stderr.print(message, markup=False, style="dim")

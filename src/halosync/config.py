@@ -1,0 +1,265 @@
+"""The config file: its schema, validation and the environment overrides for secrets."""
+
+from __future__ import annotations
+
+import os
+import stat
+import string
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+from halosync.errors import ConfigError
+from halosync.paths import config_path, default_log_path
+from halosync.products import PRODUCTS, CountMode
+
+# (section, key) -> environment variable that overrides it.
+SECRET_ENV: dict[tuple[str, str], str] = {
+    ("huntress", "api_key"): "HALOSYNC_HUNTRESS_API_KEY",
+    ("huntress", "api_secret"): "HALOSYNC_HUNTRESS_API_SECRET",
+    ("halo", "client_id"): "HALOSYNC_HALO_CLIENT_ID",
+    ("halo", "client_secret"): "HALOSYNC_HALO_CLIENT_SECRET",
+}
+
+DEFAULT_SCOPE = "read:softwarelicensing edit:softwarelicensing read:items"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class HuntressConfig(_Model):
+    api_key: SecretStr | None = Field(default=None, strict=False)
+    api_secret: SecretStr | None = Field(default=None, strict=False)
+    base_url: str = "https://api.huntress.io"
+    requests_per_minute: int = Field(default=60, ge=1, le=10_000)
+    counts: CountMode = "billable"
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_url(value)
+
+
+class HaloConfig(_Model):
+    url: str
+    client_id: SecretStr | None = Field(default=None, strict=False)
+    client_secret: SecretStr | None = Field(default=None, strict=False)
+    tenant: str | None = None
+    auth_url: str | None = None
+    scope: str = DEFAULT_SCOPE
+    requests_per_minute: int = Field(default=60, ge=1, le=10_000)
+    page_size: int = Field(default=100, ge=1, le=1000)
+
+    @field_validator("url", "auth_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else _check_url(value)
+
+    @property
+    def token_url(self) -> str:
+        return (self.auth_url or f"{self.url}/auth") + "/token"
+
+
+class SyncConfig(_Model):
+    frequency: Literal["daily", "monthly"] = "monthly"
+    day_of_month: int | Literal["last"] = 1
+    licence_name: str = "Huntress {product}"
+    ignore_organizations: list[int] = []
+
+    @field_validator("day_of_month")
+    @classmethod
+    def _day(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 1 <= value <= 28:
+            raise ValueError('must be 1-28 or "last" (29-31 do not exist in every month)')
+        return value
+
+    @field_validator("licence_name")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError as exc:
+            raise ValueError(f"is not a valid template: {exc}") from None
+        if fields - {"product"}:
+            raise ValueError(f"may only use {{product}}, not {', '.join('{' + f + '}' for f in sorted(fields - {'product'}))}")
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    def render_licence_name(self, product: str) -> str:
+        return self.licence_name.format(product=PRODUCTS[product].display_name)
+
+
+class LogConfig(_Model):
+    path: str | None = None
+
+
+class OrganizationMapping(_Model):
+    huntress_id: int
+    halo_client_id: int
+    name: str | None = None
+
+
+class Config(_Model):
+    huntress: HuntressConfig
+    halo: HaloConfig
+    sync: SyncConfig = SyncConfig()
+    log: LogConfig = LogConfig()
+    products: dict[str, int] = {}
+    organizations: list[OrganizationMapping] = []
+
+    @field_validator("products")
+    @classmethod
+    def _products(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(PRODUCTS))
+        if unknown:
+            raise ValueError(f"unknown product {unknown[0]!r}; the products are {', '.join(PRODUCTS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_organizations(self) -> Config:
+        seen: set[int] = set()
+        for org in self.organizations:
+            if org.huntress_id in seen:
+                raise ValueError(f"huntress_id {org.huntress_id} is mapped more than once in [[organizations]]")
+            seen.add(org.huntress_id)
+        return self
+
+    @property
+    def log_path(self) -> Path:
+        return Path(self.log.path).expanduser() if self.log.path else default_log_path()
+
+    def secret(self, section: str, key: str) -> str:
+        value = getattr(getattr(self, section), key)
+        assert value is not None, "load_config guarantees every secret is present"
+        return value.get_secret_value()
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for redaction."""
+        return [self.secret(section, key) for section, key in SECRET_ENV]
+
+
+def load_config(explicit: Path | None = None, *, warn=None) -> tuple[Path, Config]:
+    """Read, merge the environment into, and validate the config file.
+
+    Raises ConfigError with a message naming the file and the key. `warn`
+    receives warnings (a world-readable file holding secrets).
+    """
+    path = config_path(explicit)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {path} not found. Copy config.example.toml there, or pass --config PATH "
+            f"or set HALOSYNC_CONFIG."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+    secrets_in_file = _merge_secret_env(data)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, exc)) from None
+
+    for (section, key), env in SECRET_ENV.items():
+        if getattr(getattr(config, section), key) is None:
+            raise ConfigError(
+                f"config file {path}: [{section}] {key} is missing: set it in the file or in the "
+                f"environment variable {env}"
+            )
+    if secrets_in_file and warn is not None and _readable_by_others(path):
+        warn(
+            f"config file {path} holds secrets and is readable by group or others; "
+            f"run: chmod 600 {path}"
+        )
+    return path, config
+
+
+def _merge_secret_env(data: dict[str, Any]) -> bool:
+    """Apply HALOSYNC_* overrides in place; return whether the file itself holds a secret."""
+    in_file = False
+    for (section, key), env in SECRET_ENV.items():
+        table = data.get(section)
+        if isinstance(table, dict) and table.get(key):
+            in_file = True
+        value = os.environ.get(env)
+        if value:
+            if not isinstance(table, dict):
+                if table is not None:
+                    continue  # let validation report the wrong type
+                table = data.setdefault(section, {})
+            table[key] = value
+    return in_file
+
+
+def _readable_by_others(path: Path) -> bool:
+    if sys.platform == "win32":
+        return False
+    try:
+        return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
+    except OSError:
+        return False
+
+
+def _describe(path: Path, exc: ValidationError) -> str:
+    """One line per distinct key, e.g. `[sync] day_of_month: must be 1-28 or "last"`."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for error in exc.errors(include_url=False, include_input=False):
+        key = _key_name(error["loc"])
+        if key in seen:
+            continue  # a union reports one error per branch; the first says enough
+        seen.add(key)
+        lines.append(f"{key}: {_message(error)}")
+    header = f"config file {path} is invalid:" if len(lines) > 1 else f"config file {path}:"
+    if len(lines) == 1:
+        return f"{header} {lines[0]}"
+    return header + "".join(f"\n  {line}" for line in lines)
+
+
+_UNION_TAGS = {"int", "str", "bool", "float"}
+
+
+def _key_name(loc: tuple[Any, ...]) -> str:
+    # Drop union branch labels such as 'int' or "literal['last']" that pydantic appends.
+    parts = [p for p in loc if not (isinstance(p, str) and (p in _UNION_TAGS or "[" in p))]
+    if not parts:
+        return "(top level)"
+    section, rest = parts[0], parts[1:]
+    if section == "organizations" and rest and isinstance(rest[0], int):
+        name = f"[[organizations]] #{rest[0] + 1}"
+        rest = rest[1:]
+    elif section in {"products"} and rest:
+        return f"[products] {rest[0]}"
+    else:
+        name = f"[{section}]" if rest else str(section)
+    return " ".join([name, *map(str, rest)]) if rest else name
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling against config.example.toml)"
+    if kind == "missing":
+        return "is required"
+    if kind in {"int_type", "string_type", "dict_type", "list_type", "bool_type", "literal_error"}:
+        return error["msg"].replace("Input should be", "should be")
+    msg = error["msg"]
+    return msg.removeprefix("Value error, ").replace("Input should be", "should be")
+
+
+def _check_url(value: str) -> str:
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("should be a URL starting with https://")
+    return value.rstrip("/")

@@ -1,0 +1,55 @@
+"""Failures that end a command, each carrying the exit code SPEC assigns to it."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ROWS_FAILED = 1
+    CONFIG = 2
+    AUTH = 3
+    LOCKED = 4
+    UNREACHABLE = 5
+
+
+class HalosyncError(Exception):
+    """Base class: `str(err)` is a complete message fit for the user (no secrets)."""
+
+    exit_code: ExitCode = ExitCode.ROWS_FAILED
+
+
+class ConfigError(HalosyncError):
+    exit_code = ExitCode.CONFIG
+
+
+class LockedError(HalosyncError):
+    exit_code = ExitCode.LOCKED
+
+
+class ServiceError(HalosyncError):
+    """An HTTP exchange with Huntress or Halo failed.
+
+    `status` is the HTTP status (None for a connection failure or timeout);
+    `ambiguous` is true when the request may have been carried out anyway
+    (a 5xx or a dropped connection), which matters for creates.
+    """
+
+    def __init__(self, service: str, message: str, status: int | None = None, *, ambiguous: bool = False):
+        super().__init__(message)
+        self.service = service
+        self.status = status
+        self.ambiguous = ambiguous
+
+
+class AuthError(ServiceError):
+    """401/403: wrong credentials or missing permission."""
+
+    exit_code = ExitCode.AUTH
+
+
+class UnreachableError(ServiceError):
+    """The service could not be reached, or kept failing after every retry."""
+
+    exit_code = ExitCode.UNREACHABLE

@@ -1,0 +1,238 @@
+"""HaloPSA API client: token, Software Licences (paged reads, batched writes), items, agent."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from halosync.config import Config
+from halosync.errors import AuthError, ServiceError
+from halosync.http import Clock, Service
+
+MAX_PAGES = 100_000
+
+
+@dataclass(frozen=True)
+class Licence:
+    id: int
+    client_id: int
+    name: str
+    count: int | None
+    item_id: int | None  # None where this Halo build does not report it
+    deleted: bool = False
+
+
+class HaloClient:
+    def __init__(
+        self,
+        service: Service,
+        *,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        scope: str,
+        tenant: str | None = None,
+        page_size: int = 100,
+        clock: Clock = time.monotonic,
+    ):
+        self.service = service
+        self.token_url = token_url
+        self.tenant = tenant
+        self.scope = scope
+        self.page_size = page_size
+        self._credentials = {"client_id": client_id, "client_secret": client_secret}
+        self._clock = clock
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self.granted_scopes: set[str] = set()
+        service.add_secret(client_id)
+        service.add_secret(client_secret)
+
+    @classmethod
+    def from_config(cls, config: Config, **service_options: Any) -> HaloClient:
+        """`service_options` go to Service (transport, clock, sleep, retry: tests and the sandbox use them)."""
+        halo = config.halo
+        service = Service("HaloPSA", f"{halo.url}/api", per_minute=halo.requests_per_minute, **service_options)
+        return cls(
+            service,
+            token_url=halo.token_url,
+            client_id=config.secret("halo", "client_id"),
+            client_secret=config.secret("halo", "client_secret"),
+            scope=halo.scope,
+            tenant=halo.tenant,
+            page_size=halo.page_size,
+            clock=service_options.get("clock", time.monotonic),
+        )
+
+    def close(self) -> None:
+        self.service.close()
+
+    # -- token ---------------------------------------------------------------
+
+    def authenticate(self) -> None:
+        """Request a token (client credentials grant)."""
+        params = {"tenant": self.tenant} if self.tenant else None
+        form = {"grant_type": "client_credentials", **self._credentials, "scope": self.scope}
+        try:
+            response = self.service.request("POST", self.token_url, data=form, params=params)
+        except ServiceError as exc:
+            raise _token_error(exc, self.tenant) from None
+        try:
+            body = response.json()
+            token = body["access_token"]
+        except (ValueError, KeyError, TypeError):
+            raise AuthError("HaloPSA", "HaloPSA's token endpoint answered without an access_token") from None
+        expires_in = _number(body.get("expires_in"), 3600.0)
+        self._token = str(token)
+        self.service.add_secret(self._token)
+        # Refresh a little before it runs out, so no request goes out with a stale token.
+        self._expires_at = self._clock() + expires_in - min(60.0, expires_in / 10)
+        self.granted_scopes = set(str(body.get("scope") or "").split())
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if self._token is None or self._clock() >= self._expires_at:
+            self.authenticate()
+        try:
+            return self.service.request(method, path, headers=self._auth_header(), **kwargs)
+        except AuthError as exc:
+            if exc.status != 401:
+                raise
+        # Tokens can be revoked or expire early: one fresh token, one more try.
+        self.authenticate()
+        return self.service.request(method, path, headers=self._auth_header(), **kwargs)
+
+    def _auth_header(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token}"}
+
+    # -- reads ---------------------------------------------------------------
+
+    def licences(self, *, client_id: int | None = None, keep: Callable[[Licence], bool] | None = None) -> list[Licence]:
+        """Every Software Licence (inactive included), optionally of one client; `keep` filters as pages arrive."""
+        params: dict[str, Any] = {"includeinactive": "true"}
+        if client_id is not None:
+            params["client_id"] = client_id
+        found: dict[int, Licence] = {}
+        for rows in self._pages("/SoftwareLicence", "licences", params):
+            for row in rows:
+                licence = _licence(row)
+                if licence is not None and (keep is None or keep(licence)):
+                    found[licence.id] = licence
+        return list(found.values())
+
+    def item(self, item_id: int) -> dict[str, Any]:
+        return _object(self._request("GET", f"/Item/{item_id}"), "HaloPSA item")
+
+    def agent_me(self) -> dict[str, Any]:
+        return _object(self._request("GET", "/Agent/me"), "HaloPSA agent")
+
+    def _pages(self, path: str, key: str, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        seen_ids: set[Any] = set()
+        read = 0
+        for page_no in range(1, MAX_PAGES + 1):
+            query = {**params, "pageinate": "true", "page_size": self.page_size, "page_no": page_no}
+            body = _object(self._request("GET", path, params=query), f"HaloPSA {path}")
+            rows = _list_in(body, key)
+            new = [row for row in rows if not isinstance(row, dict) or row.get("id") not in seen_ids]
+            if rows and not new:
+                return  # the endpoint ignored page_no and repeated a page
+            seen_ids.update(row.get("id") for row in new if isinstance(row, dict))
+            yield [row for row in new if isinstance(row, dict)]
+            read += len(rows)
+            total = body.get("record_count")
+            if len(rows) < self.page_size or (isinstance(total, int) and read >= total):
+                return
+
+    # -- writes --------------------------------------------------------------
+
+    def post_licences(self, licences: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """POST /api/SoftwareLicence with an array; returns what Halo answered, as a list.
+
+        Never retried here on a 5xx or a dropped connection: a create may
+        have happened, and only the caller can check.
+        """
+        response = self._request("POST", "/SoftwareLicence", json=licences, retry_errors=False)
+        if not response.content:
+            return []
+        try:
+            body = response.json()
+        except ValueError:
+            return []
+        if isinstance(body, list):
+            return [row for row in body if isinstance(row, dict)]
+        if isinstance(body, dict):
+            for value in body.values():
+                if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                    return value
+            return [body]
+        return []
+
+
+def _token_error(exc: ServiceError, tenant: str | None) -> ServiceError:
+    text = str(exc)
+    if "invalid_scope" in text:
+        return AuthError("HaloPSA", f"{text}. The API application is not allowed one of the scopes requested: "
+                         "add them under Configuration > Integrations > HaloPSA API > Applications > (your application) > Permissions", exc.status)
+    if "invalid_client" in text or exc.status in (400, 401, 403):
+        return AuthError("HaloPSA", f"{text}. Check [halo] client_id and client_secret against "
+                         "Configuration > Integrations > HaloPSA API > Applications", exc.status)
+    if exc.status is not None and exc.status >= 500:
+        hint = f"is tenant = {tenant!r} right?" if tenant else "hosted instances need [halo] tenant"
+        exc.args = (f"{text} ({hint})",)
+    return exc
+
+
+def _licence(row: dict[str, Any]) -> Licence | None:
+    try:
+        licence_id = int(row["id"])
+        client_id = int(row.get("client_id") or 0)
+    except (KeyError, TypeError, ValueError):
+        return None
+    item_id = row.get("item_id")
+    try:
+        item_id = int(item_id) if item_id not in (None, "", 0) else None
+    except (TypeError, ValueError):
+        item_id = None
+    count = row.get("count")
+    try:
+        count = int(count) if count is not None else None
+    except (TypeError, ValueError):
+        count = None
+    return Licence(
+        id=licence_id,
+        client_id=client_id,
+        name=str(row.get("name") or ""),
+        count=count,
+        item_id=item_id,
+        deleted=bool(row.get("deleted")),
+    )
+
+
+def _object(response: httpx.Response, what: str) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        raise ServiceError("HaloPSA", f"{what}: HaloPSA answered with something that is not JSON") from None
+    if not isinstance(body, dict):
+        raise ServiceError("HaloPSA", f"{what}: HaloPSA answered with unexpected JSON")
+    return body
+
+
+def _list_in(body: dict[str, Any], key: str) -> list[Any]:
+    """The named list, else the first list-valued key other than `columns` (the wrapper name is unverified)."""
+    if isinstance(body.get(key), list):
+        return body[key]
+    for name, value in body.items():
+        if name != "columns" and isinstance(value, list):
+            return value
+    return []
+
+
+def _number(value: Any, default: float) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default

@@ -1,0 +1,237 @@
+"""The one HTTP layer under both vendors: timeouts, rate limit, retries, readable and redacted errors."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from halosync import __version__
+from halosync.errors import AuthError, ServiceError, UnreachableError
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+TIMEOUT = httpx.Timeout(60.0, connect=10.0)  # Halo gateways give up near 60 s
+
+
+class SlidingWindowLimiter:
+    """At most `per_minute` requests in any 60-second window, so a healthy run never meets a 429."""
+
+    def __init__(self, per_minute: int, clock: Clock = time.monotonic, sleep: Sleep = time.sleep, window: float = 60.0):
+        self.per_minute = per_minute
+        self.window = window
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            while True:
+                now = self._clock()
+                while self._sent and self._sent[0] <= now - self.window:
+                    self._sent.popleft()
+                if len(self._sent) < self.per_minute:
+                    self._sent.append(now)
+                    return
+                self._sleep(self._sent[0] + self.window - now)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4  # in all, for 5xx and connection failures on retryable requests
+    rate_limited_attempts: int = 8  # in all, for 429s
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    max_retry_after: float = 300.0
+
+    def backoff(self, failures: int) -> float:
+        return min(self.max_delay, self.base_delay * 2 ** (failures - 1))
+
+
+class Service:
+    """An httpx client for one vendor, with the behaviour SPEC asks of every request.
+
+    `requests` counts every request sent, retries included: they are what
+    rate limits cost. Secrets registered with `add_secret` are blanked out of
+    every message this layer produces.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        per_minute: int,
+        auth: httpx.Auth | None = None,
+        secrets: Iterable[str] = (),
+        retry: RetryPolicy = RetryPolicy(),
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
+    ):
+        self.name = name
+        self.retry = retry
+        self.requests = 0
+        self._sleep = sleep
+        self._secrets: set[str] = set()
+        for secret in secrets:
+            self.add_secret(secret)
+        self._limiter = SlidingWindowLimiter(per_minute, clock=clock, sleep=sleep)
+        self._count_lock = threading.Lock()
+        self._client = httpx.Client(
+            base_url=base_url,
+            auth=auth,
+            timeout=TIMEOUT,
+            headers={"User-Agent": f"halosync/{__version__}", "Accept": "application/json"},
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def add_secret(self, secret: str | None) -> None:
+        if secret and len(secret) >= 4:
+            self._secrets.add(secret)
+
+    def redact(self, text: str) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
+
+    def close(self) -> None:
+        self._client.close()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        data: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        retry_errors: bool = True,
+    ) -> httpx.Response:
+        """Send one request; retry 429s always, 5xx and connection failures when `retry_errors`.
+
+        Raises AuthError (401/403), UnreachableError (could not connect, or
+        kept failing), ServiceError (any other 4xx, or a 5xx not retried).
+        """
+        failures = 0
+        rate_limited = 0
+        what = f"{method} {_path_of(url)}"
+        while True:
+            self._limiter.acquire()
+            with self._count_lock:
+                self.requests += 1
+            try:
+                response = self._client.request(method, url, params=params, json=json, data=data, headers=headers)
+            except httpx.TransportError as exc:
+                failures += 1
+                if retry_errors and failures < self.retry.attempts:
+                    self._sleep(self.retry.backoff(failures))
+                    continue
+                raise UnreachableError(
+                    self.name,
+                    self.redact(f"{self.name} could not be reached ({what}): {_transport_reason(exc)}"),
+                    ambiguous=True,
+                ) from None
+
+            status = response.status_code
+            if status == 429:
+                rate_limited += 1
+                if rate_limited < self.retry.rate_limited_attempts:
+                    self._sleep(self._retry_after(response, rate_limited))
+                    continue
+                raise UnreachableError(
+                    self.name, f"{self.name} kept answering 429 Too Many Requests to {what}", status
+                )
+            if status >= 500:
+                failures += 1
+                if retry_errors and failures < self.retry.attempts:
+                    self._sleep(self.retry.backoff(failures))
+                    continue
+                error = UnreachableError if retry_errors else ServiceError
+                raise error(self.name, self._describe(response, what), status, ambiguous=True)
+            if status in (401, 403):
+                raise AuthError(self.name, self._describe(response, what), status)
+            if status >= 400:
+                raise ServiceError(self.name, self._describe(response, what), status)
+            return response
+
+    def _retry_after(self, response: httpx.Response, attempt: int) -> float:
+        wait = parse_retry_after(response.headers.get("Retry-After"))
+        if wait is None:
+            wait = self.retry.backoff(attempt)
+        return min(max(wait, 0.0), self.retry.max_retry_after)
+
+    def _describe(self, response: httpx.Response, what: str) -> str:
+        reason = response.reason_phrase or ""
+        detail = vendor_words(response)
+        if detail and detail.strip().lower() != reason.lower():
+            text = f"{self.name} answered {response.status_code} {reason} to {what}: {detail}"
+        else:
+            text = f"{self.name} answered {response.status_code} {reason} to {what} with no further detail"
+        return self.redact(text)
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds or as an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return (when - datetime.now(timezone.utc)).total_seconds()
+
+
+def vendor_words(response: httpx.Response, limit: int = 300) -> str:
+    """The vendor's own explanation from an error body, if it gave one."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return text[:limit] if text and not text.lstrip().startswith("<") else ""
+    if isinstance(body, dict):
+        parts = [
+            str(body[key])
+            for key in ("error", "error_description", "message", "Message", "errors", "detail", "title")
+            if body.get(key)
+        ]
+        return "; ".join(parts)[:limit]
+    if isinstance(body, str):
+        return body[:limit]
+    return ""
+
+
+def _path_of(url: str) -> str:
+    return httpx.URL(url).path if "://" in url else url.split("?", 1)[0]
+
+
+def _transport_reason(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused or host not found"
+    return "connection dropped"

@@ -1,0 +1,143 @@
+"""Huntress API client: the organizations and their per-product counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from halosync.config import Config
+from halosync.errors import AuthError, ServiceError, UnreachableError
+from halosync.http import Service
+from halosync.products import PRODUCTS, CountMode, billable_counts, needs_detail, summary_count
+
+PAGE_LIMIT = 500  # the maximum Huntress allows; its default is 10
+MAX_PAGES = 10_000  # guards against a server that never stops handing out tokens
+SUMMARY_FIELDS = [p.summary_field for p in PRODUCTS.values() if p.summary_field]
+
+
+@dataclass
+class Organization:
+    id: int
+    name: str
+    summary: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+class HuntressClient:
+    def __init__(self, service: Service):
+        self.service = service
+
+    @classmethod
+    def from_config(cls, config: Config, **service_options: Any) -> HuntressClient:
+        """`service_options` go to Service (transport, clock, sleep, retry: tests and the sandbox use them)."""
+        huntress = config.huntress
+        key, secret = config.secret("huntress", "api_key"), config.secret("huntress", "api_secret")
+        service = Service(
+            "Huntress",
+            f"{huntress.base_url}/v1",
+            per_minute=huntress.requests_per_minute,
+            auth=httpx.BasicAuth(key, secret),
+            secrets=(key, secret),
+            **service_options,
+        )
+        return cls(service)
+
+    def close(self) -> None:
+        self.service.close()
+
+    def actor(self) -> dict[str, Any]:
+        return self._json(self.service.request("GET", "/actor"))
+
+    def account(self) -> dict[str, Any]:
+        body = self._json(self.service.request("GET", "/account"))
+        return body.get("account", body)
+
+    def organizations(self, progress: Callable[[str], None] | None = None) -> list[Organization]:
+        """Every organization of the account, all pages."""
+        found: dict[int, Organization] = {}
+        for page, rows in enumerate(self._pages("/organizations", "organizations"), start=1):
+            for row in rows:
+                org = _organization(row)
+                found[org.id] = org
+            if progress and page > 1:
+                progress(f"Huntress: {len(found)} organizations read ({page} pages)")
+        return list(found.values())
+
+    def usage(self, organization_id: int, products: Iterable[str]) -> dict[str, int]:
+        """Billable counts from GET /v1/organizations/{id} `actual_usages`."""
+        body = self._json(self.service.request("GET", f"/organizations/{organization_id}"))
+        org = body.get("organization", body)
+        try:
+            return billable_counts(org.get("actual_usages"), list(products))
+        except ValueError as exc:
+            raise ServiceError("Huntress", f"Huntress organization {organization_id}: {exc}") from None
+
+    def counts(
+        self,
+        organizations: dict[int, Organization],
+        wanted: Iterable[int],
+        products: Iterable[str],
+        mode: CountMode,
+        progress: Callable[[str], None] | None = None,
+    ) -> tuple[dict[int, dict[str, int]], dict[int, str]]:
+        """Counts of the `wanted` organizations that exist, fetching details only where the mode needs them.
+
+        Returns (counts, errors): an organization whose usage cannot be read
+        (a 404, unreadable JSON) is an error of its own, not the end of the run.
+        """
+        products = list(products)
+        detail_products = [p for p in products if needs_detail(p, mode)]
+        present = [org_id for org_id in wanted if org_id in organizations]
+        counts: dict[int, dict[str, int]] = {}
+        errors: dict[int, str] = {}
+        for done, org_id in enumerate(present, start=1):
+            summary = {p: summary_count(organizations[org_id].summary, p) for p in products if p not in detail_products}
+            try:
+                detail = self.usage(org_id, detail_products) if detail_products else {}
+            except (AuthError, UnreachableError):
+                raise
+            except ServiceError as exc:
+                errors[org_id] = str(exc)
+                continue
+            counts[org_id] = {**summary, **detail}
+            if progress and detail_products and done % 25 == 0:
+                progress(f"Huntress: usage read for {done} of {len(present)} organizations")
+        return counts, errors
+
+    def _pages(self, path: str, key: str) -> Iterator[list[dict[str, Any]]]:
+        token: str | None = None
+        seen_tokens: set[str] = set()
+        for _ in range(MAX_PAGES):
+            params: dict[str, Any] = {"limit": PAGE_LIMIT}
+            if token:
+                params["page_token"] = token
+            body = self._json(self.service.request("GET", path, params=params))
+            rows = body.get(key)
+            if not isinstance(rows, list):
+                raise ServiceError("Huntress", f"Huntress answered GET {path} without a list of {key}")
+            yield rows
+            token = (body.get("pagination") or {}).get("next_page_token")
+            if not token or token in seen_tokens or not rows:
+                return
+            seen_tokens.add(token)
+
+    def _json(self, response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            raise ServiceError("Huntress", f"Huntress answered {response.request.url.path} with something that is not JSON") from None
+        if not isinstance(body, dict):
+            raise ServiceError("Huntress", f"Huntress answered {response.request.url.path} with unexpected JSON")
+        return body
+
+
+def _organization(row: dict[str, Any]) -> Organization:
+    try:
+        org_id = int(row["id"])
+    except (KeyError, TypeError, ValueError):
+        raise ServiceError("Huntress", "Huntress listed an organization without an id") from None
+    # Keep only the count fields: at 10,000 organizations whole rows add up.
+    summary = {field: row.get(field) for field in SUMMARY_FIELDS}
+    return Organization(id=org_id, name=str(row.get("name") or ""), summary=summary)

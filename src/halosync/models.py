@@ -1,0 +1,66 @@
+"""The records halosync produces: one row per (client, product), unmapped organizations, one run summary.
+
+The same models feed the results table, `--json` and the results log, so the three never drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Action = Literal["create", "update", "unchanged"]
+Status = Literal["ok", "failed"]
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["row"] = "row"
+    run_id: str = ""
+    time: str = ""
+    dry_run: bool = False
+    halo_client_id: int
+    huntress_organization_ids: list[int]
+    product: str
+    halo_item_id: int
+    licence_id: int | None
+    previous_count: int | None
+    count: int | None  # None only on a failed row whose count could not be known
+    action: Action
+    status: Status
+    message: str = ""
+
+    @property
+    def is_write(self) -> bool:
+        return self.status == "ok" and self.action in ("create", "update")
+
+
+class Unmapped(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["unmapped"] = "unmapped"
+    run_id: str = ""
+    time: str = ""
+    huntress_organization_id: int
+    name: str
+
+
+class RunRecord(BaseModel):
+    type: Literal["run"] = "run"
+    run_id: str
+    started: str
+    finished: str
+    dry_run: bool
+    forced: bool
+    exit_code: int
+    rows: dict[str, int]
+    requests: dict[str, int]
+    error: str = ""  # why a run ended before it could plan (exit 3 or 5)
+
+
+def tally(rows: list[Row]) -> dict[str, int]:
+    counts = {"create": 0, "update": 0, "unchanged": 0, "failed": 0}
+    for row in rows:
+        counts["failed" if row.status == "failed" else row.action] += 1
+    return counts

@@ -1,0 +1,96 @@
+"""The Huntress products halosync bills, and where each one's count comes from."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+CountMode = Literal["billable", "summary"]
+
+
+@dataclass(frozen=True)
+class Product:
+    key: str
+    display_name: str
+    # Field of an organization in the GET /v1/organizations list, or None when
+    # the list does not carry this product's count.
+    summary_field: str | None
+
+
+PRODUCTS: dict[str, Product] = {
+    p.key: p
+    for p in (
+        Product("edr", "Managed EDR", "agents_count"),
+        Product("itdr", "Managed ITDR", "billable_identity_count"),
+        Product("ispm", "Managed ISPM", None),
+        Product("sat", "Managed SAT", "sat_learner_count"),
+        Product("siem", "Managed SIEM", "logs_sources_count"),
+    )
+}
+
+
+def needs_detail(product: str, mode: CountMode) -> bool:
+    """Whether this product's count needs GET /v1/organizations/{id} in this mode."""
+    return mode == "billable" or PRODUCTS[product].summary_field is None
+
+
+def summary_count(organization: dict[str, Any], product: str) -> int:
+    field = PRODUCTS[product].summary_field
+    assert field is not None, f"{product} has no count on the organization list"
+    return _as_count(organization.get(field))
+
+
+def billable_counts(actual_usages: Any, products: list[str]) -> dict[str, int]:
+    """Counts from `actual_usages` of GET /v1/organizations/{id}.
+
+    The vendor spec types `actual_usages` as a string while its example is an
+    object, so both are accepted. A product absent from it counts 0.
+    """
+    usages = _parse_usages(actual_usages)
+    return {product: _billable_count(usages, product) for product in products}
+
+
+def _parse_usages(actual_usages: Any) -> dict[str, Any]:
+    if actual_usages is None or actual_usages == "":
+        return {}
+    if isinstance(actual_usages, str):
+        try:
+            actual_usages = json.loads(actual_usages)
+        except ValueError as exc:
+            raise ValueError(f"actual_usages is not valid JSON: {exc}") from None
+    if not isinstance(actual_usages, dict):
+        raise ValueError(f"actual_usages should be an object, got {type(actual_usages).__name__}")
+    return actual_usages
+
+
+def _billable_count(usages: dict[str, Any], product: str) -> int:
+    entry = usages.get(product)
+    if entry is None:
+        return 0
+    if product == "edr":
+        return _as_count(_get(entry, "billable_agents_count"))
+    if product in ("itdr", "ispm"):
+        # One entry per identity provider (microsoft, google): summed.
+        entries = entry if isinstance(entry, list) else [entry]
+        return sum(_as_count(_get(e, "billable_identities_count")) for e in entries)
+    if product == "sat":
+        return _as_count(_get(entry, "learners_count"))
+    if product == "siem":
+        return _as_count(_get(entry, "billable_log_sources_count"))
+    raise KeyError(product)
+
+
+def _get(entry: Any, key: str) -> Any:
+    return entry.get(key) if isinstance(entry, dict) else None
+
+
+def _as_count(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"count should be a number, got {value!r}")
+    count = int(value)
+    if count < 0:
+        raise ValueError(f"count should not be negative, got {count}")
+    return count
