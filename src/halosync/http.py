@@ -22,14 +22,19 @@ Sleep = Callable[[float], None]
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)  # Halo gateways give up near 60 s
 
 
+def _pause(seconds: float) -> None:
+    # Looked up at call time, so tests can replace it with one that only records.
+    time.sleep(seconds)
+
+
 class SlidingWindowLimiter:
     """At most `per_minute` requests in any 60-second window, so a healthy run never meets a 429."""
 
-    def __init__(self, per_minute: int, clock: Clock = time.monotonic, sleep: Sleep = time.sleep, window: float = 60.0):
+    def __init__(self, per_minute: int, clock: Clock = time.monotonic, sleep: Sleep | None = None, window: float = 60.0):
         self.per_minute = per_minute
         self.window = window
         self._clock = clock
-        self._sleep = sleep
+        self._sleep = sleep or (lambda seconds: _pause(seconds))
         self._sent: deque[float] = deque()
         self._lock = threading.Lock()
 
@@ -76,12 +81,12 @@ class Service:
         retry: RetryPolicy = RetryPolicy(),
         transport: httpx.BaseTransport | None = None,
         clock: Clock = time.monotonic,
-        sleep: Sleep = time.sleep,
+        sleep: Sleep | None = None,
     ):
         self.name = name
         self.retry = retry
         self.requests = 0
-        self._sleep = sleep
+        self._sleep = sleep or (lambda seconds: _pause(seconds))
         self._secrets: set[str] = set()
         for secret in secrets:
             self.add_secret(secret)

@@ -1,0 +1,157 @@
+"""The sandbox's data: a small, realistic MSP, and the fault switches tests flip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+HUNTRESS_KEY = "hk_sandbox_key"
+HUNTRESS_SECRET = "hs_sandbox_secret"
+HALO_CLIENT_ID = "sandbox-client"
+HALO_CLIENT_SECRET = "sandbox-secret"
+HALO_TENANT = "sandbox"
+ALL_SCOPES = ("read:softwarelicensing", "edit:softwarelicensing", "read:items", "read:customers", "read:invoices")
+
+# Huntress organization id, name, EDR agents, ITDR (microsoft, google), SAT learners, SIEM sources, ISPM identities
+SEED_ORGANIZATIONS: list[tuple[int, str, int, tuple[int, int], int, int, int]] = [
+    (101, "Acme Dental", 42, (18, 0), 20, 3, 0),
+    (102, "Acme Dental - Annex", 6, (0, 0), 4, 0, 0),
+    (103, "Bob's Bakery", 3, (0, 0), 0, 0, 0),
+    (104, "Cedar Law Group LLC", 57, (61, 0), 55, 5, 61),
+    (105, "Delta Logistics Inc.", 128, (90, 12), 0, 12, 0),
+    (106, "Evergreen Veterinary", 14, (15, 0), 15, 0, 0),
+    (107, "Foxglove Architects", 22, (0, 24), 23, 0, 0),
+    (108, "Granite Credit Union", 210, (180, 0), 175, 20, 180),
+    (109, "Harbor Pediatrics", 31, (30, 0), 0, 2, 0),
+    (110, "Ironwood Manufacturing Pty Ltd", 96, (40, 0), 0, 8, 0),
+    (111, "Juniper School District", 340, (0, 410), 0, 0, 0),
+    (112, "Kestrel Accounting", 9, (9, 0), 9, 0, 0),
+]
+
+SEED_CLIENTS: list[tuple[int, str]] = [
+    (12, "Acme Dental"), (13, "Bob's Bakery"), (14, "Cedar Law Group"), (15, "Delta Logistics"),
+    (16, "Evergreen Veterinary Clinic"), (17, "Foxglove Architects"), (18, "Granite Credit Union"),
+    (19, "Harbor Pediatrics"), (20, "Ironwood Manufacturing"), (21, "Juniper School District"),
+    (22, "Kestrel Accounting"), (30, "Internal - MSP"),
+]
+
+SEED_ITEMS: list[tuple[int, str]] = [
+    (1001, "Huntress Managed EDR"), (1002, "Huntress Managed ITDR"), (1003, "Huntress Managed SAT"),
+    (1004, "Huntress Managed SIEM"), (1005, "Huntress Managed ISPM"), (2001, "Microsoft 365 Business Premium"),
+]
+
+
+@dataclass
+class Faults:
+    """Switches for tests and rehearsals. Counters count down as they fire."""
+
+    latency: float = 0.0  # seconds added to every answer
+    huntress_429: int = 0  # the next N Huntress requests answer 429
+    halo_429: int = 0  # the next N HaloPSA API requests answer 429
+    retry_after: str | None = "1"  # Retry-After sent with those 429s (None: none sent)
+    huntress_500: int = 0  # the next N Huntress requests answer 500
+    halo_read_500: int = 0  # the next N HaloPSA GETs answer 500
+    fail_writes_for_clients: set[int] = field(default_factory=set)  # POSTs touching these clients answer 500, change nothing
+    write_ok_then_500: int = 0  # the next N POSTs are carried out, then answer 500
+    token_ttl: int = 3600  # expires_in of tokens issued
+    usages_as_string: bool = False  # send actual_usages JSON-encoded, as the vendor spec types it
+    huntress_rate_limit: int = 60  # per minute, sliding window; 0 turns it off
+    halo_denied_scopes: set[str] = field(default_factory=set)  # scopes the agent lacks: 403 on use
+
+
+@dataclass
+class State:
+    organizations: dict[int, dict[str, Any]] = field(default_factory=dict)
+    clients: dict[int, dict[str, Any]] = field(default_factory=dict)
+    items: dict[int, dict[str, Any]] = field(default_factory=dict)
+    licences: dict[int, dict[str, Any]] = field(default_factory=dict)
+    next_licence_id: int = 5500
+    # The API application's allowed scopes (a token asking for more gets invalid_scope).
+    application_scopes: set[str] = field(default_factory=lambda: set(ALL_SCOPES))
+    tenant: str | None = HALO_TENANT
+
+    @classmethod
+    def seeded(cls) -> State:
+        state = cls()
+        for org_id, name, edr, (itdr_ms, itdr_google), sat, siem, ispm in SEED_ORGANIZATIONS:
+            state.add_organization(org_id, name, edr=edr, itdr=[itdr_ms, itdr_google], sat=sat, siem=siem, ispm=[ispm])
+        for client_id, name in SEED_CLIENTS:
+            state.clients[client_id] = {"id": client_id, "name": name, "inactive": False, "toplevel_id": 1}
+        for item_id, name in SEED_ITEMS:
+            state.items[item_id] = {"id": item_id, "name": name, "inactive": False}
+        # A licence a person made by hand earlier, with a stale count: the first sync updates it.
+        state.add_licence(client_id=14, item_id=1001, name="Huntress EDR (Cedar)", count=50)
+        # Another vendor's licence on a mapped client: never touched.
+        state.add_licence(client_id=12, item_id=2001, name="Microsoft 365 Business Premium", count=25)
+        # A deleted licence on our item: never matched.
+        state.add_licence(client_id=15, item_id=1001, name="Huntress Managed EDR", count=100, deleted=True)
+        return state
+
+    @classmethod
+    def generated(cls, organizations: int) -> State:
+        """A large, regular MSP for benchmarks: org i maps to client i."""
+        state = cls()
+        for i in range(1, organizations + 1):
+            state.add_organization(10_000 + i, f"Customer {i:05d}", edr=10 + i % 50, itdr=[i % 30, 0], sat=i % 20, siem=i % 5, ispm=[0])
+            state.clients[20_000 + i] = {"id": 20_000 + i, "name": f"Customer {i:05d}", "inactive": False, "toplevel_id": 1}
+        for item_id, name in SEED_ITEMS:
+            state.items[item_id] = {"id": item_id, "name": name, "inactive": False}
+        return state
+
+    def add_organization(self, org_id: int, name: str, *, edr: int, itdr: list[int], sat: int, siem: int, ispm: list[int]) -> None:
+        providers = ["microsoft", "google"]
+        self.organizations[org_id] = {
+            "id": org_id,
+            "name": name,
+            "key": name.lower().replace(" ", "")[:20],
+            "account_id": 1,
+            "created_at": "2024-01-15T10:00:00Z",
+            "updated_at": "2026-11-01T10:00:00Z",
+            "incident_reports_count": 0,
+            "usage": {
+                "edr": {"billable_agents_count": edr, "unresponsive_agents_count": 0},
+                "itdr": [{"type": providers[i], "billable_identities_count": n, "total_identities_count": n + 2}
+                         for i, n in enumerate(itdr) if n],
+                "ispm": [{"type": providers[i], "billable_identities_count": n, "total_identities_count": n}
+                         for i, n in enumerate(ispm) if n],
+                "sat": {"learners_count": sat},
+                "siem": {"billable_log_sources_count": siem, "retention": "90/7",
+                         "current_billing_cycle": {"online_gb": round(siem * 1.7, 2)}},
+            },
+        }
+
+    def set_count(self, org_id: int, product: str, count: int) -> None:
+        """Change one product's billable count (for ITDR/ISPM: the first provider's)."""
+        usage = self.organizations[org_id]["usage"]
+        if product == "edr":
+            usage["edr"]["billable_agents_count"] = count
+        elif product == "sat":
+            usage["sat"]["learners_count"] = count
+        elif product == "siem":
+            usage["siem"]["billable_log_sources_count"] = count
+        else:
+            entries = usage[product] or [{"type": "microsoft", "billable_identities_count": 0, "total_identities_count": 0}]
+            entries[0]["billable_identities_count"] = count
+            usage[product] = entries
+
+    def add_licence(self, *, client_id: int, item_id: int | None, name: str, count: int, deleted: bool = False) -> int:
+        licence_id = self.next_licence_id
+        self.next_licence_id += 1
+        self.licences[licence_id] = {
+            "id": licence_id, "client_id": client_id, "client_name": self.clients.get(client_id, {}).get("name", ""),
+            "site_id": 0, "name": name, "count": count, "type": 0, "item_id": item_id or 0, "status": "Active",
+            "is_active": True, "deleted": deleted, "billing_cycle": "Monthly", "price": 0, "notes": "",
+        }
+        return licence_id
+
+    def summary(self, org: dict[str, Any]) -> dict[str, Any]:
+        """An organization as GET /v1/organizations lists it."""
+        usage = org["usage"]
+        public = {k: v for k, v in org.items() if k != "usage"}
+        return {
+            **public,
+            "agents_count": usage["edr"]["billable_agents_count"],
+            "billable_identity_count": sum(e["billable_identities_count"] for e in usage["itdr"]),
+            "sat_learner_count": usage["sat"]["learners_count"],
+            "logs_sources_count": usage["siem"]["billable_log_sources_count"],
+        }
