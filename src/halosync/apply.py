@@ -20,6 +20,15 @@ class Applied:
     written: int  # licences created or updated
     denied: AuthError | None = None  # Halo refused writes outright; nothing after it was tried
 
+    @property
+    def denial_message(self) -> str:
+        if self.denied is None:
+            return ""
+        return (f"HaloPSA refused the write: {self.denied}. The agent tied to the API application needs "
+                "'Software Licensing Access Level' Read and Modify (Configuration > Teams & Agents > Agents > "
+                "Permissions), and the application the scope edit:softwarelicensing (Configuration > Integrations > "
+                "HaloPSA API > Applications)")
+
 
 class Applier:
     def __init__(self, halo: HaloClient, mapping: Mapping, batch_size: int = BATCH_SIZE,
@@ -104,12 +113,10 @@ class Applier:
         return row.model_copy(update={"status": "failed", "message": f"{what} on HaloPSA client {row.halo_client_id} failed: {exc}"})
 
     def _deny(self, rows: list[Row], indices: list[int], exc: AuthError, written: int) -> Applied:
-        message = (f"HaloPSA refused the write: {exc}. The agent tied to the API application needs "
-                   "'Software Licensing Access Level' Read and Modify, and the application the scope "
-                   "edit:softwarelicensing")
+        applied = Applied(rows=rows, written=written, denied=exc)
         for i in indices:
-            rows[i] = rows[i].model_copy(update={"status": "failed", "message": message})
-        return Applied(rows=rows, written=written, denied=exc)
+            rows[i] = rows[i].model_copy(update={"status": "failed", "message": f"HaloPSA refused the write: {exc}"})
+        return applied
 
 
 def _confirmed(row: Row, licence: Licence, exc: ServiceError) -> Row:

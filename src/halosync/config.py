@@ -94,6 +94,20 @@ class SyncConfig(_Model):
         return self.licence_name.format(product=PRODUCTS[product].display_name)
 
 
+class ProductsConfig(_Model):
+    """Huntress product -> HaloPSA item id; only the products listed here are synced."""
+
+    edr: int | None = None
+    itdr: int | None = None
+    ispm: int | None = None
+    sat: int | None = None
+    siem: int | None = None
+
+    def mapped(self) -> dict[str, int]:
+        """Product key -> item id, in the product table's order."""
+        return {key: item for key in PRODUCTS if (item := getattr(self, key)) is not None}
+
+
 class LogConfig(_Model):
     path: str | None = None
 
@@ -109,16 +123,8 @@ class Config(_Model):
     halo: HaloConfig
     sync: SyncConfig = SyncConfig()
     log: LogConfig = LogConfig()
-    products: dict[str, int] = {}
+    products: ProductsConfig = ProductsConfig()
     organizations: list[OrganizationMapping] = []
-
-    @field_validator("products")
-    @classmethod
-    def _products(cls, value: dict[str, int]) -> dict[str, int]:
-        unknown = sorted(set(value) - set(PRODUCTS))
-        if unknown:
-            raise ValueError(f"unknown product {unknown[0]!r}; the products are {', '.join(PRODUCTS)}")
-        return value
 
     @model_validator(mode="after")
     def _unique_organizations(self) -> Config:
@@ -240,8 +246,6 @@ def _key_name(loc: tuple[Any, ...]) -> str:
     if section == "organizations" and rest and isinstance(rest[0], int):
         name = f"[[organizations]] #{rest[0] + 1}"
         rest = rest[1:]
-    elif section in {"products"} and rest:
-        return f"[products] {rest[0]}"
     else:
         name = f"[{section}]" if rest else str(section)
     return " ".join([name, *map(str, rest)]) if rest else name
@@ -249,6 +253,8 @@ def _key_name(loc: tuple[Any, ...]) -> str:
 
 def _message(error: dict[str, Any]) -> str:
     kind = error["type"]
+    if kind == "extra_forbidden" and error["loc"][0] == "products":
+        return f"unknown product; the products are {', '.join(PRODUCTS)}"
     if kind == "extra_forbidden":
         return "unknown key (check the spelling against config.example.toml)"
     if kind == "missing":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ import httpx
 
 from halosync.config import Config
 from halosync.errors import AuthError, ServiceError
+from halosync import http
 from halosync.http import Clock, Service
 
 MAX_PAGES = 100_000
@@ -37,7 +37,7 @@ class HaloClient:
         scope: str,
         tenant: str | None = None,
         page_size: int = 100,
-        clock: Clock = time.monotonic,
+        clock: Clock | None = None,
     ):
         self.service = service
         self.token_url = token_url
@@ -45,7 +45,7 @@ class HaloClient:
         self.scope = scope
         self.page_size = page_size
         self._credentials = {"client_id": client_id, "client_secret": client_secret}
-        self._clock = clock
+        self._clock = clock or (lambda: http._monotonic())
         self._token: str | None = None
         self._expires_at = 0.0
         self.granted_scopes: set[str] = set()
@@ -65,7 +65,7 @@ class HaloClient:
             scope=halo.scope,
             tenant=halo.tenant,
             page_size=halo.page_size,
-            clock=service_options.get("clock", time.monotonic),
+            clock=service_options.get("clock"),
         )
 
     def close(self) -> None:

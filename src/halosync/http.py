@@ -22,18 +22,22 @@ Sleep = Callable[[float], None]
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)  # Halo gateways give up near 60 s
 
 
+# Both looked up at call time, so tests can record waits and move time on without sleeping.
 def _pause(seconds: float) -> None:
-    # Looked up at call time, so tests can replace it with one that only records.
     time.sleep(seconds)
+
+
+def _monotonic() -> float:
+    return time.monotonic()
 
 
 class SlidingWindowLimiter:
     """At most `per_minute` requests in any 60-second window, so a healthy run never meets a 429."""
 
-    def __init__(self, per_minute: int, clock: Clock = time.monotonic, sleep: Sleep | None = None, window: float = 60.0):
+    def __init__(self, per_minute: int, clock: Clock | None = None, sleep: Sleep | None = None, window: float = 60.0):
         self.per_minute = per_minute
         self.window = window
-        self._clock = clock
+        self._clock = clock or (lambda: _monotonic())
         self._sleep = sleep or (lambda seconds: _pause(seconds))
         self._sent: deque[float] = deque()
         self._lock = threading.Lock()
@@ -80,7 +84,7 @@ class Service:
         secrets: Iterable[str] = (),
         retry: RetryPolicy = RetryPolicy(),
         transport: httpx.BaseTransport | None = None,
-        clock: Clock = time.monotonic,
+        clock: Clock | None = None,
         sleep: Sleep | None = None,
     ):
         self.name = name

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from halosync.config import Config
 from halosync.halo import Licence
 from halosync.models import Row, Unmapped
-from halosync.products import PRODUCTS
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class Mapping:
         clients: dict[int, list[int]] = defaultdict(list)
         for org in config.organizations:
             clients[org.halo_client_id].append(org.huntress_id)
-        products = {key: config.products[key] for key in PRODUCTS if key in config.products}
+        products = config.products.mapped()
         return cls(
             clients=dict(clients),
             products=products,

@@ -98,12 +98,14 @@ def _sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | No
         names = {org_id: org.name for org_id, org in organizations.items()}
         plan = build_plan(mapping, Huntress(organizations=names, counts=counts, errors=errors), licences)
         rows = plan.rows
-        exit_code = ExitCode.OK
+        exit_code, error = ExitCode.OK, ""
         if not dry_run:
             applied = Applier(halo, mapping, progress=progress).apply(rows)
             rows = applied.rows
-            if applied.denied is not None and applied.written == 0:
-                exit_code = ExitCode.AUTH
+            if applied.denied is not None:
+                error = applied.denial_message
+                if applied.written == 0:
+                    exit_code = ExitCode.AUTH
         if exit_code == ExitCode.OK and any(row.status == "failed" for row in rows):
             exit_code = ExitCode.ROWS_FAILED
 
@@ -111,7 +113,7 @@ def _sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | No
         stamp = {"run_id": run_id, "time": finished}
         rows = [row.model_copy(update={**stamp, "dry_run": dry_run}) for row in rows]
         unmapped = [u.model_copy(update=stamp) for u in plan.unmapped]
-        summary = record(exit_code, rows)
+        summary = record(exit_code, rows, error)
         resultslog.append(config.log_path, [*rows, *unmapped, summary])
         return RunResult(exit_code=exit_code, record=summary, rows=rows, unmapped=unmapped, organization_names=names)
     finally:

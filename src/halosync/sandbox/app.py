@@ -73,6 +73,7 @@ class Sandbox:
         self.faults = faults or Faults()
         self.requests: list[Recorded] = []
         self._tokens: dict[str, tuple[float, set[str]]] = {}
+        self._token_uses: dict[str, int] = {}
         self._huntress_window: deque[float] = deque()
         self._lock = threading.RLock()
 
@@ -251,8 +252,12 @@ class Sandbox:
 
     def _bearer(self, request: Request) -> set[str] | None:
         header = request.headers.get("authorization", "")
-        entry = self._tokens.get(header.removeprefix("Bearer ")) if header.startswith("Bearer ") else None
+        token = header.removeprefix("Bearer ")
+        entry = self._tokens.get(token) if header.startswith("Bearer ") else None
         if entry is None or entry[0] <= time.monotonic():
+            return None
+        self._token_uses[token] = uses = self._token_uses.get(token, 0) + 1
+        if self.faults.token_max_uses and uses > self.faults.token_max_uses:
             return None
         return entry[1]
 

@@ -1,0 +1,140 @@
+"""Every test runs with its own config/state dirs, no HALOSYNC_* from the outside, and no real sleeping."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+import tomli_w
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from contract import Sent, assert_conforms, from_httpx  # noqa: E402
+
+from halosync.sandbox import Request, Sandbox  # noqa: E402
+from halosync.sandbox.config import sandbox_config  # noqa: E402
+
+HUNTRESS = "https://api.huntress.io"
+HALO = "https://acme.halopsa.com"
+SANDBOX_HOST = "https://sandbox.test"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in list(os.environ):
+        if name.startswith("HALOSYNC_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    for var, sub in (("HOME", ""), ("XDG_CONFIG_HOME", ".config"), ("XDG_STATE_HOME", ".local/state"), ("XDG_DATA_HOME", ".local/share")):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("NO_COLOR", "1")
+    return home
+
+
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Waits the HTTP layer asked for (backoff, Retry-After, rate limit), recorded instead of slept.
+
+    The layer's clock moves on by each wait, so the rate limiter sees time pass.
+    """
+    import time
+
+    asked: list[float] = []
+    skipped = [0.0]
+
+    def pause(seconds: float) -> None:
+        asked.append(seconds)
+        skipped[0] += seconds
+
+    monkeypatch.setattr("halosync.http._pause", pause)
+    monkeypatch.setattr("halosync.http._monotonic", lambda: time.monotonic() + skipped[0])
+    return asked
+
+
+def write_config(path: Path, data: dict[str, Any], mode: int = 0o600) -> Path:
+    path.write_text(tomli_w.dumps(data))
+    path.chmod(mode)
+    return path
+
+
+def basic_config(**overrides: Any) -> dict[str, Any]:
+    """A small valid config aimed at the respx-mocked vendors."""
+    config: dict[str, Any] = {
+        "huntress": {"api_key": "hk_test_key", "api_secret": "hs_test_secret"},
+        "halo": {"url": HALO, "client_id": "halo-client", "client_secret": "halo-secret-value"},
+        "sync": {"frequency": "monthly", "day_of_month": 1},
+        "products": {"edr": 1001, "sat": 1003},
+        "organizations": [
+            {"huntress_id": 101, "halo_client_id": 12, "name": "Acme Dental"},
+            {"huntress_id": 102, "halo_client_id": 12},
+            {"huntress_id": 104, "halo_client_id": 14},
+        ],
+    }
+    for section, values in overrides.items():
+        if isinstance(values, dict) and isinstance(config.get(section), dict):
+            config[section] = {**config[section], **values}
+        else:
+            config[section] = values
+    return config
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    return write_config(tmp_path / "config.toml", basic_config(log={"path": str(tmp_path / "results.jsonl")}))
+
+
+@pytest.fixture
+def mock() -> Iterator[respx.MockRouter]:
+    """respx with no pass-through; every request it saw must conform to the vendors' documents."""
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+        yield router
+        assert_conforms([from_httpx(call.request) for call in router.calls])
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox()
+
+
+@pytest.fixture
+def sandbox_mock(sandbox: Sandbox) -> Iterator[Sandbox]:
+    """The sandbox answering in-process through respx at https://sandbox.test (for CLI tests)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        from urllib.parse import parse_qs
+
+        reply = sandbox.handle(Request(
+            method=request.method,
+            path=request.url.path,
+            query=parse_qs(request.url.query.decode(), keep_blank_values=True),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=request.content,
+        ))
+        return httpx.Response(reply.status, content=reply.body, headers=reply.headers)
+
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+        router.route(host="sandbox.test").mock(side_effect=answer)
+        yield sandbox
+    assert_conforms(recorded(sandbox))
+
+
+def recorded(sandbox: Sandbox) -> list[Sent]:
+    return [Sent(r.service, r.method, r.path, r.query, r.form, r.json) for r in sandbox.requests]
+
+
+@pytest.fixture
+def sandbox_config_file(tmp_path: Path) -> Path:
+    return write_config(tmp_path / "config.toml", sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl")))
+
+
+def read_log(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

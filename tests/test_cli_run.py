@@ -1,0 +1,207 @@
+"""`halosync run` through the CLI, against the sandbox answering in-process via respx."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from filelock import FileLock
+from typer.testing import CliRunner
+
+from conftest import read_log
+from halosync.cli import app
+from halosync.runner import lock_path
+from halosync.sandbox.state import HALO_CLIENT_SECRET, HUNTRESS_SECRET
+
+runner = CliRunner()
+
+
+def run(config, *args):
+    return runner.invoke(app, ["run", "--config", str(config), *args])
+
+
+def log_of(config):
+    return read_log(config.parent / "results.jsonl")
+
+
+def writes(sandbox):
+    return sandbox.count("halo", "POST", "/api/SoftwareLicence")
+
+
+def licences_per_slot(sandbox):
+    return Counter((l["client_id"], l["item_id"]) for l in sandbox.live_licences())
+
+
+def test_first_sync_creates_and_updates_and_logs_every_row(sandbox_mock, sandbox_config_file):
+    result = run(sandbox_config_file, "--force")
+    assert result.exit_code == 0, result.output
+    records = log_of(sandbox_config_file)
+    rows = [r for r in records if r["type"] == "row"]
+    assert len(rows) == 11 * 4 - 4  # 10 Halo clients x 4 products (two organizations share client 12)
+    acme_edr = next(r for r in rows if r["halo_client_id"] == 12 and r["product"] == "edr")
+    assert (acme_edr["count"], acme_edr["action"], acme_edr["huntress_organization_ids"]) == (48, "create", [101, 102])
+    cedar_edr = next(r for r in rows if r["halo_client_id"] == 14 and r["product"] == "edr")
+    assert (cedar_edr["previous_count"], cedar_edr["count"], cedar_edr["action"]) == (50, 57, "update")
+    assert sandbox_mock.state.licences[cedar_edr["licence_id"]]["name"] == "Huntress EDR (Cedar)"  # name kept
+    [unmapped] = [r for r in records if r["type"] == "unmapped"]
+    assert unmapped["huntress_organization_id"] == 103
+    summary = records[-1]
+    assert summary["type"] == "run" and summary["exit_code"] == 0 and summary["rows"]["failed"] == 0
+    assert summary["requests"] == {"huntress": sandbox_mock.count("huntress"), "halo": sandbox_mock.count("halo")}
+    assert writes(sandbox_mock) == 1  # one batch
+    assert "Acme Dental" in result.stdout and "48" in result.stdout
+    assert "103" in result.stderr and "not mapped" in result.stderr
+    # The foreign Microsoft licence on client 12 is untouched.
+    foreign = next(l for l in sandbox_mock.state.licences.values() if l["item_id"] == 2001)
+    assert foreign["count"] == 25 and foreign["name"] == "Microsoft 365 Business Premium"
+
+
+def test_steady_state_writes_nothing_and_a_change_is_one_update(sandbox_mock, sandbox_config_file):
+    run(sandbox_config_file, "--force")
+    before = writes(sandbox_mock)
+    assert run(sandbox_config_file, "--force").exit_code == 0
+    assert writes(sandbox_mock) == before
+    sandbox_mock.state.set_count(106, "edr", 15)
+    assert run(sandbox_config_file, "--force").exit_code == 0
+    assert writes(sandbox_mock) == before + 1
+    last_post = [r for r in sandbox_mock.requests if r.method == "POST" and r.path == "/api/SoftwareLicence"][-1]
+    [body] = last_post.json
+    assert set(body) == {"id", "client_id", "count"} and body["count"] == 15
+
+
+def test_dry_run_writes_nothing_and_does_not_count_as_a_sync(sandbox_mock, sandbox_config_file):
+    result = run(sandbox_config_file, "--dry-run")
+    assert result.exit_code == 0 and writes(sandbox_mock) == 0
+    records = log_of(sandbox_config_file)
+    assert all(r["dry_run"] for r in records if r["type"] in ("row", "run"))
+    assert "dry run" in result.stdout
+    run(sandbox_config_file)  # still due: a dry run is not a sync
+    assert writes(sandbox_mock) == 1
+
+
+def test_not_due_contacts_nothing(sandbox_mock, sandbox_config_file):
+    run(sandbox_config_file, "--force")
+    seen = len(sandbox_mock.requests)
+    result = run(sandbox_config_file)
+    assert result.exit_code == 0 and "Not due: next sync on" in result.stdout
+    assert len(sandbox_mock.requests) == seen
+    as_json = json.loads(run(sandbox_config_file, "--json").stdout)
+    assert as_json["run"] is None and as_json["not_due"]["next_due"]
+
+
+def test_json_output_is_one_object_and_nothing_else(sandbox_mock, sandbox_config_file):
+    result = run(sandbox_config_file, "--force", "--json")
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"run", "rows", "unmapped"}
+    assert payload["run"]["exit_code"] == 0 and len(payload["rows"]) == 40
+    assert payload["rows"] == [r for r in log_of(sandbox_config_file) if r["type"] == "row"]
+
+
+def test_quiet_prints_nothing_on_success_and_the_failures_otherwise(sandbox_mock, sandbox_config_file):
+    assert run(sandbox_config_file, "--force", "--quiet").stdout == ""
+    sandbox_mock.faults.fail_writes_for_clients = {16}
+    sandbox_mock.state.set_count(106, "edr", 99)
+    result = run(sandbox_config_file, "--force", "--quiet")
+    assert result.exit_code == 1
+    assert "16" in result.stdout and "failed" in result.stdout and "Kestrel" not in result.stdout
+
+
+def test_one_clients_failing_writes_fail_only_its_rows(sandbox_mock, sandbox_config_file):
+    sandbox_mock.faults.fail_writes_for_clients = {15}
+    result = run(sandbox_config_file, "--force")
+    assert result.exit_code == 1
+    rows = [r for r in log_of(sandbox_config_file) if r["type"] == "row"]
+    failed = [r for r in rows if r["status"] == "failed"]
+    assert {r["halo_client_id"] for r in failed} == {15}
+    assert all("HaloPSA client 15" in r["message"] and "500" in r["message"] for r in failed)
+    assert "no further detail" in failed[0]["message"]
+    applied = [r for r in rows if r["status"] == "ok" and r["action"] == "create"]
+    assert len(applied) == 28
+    assert all(sandbox_mock.state.licences[r["licence_id"]]["count"] == r["count"] for r in applied)
+    assert not sandbox_mock.live_licences(15)
+    assert log_of(sandbox_config_file)[-1]["exit_code"] == 1
+
+
+def test_a_write_that_succeeds_but_answers_500_makes_no_duplicate(sandbox_mock, sandbox_config_file):
+    sandbox_mock.faults.write_ok_then_500 = 1
+    result = run(sandbox_config_file, "--force")
+    assert result.exit_code == 0, result.output
+    assert max(licences_per_slot(sandbox_mock).values()) == 1
+    rows = [r for r in log_of(sandbox_config_file) if r["type"] == "row" and r["action"] == "create"]
+    assert all(r["licence_id"] for r in rows)
+
+
+def test_rate_limits_and_read_errors_are_ridden_out(sandbox_mock, sandbox_config_file, sleeps):
+    sandbox_mock.faults.huntress_429 = 2
+    sandbox_mock.faults.halo_429 = 1
+    sandbox_mock.faults.huntress_500 = 2
+    sandbox_mock.faults.halo_read_500 = 3
+    sandbox_mock.faults.retry_after = None
+    assert run(sandbox_config_file, "--force").exit_code == 0
+    assert len(sleeps) >= 8
+
+
+def test_a_token_that_dies_early_is_refreshed(sandbox_mock, sandbox_config_file):
+    sandbox_mock.faults.token_max_uses = 1
+    assert run(sandbox_config_file, "--force").exit_code == 0
+    assert sandbox_mock.count("halo", "POST", "/auth/token") == 2
+
+
+def test_wrong_huntress_secret_exits_3_and_writes_nothing(sandbox_mock, sandbox_config_file, monkeypatch):
+    monkeypatch.setenv("HALOSYNC_HUNTRESS_API_SECRET", "wrong-secret-value")
+    result = run(sandbox_config_file, "--force")
+    assert result.exit_code == 3 and writes(sandbox_mock) == 0
+    assert "401" in result.output and "wrong-secret-value" not in result.output
+    summary = log_of(sandbox_config_file)[-1]
+    assert summary["exit_code"] == 3 and "401" in summary["error"]
+
+
+def test_no_edit_permission_exits_3_and_writes_nothing(sandbox_mock, sandbox_config_file):
+    sandbox_mock.faults.halo_denied_scopes = {"edit:softwarelicensing"}
+    result = run(sandbox_config_file, "--force")
+    assert result.exit_code == 3
+    assert len(sandbox_mock.state.licences) == 3  # the seed
+    assert "Software Licensing Access Level" in result.stdout
+
+
+def test_a_service_that_keeps_failing_exits_5(sandbox_mock, sandbox_config_file):
+    sandbox_mock.faults.huntress_500 = 100
+    result = run(sandbox_config_file, "--force")
+    assert result.exit_code == 5 and writes(sandbox_mock) == 0
+    assert log_of(sandbox_config_file)[-1]["exit_code"] == 5
+
+
+def test_another_run_holding_the_lock_exits_4(sandbox_mock, sandbox_config_file):
+    with FileLock(str(lock_path(sandbox_config_file.parent / "results.jsonl"))):
+        result = run(sandbox_config_file, "--force")
+    assert result.exit_code == 4 and "lock" in result.output
+    assert sandbox_mock.requests == []
+
+
+def test_secrets_appear_nowhere(sandbox_mock, sandbox_config_file):
+    sandbox_mock.faults.fail_writes_for_clients = {15}
+    result = run(sandbox_config_file, "--force")
+    text = result.output + (sandbox_config_file.parent / "results.jsonl").read_text()
+    for secret in (HUNTRESS_SECRET, HALO_CLIENT_SECRET):
+        assert secret not in text
+
+
+@pytest.mark.parametrize("usages_as_string", [False, True])
+def test_counts_mode_summary_and_usages_as_string(sandbox_mock, sandbox_config_file, usages_as_string):
+    sandbox_mock.faults.usages_as_string = usages_as_string
+    text = sandbox_config_file.read_text().replace('[huntress]\n', '[huntress]\ncounts = "summary"\n')
+    sandbox_config_file.write_text(text)
+    assert run(sandbox_config_file, "--force").exit_code == 0
+    assert sandbox_mock.count("huntress") == 1  # the list alone: no ISPM mapped
+
+
+def test_a_licence_halo_rejects_fails_alone_with_halos_words(sandbox_mock, sandbox_config_file):
+    text = sandbox_config_file.read_text() + '\n[[organizations]]\nhuntress_id = 103\nhalo_client_id = 99\n'
+    sandbox_config_file.write_text(text)  # client 99 does not exist in Halo
+    result = run(sandbox_config_file, "--force")
+    assert result.exit_code == 1
+    failed = [r for r in log_of(sandbox_config_file) if r["type"] == "row" and r["status"] == "failed"]
+    assert {r["halo_client_id"] for r in failed} == {99}
+    assert all("400" in r["message"] and "Client 99 not found" in r["message"] for r in failed)
+    assert len(sandbox_mock.live_licences()) == 3 + 31 - 1  # seed (one deleted) + every other create

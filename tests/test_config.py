@@ -1,0 +1,107 @@
+"""Config validation (SPEC 'Config file'): every error names the file and key, exits 2, contacts nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import basic_config, write_config
+from halosync.cli import app
+from halosync.config import load_config
+from halosync.errors import ConfigError
+
+runner = CliRunner()
+
+
+def broken(tmp_path: Path, data: dict) -> Path:
+    return write_config(tmp_path / "config.toml", data)
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "words"),
+    [
+        (lambda c: c["halo"].update(pagesize=10), "[halo] pagesize", "unknown key"),
+        (lambda c: c.update(extra={"a": 1}), "extra", "unknown key"),
+        (lambda c: c["sync"].update(day_of_month="1"), "[sync] day_of_month", "should be"),
+        (lambda c: c["sync"].update(day_of_month=31), "[sync] day_of_month", "1-28"),
+        (lambda c: c["sync"].update(frequency="weekly"), "[sync] frequency", "'daily' or 'monthly'"),
+        (lambda c: c["huntress"].update(requests_per_minute=True), "[huntress] requests_per_minute", "integer"),
+        (lambda c: c["huntress"].update(counts="exact"), "[huntress] counts", "billable"),
+        (lambda c: c["products"].update(edr_servers=1), "[products] edr_servers", "unknown product"),
+        (lambda c: c["products"].update(edr="1001"), "[products] edr", "integer"),
+        (lambda c: c["organizations"].append({"huntress_id": 101, "halo_client_id": 3}), "organizations", "101"),
+        (lambda c: c["organizations"][1].update(halo_client=3), "[[organizations]] #2 halo_client", "unknown key"),
+        (lambda c: c["sync"].update(licence_name="Huntress {product} {client}"), "[sync] licence_name", "{client}"),
+        (lambda c: c["halo"].update(url="acme.halopsa.com"), "[halo] url", "https://"),
+        (lambda c: c["halo"].pop("url"), "[halo] url", "required"),
+    ],
+)
+def test_each_error_names_file_and_key(tmp_path, change, key, words):
+    data = basic_config()
+    change(data)
+    path = broken(tmp_path, data)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert str(path) in message and key in message and words in message
+
+
+def test_missing_secret_names_the_environment_variable(tmp_path):
+    data = basic_config()
+    del data["halo"]["client_secret"]
+    with pytest.raises(ConfigError, match=r"\[halo\] client_secret is missing.*HALOSYNC_HALO_CLIENT_SECRET"):
+        load_config(broken(tmp_path, data))
+
+
+def test_environment_supplies_and_overrides_secrets(tmp_path, monkeypatch):
+    data = basic_config()
+    del data["halo"]["client_secret"]
+    monkeypatch.setenv("HALOSYNC_HALO_CLIENT_SECRET", "from-env")
+    monkeypatch.setenv("HALOSYNC_HUNTRESS_API_KEY", "key-from-env")
+    _, config = load_config(broken(tmp_path, data))
+    assert config.secret("halo", "client_secret") == "from-env"
+    assert config.secret("huntress", "api_key") == "key-from-env"  # overrides the file
+
+
+def test_config_path_from_environment(tmp_path, monkeypatch, config_file):
+    monkeypatch.setenv("HALOSYNC_CONFIG", str(config_file))
+    path, _ = load_config(None)
+    assert path == config_file
+
+
+def test_world_readable_config_with_secrets_warns(tmp_path):
+    path = write_config(tmp_path / "config.toml", basic_config(), mode=0o644)
+    warnings: list[str] = []
+    load_config(path, warn=warnings.append)
+    assert len(warnings) == 1 and "chmod 600" in warnings[0]
+    path.chmod(0o600)
+    warnings.clear()
+    load_config(path, warn=warnings.append)
+    assert warnings == []
+
+
+def test_secrets_never_appear_in_the_config_repr(tmp_path, config_file):
+    _, config = load_config(config_file)
+    assert "halo-secret-value" not in repr(config) and "hs_test_secret" not in str(config)
+
+
+def test_invalid_toml(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("[huntress\napi_key = 1")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
+
+
+@pytest.mark.parametrize("case", ["missing", "invalid", "unknown-key"])
+def test_cli_config_errors_exit_2_without_traceback_or_contact(tmp_path, mock, case):
+    path = tmp_path / "config.toml"
+    if case == "invalid":
+        path.write_text("this is = = not toml")
+    elif case == "unknown-key":
+        write_config(path, basic_config(sync={"frequncy": "daily"}))
+    result = runner.invoke(app, ["run", "--force", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and str(path) in result.output
+    assert mock.calls.call_count == 0  # nothing contacted

@@ -1,0 +1,82 @@
+"""Huntress client: Basic auth, every page at limit=500, details only where the count mode needs them."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import httpx
+import pytest
+
+from conftest import HUNTRESS, basic_config
+from halosync.config import Config
+from halosync.errors import AuthError
+from halosync.huntress import HuntressClient
+
+V1 = f"{HUNTRESS}/v1"
+
+
+def client(**huntress) -> HuntressClient:
+    return HuntressClient.from_config(Config.model_validate(basic_config(huntress=huntress)))
+
+
+def org(org_id: int, **counts) -> dict:
+    return {"id": org_id, "name": f"Org {org_id}", "agents_count": 0, "billable_identity_count": 0,
+            "sat_learner_count": 0, "logs_sources_count": 0, **counts}
+
+
+def test_basic_auth_and_every_page_at_limit_500(mock):
+    pages = mock.get(f"{V1}/organizations").mock(side_effect=[
+        httpx.Response(200, json={"organizations": [org(3), org(2)], "pagination": {"next_page_token": "t2", "next_page_url": "x"}}),
+        httpx.Response(200, json={"organizations": [org(1)], "pagination": {"next_page_token": ""}}),
+    ])
+    orgs = client().organizations()
+    assert [o.id for o in orgs] == [3, 2, 1]
+    first, second = (call.request for call in pages.calls)
+    assert first.url.params["limit"] == "500" and "page_token" not in first.url.params
+    assert second.url.params["page_token"] == "t2"
+    user, _, password = base64.b64decode(first.headers["authorization"].split()[1]).decode().partition(":")
+    assert (user, password) == ("hk_test_key", "hs_test_secret")
+
+
+def test_a_repeated_page_token_ends_paging(mock):
+    route = mock.get(f"{V1}/organizations").mock(return_value=httpx.Response(
+        200, json={"organizations": [org(1)], "pagination": {"next_page_token": "same"}}))
+    assert len(client().organizations()) == 1
+    assert route.call_count == 2
+
+
+def test_billable_mode_fetches_details_only_for_mapped_organizations_that_exist(mock):
+    usages = {"edr": {"billable_agents_count": 40}, "sat": {"learners_count": 20}}
+    detail = mock.get(url__regex=rf"{V1}/organizations/\d+").mock(return_value=httpx.Response(
+        200, json={"organization": {**org(101), "actual_usages": json.dumps(usages)}}))
+    hc = client()
+    orgs = {o: type("O", (), {"summary": org(o)})() for o in (101, 103)}
+    counts, errors = hc.counts(orgs, [101, 999], ["edr", "sat"], "billable")
+    assert counts == {101: {"edr": 40, "sat": 20}} and errors == {}
+    assert [c.request.url.path for c in detail.calls] == ["/v1/organizations/101"]
+
+
+def test_summary_mode_uses_the_list_and_fetches_details_only_for_ispm(mock):
+    detail = mock.get(url__regex=rf"{V1}/organizations/\d+").mock(return_value=httpx.Response(
+        200, json={"organization": {**org(101), "actual_usages": {"ispm": [{"billable_identities_count": 7}]}}}))
+    hc = client(counts="summary")
+    orgs = {101: type("O", (), {"summary": org(101, agents_count=42, sat_learner_count=9)})()}
+    counts, _ = hc.counts(orgs, [101], ["edr", "sat"], "summary")
+    assert counts == {101: {"edr": 42, "sat": 9}} and detail.call_count == 0
+    counts, _ = hc.counts(orgs, [101], ["edr", "ispm"], "summary")
+    assert counts == {101: {"edr": 42, "ispm": 7}} and detail.call_count == 1
+
+
+def test_an_unreadable_organization_is_an_error_of_its_own(mock):
+    mock.get(f"{V1}/organizations/101").mock(return_value=httpx.Response(404, json={"errors": ["Not found"]}))
+    orgs = {101: type("O", (), {"summary": org(101)})()}
+    counts, errors = client().counts(orgs, [101], ["edr"], "billable")
+    assert counts == {} and "404" in errors[101]
+
+
+def test_bad_credentials_are_an_auth_error_without_the_secret(mock):
+    mock.get(f"{V1}/organizations").mock(return_value=httpx.Response(401, json={"errors": ["hs_test_secret is invalid"]}))
+    with pytest.raises(AuthError) as caught:
+        client().organizations()
+    assert "hs_test_secret" not in str(caught.value)

@@ -1,0 +1,61 @@
+"""The results log: appended 0600, read from the end, tolerant of a half-written line."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+from halosync import resultslog
+from halosync.models import RunRecord, Unmapped
+
+
+def run_record(started: str, exit_code: int = 0, dry_run: bool = False) -> RunRecord:
+    return RunRecord(run_id=started, started=started, finished=started, dry_run=dry_run, forced=False,
+                     exit_code=exit_code, rows={}, requests={})
+
+
+def test_created_0600_and_appended(tmp_path):
+    path = tmp_path / "state" / "results.jsonl"
+    resultslog.append(path, [run_record("2026-11-01T02:00:00Z")])
+    resultslog.append(path, [Unmapped(huntress_organization_id=1, name="x"), run_record("2026-11-02T02:00:00Z")])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    lines = path.read_text().splitlines()
+    assert [json.loads(line)["type"] for line in lines] == ["run", "unmapped", "run"]
+
+
+def test_half_written_last_line_is_skipped_and_next_append_starts_clean(tmp_path):
+    path = tmp_path / "results.jsonl"
+    resultslog.append(path, [run_record("2026-11-01T02:00:00Z")])
+    with path.open("a") as f:
+        f.write('{"type": "row", "run_id": "killed", "cou')  # a run killed mid-write
+    resultslog.append(path, [run_record("2026-11-02T02:00:00Z")])
+    records = list(resultslog.records_backwards(path))
+    assert [r["started"] for r in records] == ["2026-11-02T02:00:00Z", "2026-11-01T02:00:00Z"]
+
+
+def test_lines_backwards_across_block_boundaries(tmp_path, monkeypatch):
+    monkeypatch.setattr(resultslog, "BLOCK", 7)
+    path = tmp_path / "log"
+    path.write_bytes(b"first line\nsecond\n\nthird line here\n")
+    assert list(resultslog.lines_backwards(path)) == [b"third line here", b"second", b"first line"]
+
+
+def test_last_success_ignores_failed_and_dry_runs_and_stops_at_the_period(tmp_path):
+    from datetime import date
+
+    path = tmp_path / "results.jsonl"
+    resultslog.append(path, [
+        run_record("2026-10-01T12:00:00Z"),
+        run_record("2026-11-01T12:00:00Z", exit_code=1),
+        run_record("2026-11-02T12:00:00Z", dry_run=True),
+    ])
+    assert resultslog.last_success(path, since=date(2026, 11, 1)) is None
+    assert resultslog.last_success(path, since=date(2026, 9, 1)) == date(2026, 10, 1)
+    resultslog.append(path, [run_record("2026-11-03T12:00:00Z")])
+    assert resultslog.last_success(path, since=date(2026, 11, 1)) == date(2026, 11, 3)
+
+
+def test_missing_log_means_no_success(tmp_path):
+    from datetime import date
+
+    assert resultslog.last_success(tmp_path / "nope.jsonl", since=date(2026, 1, 1)) is None
