@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from collections import Counter
 
 import pytest
 from filelock import FileLock
 from typer.testing import CliRunner
 
-from conftest import read_log
+from conftest import read_log, write_config
 from halosync.cli import app
 from halosync.runner import lock_path
 from halosync.sandbox.state import HALO_CLIENT_SECRET, HUNTRESS_SECRET
@@ -197,8 +198,9 @@ def test_counts_mode_summary_and_usages_as_string(sandbox_mock, sandbox_config_f
 
 
 def test_a_licence_halo_rejects_fails_alone_with_halos_words(sandbox_mock, sandbox_config_file):
-    text = sandbox_config_file.read_text() + '\n[[organizations]]\nhuntress_id = 103\nhalo_client_id = 99\n'
-    sandbox_config_file.write_text(text)  # client 99 does not exist in Halo
+    data = tomllib.loads(sandbox_config_file.read_text())
+    data["organizations"].append({"huntress_id": 103, "halo_client_id": 99})  # no such client in Halo
+    write_config(sandbox_config_file, data)
     result = run(sandbox_config_file, "--force")
     assert result.exit_code == 1
     failed = [r for r in log_of(sandbox_config_file) if r["type"] == "row" and r["status"] == "failed"]
