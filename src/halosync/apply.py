@@ -49,10 +49,14 @@ class Applier:
             except AuthError as exc:
                 return self._deny(rows, pending[start:], exc, written)
             except ServiceError as exc:
-                # One bad licence must fail one row, not the batch: try each on its own.
+                # One bad licence must fail one row, not the batch: try each on its own. Creates
+                # first look at a fresh read of their client (once per client): they may have happened.
+                creates = {rows[i].halo_client_id for i in batch if rows[i].action == "create"}
+                existing = self._reread(creates) if exc.ambiguous else {}
                 for n, i in enumerate(batch):
+                    found = self._match(existing.get(rows[i].halo_client_id), rows[i]) if rows[i].action == "create" else None
                     try:
-                        rows[i] = self._one_by_one(rows[i], exc)
+                        rows[i] = _confirmed(rows[i], found, exc) if found else self._one_by_one(rows[i])
                     except AuthError as denied:
                         return self._deny(rows, batch[n:] + pending[start + len(batch):], denied, written)
                     written += rows[i].status == "ok"
@@ -66,18 +70,14 @@ class Applier:
                 self.progress(f"HaloPSA: {min(start + len(batch), len(pending))} of {len(pending)} licences written")
         return Applied(rows=rows, written=written)
 
-    def _one_by_one(self, row: Row, batch_error: ServiceError) -> Row:
-        if row.action == "create" and batch_error.ambiguous:
-            found = self._find(row)
-            if found is not None:
-                return _confirmed(row, found, batch_error)
+    def _one_by_one(self, row: Row) -> Row:
         try:
             answer = self.halo.post_licences([self._body(row)])
         except AuthError:
             raise  # the caller stops writing altogether
         except ServiceError as exc:
             if row.action == "create" and exc.ambiguous:
-                found = self._find(row)
+                found = self._match(self._reread({row.halo_client_id}).get(row.halo_client_id), row)
                 if found is not None:
                     return _confirmed(row, found, exc)
             return self._failed(row, exc)
@@ -85,11 +85,21 @@ class Applier:
             return row.model_copy(update={"licence_id": _created_ids([row], answer)[0], "message": ""})
         return row
 
-    def _find(self, row: Row) -> Licence | None:
-        """Re-read the client's licences: did a create that answered an error happen after all?"""
-        try:
-            licences = self.halo.licences(client_id=row.halo_client_id)
-        except ServiceError:
+    def _reread(self, client_ids: set[int]) -> dict[int, list[Licence] | None]:
+        """Each client's licences as Halo has them now (None where the read itself failed)."""
+        found: dict[int, list[Licence] | None] = {}
+        for client_id in sorted(client_ids):
+            try:
+                found[client_id] = self.halo.licences(client_id=client_id)
+            except AuthError:
+                raise
+            except ServiceError:
+                found[client_id] = None
+        return found
+
+    def _match(self, licences: list[Licence] | None, row: Row) -> Licence | None:
+        """halosync's licence for this row among `licences`, if exactly one."""
+        if not licences:
             return None
         name = self.mapping.licence_names[row.product]
         matches = [l for l in licences if l.client_id == row.halo_client_id and is_ours(l, row.halo_item_id, name)]

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from halosync import __version__
-from halosync.commands import run
+from halosync.commands import demo, run, sandbox
 
 app = typer.Typer(
     name="halosync",
@@ -33,6 +33,8 @@ def main_options(
 
 
 app.command("run")(run.command)
+app.command("demo")(demo.command)
+app.command("sandbox")(sandbox.command)
 
 
 def main() -> None:

@@ -29,3 +29,15 @@ def sandbox_config(base_url: str, log_path: str | None = None) -> dict[str, Any]
     if log_path:
         config["log"] = {"path": log_path}
     return config
+
+
+def sandbox_config_toml(base_url: str, log_path: str | None = None) -> str:
+    """The same config as TOML a person would write: [[organizations]] as tables, last."""
+    import tomli_w
+
+    config = sandbox_config(base_url, log_path)
+    organizations = config.pop("organizations")
+    text = tomli_w.dumps(config)
+    for org in organizations:
+        text += "\n[[organizations]]\n" + tomli_w.dumps(org)
+    return text

@@ -1,0 +1,58 @@
+"""`halosync demo`: the real sync pipeline against the built-in sandbox, in a temporary directory."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from halosync import console
+from halosync.commands.run import report
+from halosync.config import load_config
+from halosync.runner import run
+from halosync.sandbox import Sandbox, serve
+from halosync.sandbox.config import sandbox_config_toml
+
+# What changes in Huntress between the two runs: (organization, product, new count, why)
+CHANGES = [
+    (106, "edr", 16, "Evergreen Veterinary deployed 2 more agents"),
+    (108, "sat", 168, "Granite Credit Union removed 7 SAT learners"),
+]
+
+
+def command(
+    latency: Annotated[float, typer.Option(help="Seconds the sandbox waits before each answer.", min=0, max=5)] = 0.0,
+) -> None:
+    """Run the real sync against a simulated Huntress and HaloPSA on 127.0.0.1 (no credentials needed)."""
+    sandbox = Sandbox()
+    sandbox.faults.latency = latency
+    with tempfile.TemporaryDirectory(prefix="halosync-demo-") as tmp, serve(sandbox) as url:
+        config_path = Path(tmp) / "config.toml"
+        fd = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(sandbox_config_toml(url, str(Path(tmp) / "results.jsonl")))
+        _, config = load_config(config_path)
+
+        _say(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
+             "1) First sync (halosync run --force): licences are created, one stale count is updated.")
+        first = run(config, force=True)
+        report(first, json_output=False, quiet=False)
+
+        _say("\n2) Meanwhile in Huntress:\n" + "\n".join(f"   - {why}" for _, _, _, why in CHANGES))
+        for org_id, product, count, _ in CHANGES:
+            sandbox.state.set_count(org_id, product, count)
+        _say("   Second sync: only the changed counts are written.")
+        second = run(config, force=True)
+        report(second, json_output=False, quiet=False)
+
+        _say(f"\nThe results log of both runs was {config.log_path} (deleted with the demo's temp directory).\n"
+             "Next: copy config.example.toml, fill in your credentials, then `halosync check-permissions` and "
+             "`halosync run --dry-run`.")
+    raise typer.Exit(max(first.exit_code, second.exit_code))
+
+
+def _say(text: str) -> None:
+    console.stdout.print(text, markup=False, highlight=False)

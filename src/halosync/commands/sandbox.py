@@ -1,0 +1,41 @@
+"""`halosync sandbox`: serve the simulated Huntress and HaloPSA in the foreground, to rehearse a config."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Optional
+
+import typer
+
+from halosync import console
+from halosync.sandbox import Sandbox, serve
+from halosync.sandbox.config import sandbox_config_toml
+
+
+def command(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).", min=0, max=65535)] = 8765,
+    latency: Annotated[float, typer.Option(help="Seconds to wait before each answer.", min=0, max=30)] = 0.0,
+    organizations: Annotated[Optional[int], typer.Option(help="Generate this many organizations instead of the small seeded MSP.", min=1, max=100_000)] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request to stderr.")] = False,
+) -> None:
+    """Serve the sandbox on 127.0.0.1 until Ctrl-C, and print a config that points at it."""
+    from halosync.sandbox.state import State
+
+    sandbox = Sandbox(State.generated(organizations) if organizations else None)
+    sandbox.faults.latency = latency
+    try:
+        server = serve(sandbox, port=port, verbose=verbose)
+        url = server.__enter__()
+    except OSError as exc:
+        console.error(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}")
+        raise typer.Exit(2) from None
+    try:
+        console.stdout.print(f"# halosync sandbox at {url}: save this as a config file and run halosync against it.\n"
+                             f"# Huntress and HaloPSA here are simulated; nothing leaves this machine.\n", markup=False)
+        console.stdout.print(sandbox_config_toml(url, "halosync-sandbox-results.jsonl"), markup=False, highlight=False)
+        console.stderr.print("Serving; press Ctrl-C to stop.", markup=False)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.__exit__(None, None, None)

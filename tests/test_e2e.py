@@ -1,0 +1,193 @@
+"""End to end: the installed `halosync` command, as a subprocess, against the sandbox over real HTTP.
+
+Every request the sandbox saw is held against the vendors' OpenAPI documents.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from conftest import read_log, recorded, write_config
+from contract import assert_conforms
+from halosync.runner import lock_path
+from halosync.sandbox import Sandbox, serve
+from halosync.sandbox.config import sandbox_config
+
+HALOSYNC = Path(sys.executable).with_name("halosync")
+
+
+@pytest.fixture
+def served(sandbox: Sandbox) -> Iterator[tuple[Sandbox, str]]:
+    with serve(sandbox) as url:
+        yield sandbox, url
+    assert_conforms(recorded(sandbox))
+
+
+@pytest.fixture
+def config(served, tmp_path: Path) -> Path:
+    _, url = served
+    return write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
+
+
+def halosync(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    assert HALOSYNC.exists(), f"halosync is not installed beside {sys.executable}"
+    return subprocess.run([str(HALOSYNC), *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "COLUMNS": "200"}, stdin=subprocess.DEVNULL)
+
+
+def posts(sandbox: Sandbox) -> int:
+    return sandbox.count("halo", "POST", "/api/SoftwareLicence")
+
+
+def rows(config: Path) -> list[dict]:
+    return [r for r in read_log(config.parent / "results.jsonl") if r["type"] == "row"]
+
+
+def no_duplicates(sandbox: Sandbox) -> bool:
+    slots = Counter((l["client_id"], l["item_id"]) for l in sandbox.live_licences())
+    return max(slots.values()) == 1
+
+
+def test_first_sync_then_steady_state_then_one_change(served, config):
+    sandbox, _ = served
+    first = halosync("run", "--config", str(config))  # due: nothing in the log yet
+    assert first.returncode == 0, first.stderr
+    assert len(sandbox.live_licences()) == 2 + 31
+    assert posts(sandbox) == 1
+
+    second = halosync("run", "--config", str(config), "--force")
+    assert second.returncode == 0 and posts(sandbox) == 1  # steady state: zero writes
+
+    sandbox.state.set_count(110, "itdr", 41)
+    third = halosync("run", "--config", str(config), "--force", "--json")
+    assert third.returncode == 0 and posts(sandbox) == 2
+    payload = json.loads(third.stdout)
+    changed = [r for r in payload["rows"] if r["action"] != "unchanged"]
+    assert [(r["halo_client_id"], r["product"], r["previous_count"], r["count"]) for r in changed] == [(20, "itdr", 40, 41)]
+
+
+def test_due_logic_not_due_after_a_sync_contacts_nothing(served, config):
+    sandbox, _ = served
+    assert halosync("run", "--config", str(config)).returncode == 0
+    seen = len(sandbox.requests)
+    again = halosync("run", "--config", str(config))
+    assert again.returncode == 0 and "Not due" in again.stdout
+    assert len(sandbox.requests) == seen
+
+
+def test_dry_run_writes_nothing(served, config):
+    sandbox, _ = served
+    result = halosync("run", "--config", str(config), "--dry-run")
+    assert result.returncode == 0 and posts(sandbox) == 0
+    assert len(sandbox.live_licences()) == 2
+    assert all(r["dry_run"] for r in rows(config))
+
+
+def test_latency_and_429_bursts(served, config):
+    sandbox, _ = served
+    sandbox.faults.latency = 0.02
+    sandbox.faults.huntress_429 = 2
+    sandbox.faults.halo_429 = 1
+    started = time.monotonic()
+    result = halosync("run", "--config", str(config), "--force")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert time.monotonic() - started >= 3  # honoured Retry-After: 1 three times
+    assert sum(1 for r in sandbox.requests if r.status == 429) == 3
+    assert no_duplicates(sandbox)
+
+
+def test_500_on_one_clients_writes_fails_only_that_client(served, config):
+    sandbox, _ = served
+    sandbox.faults.fail_writes_for_clients = {18}
+    result = halosync("run", "--config", str(config), "--force")
+    assert result.returncode == 1
+    failed = {r["halo_client_id"] for r in rows(config) if r["status"] == "failed"}
+    assert failed == {18}
+    assert not sandbox.live_licences(18) and len(sandbox.live_licences()) == 2 + 31 - 4
+
+
+def test_write_that_succeeds_but_answers_500_makes_no_duplicate(served, config):
+    sandbox, _ = served
+    sandbox.faults.write_ok_then_500 = 1
+    result = halosync("run", "--config", str(config), "--force")
+    assert result.returncode == 0, result.stdout
+    assert no_duplicates(sandbox) and len(sandbox.live_licences()) == 2 + 31
+
+
+def test_token_expiry_mid_run(served, config):
+    sandbox, _ = served
+    sandbox.faults.token_ttl = 2  # halosync refreshes a little before expiry
+    sandbox.faults.latency = 0.25  # the 12 Huntress reads take 3 s: the token is stale by the Halo reads
+    result = halosync("run", "--config", str(config), "--force")
+    assert result.returncode == 0, result.stdout
+    assert sandbox.count("halo", "POST", "/auth/token") >= 2
+
+
+def test_token_revoked_mid_run_is_replaced_once(served, config):
+    sandbox, _ = served
+    sandbox.faults.token_max_uses = 1
+    assert halosync("run", "--config", str(config), "--force").returncode == 0
+    assert sandbox.count("halo", "POST", "/auth/token") == 2
+
+
+def test_usages_as_json_string(served, config):
+    sandbox, _ = served
+    sandbox.faults.usages_as_string = True
+    assert halosync("run", "--config", str(config), "--force").returncode == 0
+    assert len(sandbox.live_licences()) == 2 + 31
+
+
+def test_the_lock(served, config):
+    sandbox, _ = served
+    with FileLock(str(lock_path(config.parent / "results.jsonl"))):
+        result = halosync("run", "--config", str(config), "--force")
+    assert result.returncode == 4 and sandbox.requests == []
+
+
+def test_huntress_that_keeps_failing_exits_5_and_writes_nothing(served, config):
+    sandbox, _ = served
+    sandbox.faults.huntress_500 = 10
+    result = halosync("run", "--config", str(config), "--force")
+    assert result.returncode == 5 and posts(sandbox) == 0
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_runs_and_touches_nothing_outside_a_temp_dir(isolated: Path):
+    before = sorted(p for p in isolated.rglob("*"))
+    result = halosync("demo")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "create" in result.stdout and "update" in result.stdout and "unchanged" in result.stdout
+    assert "0 created, 2 updated, 38 unchanged, 0 failed" in result.stdout
+    assert sorted(p for p in isolated.rglob("*")) == before
+
+
+def test_sandbox_command_prints_a_working_config(tmp_path: Path):
+    process = subprocess.Popen([str(HALOSYNC), "sandbox", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, "COLUMNS": "200"})
+    try:
+        lines = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            lines.append(line)
+            if line.startswith("name = ") and "Kestrel" in line:
+                break
+        config = tmp_path / "sandbox.toml"
+        config.write_text("".join(lines).replace("halosync-sandbox-results.jsonl", str(tmp_path / "r.jsonl")))
+        config.chmod(0o600)
+        result = halosync("run", "--config", str(config), "--force", "--json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["run"]["rows"]["create"] == 31
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
