@@ -207,3 +207,8 @@ def test_a_licence_halo_rejects_fails_alone_with_halos_words(sandbox_mock, sandb
     assert {r["halo_client_id"] for r in failed} == {99}
     assert all("400" in r["message"] and "Client 99 not found" in r["message"] for r in failed)
     assert len(sandbox_mock.live_licences()) == 3 + 31 - 1  # seed (one deleted) + every other create
+
+
+def test_quiet_still_warns_on_stderr(sandbox_mock, sandbox_config_file):
+    result = run(sandbox_config_file, "--force", "--quiet")
+    assert result.stdout == "" and "103" in result.stderr

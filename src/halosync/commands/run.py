@@ -39,9 +39,8 @@ def report(result: RunResult, *, json_output: bool, quiet: bool) -> None:
             console.stdout.print(f"Not due: next sync on {result.next_due:%Y-%m-%d}. Use --force to sync now.", markup=False)
     elif not quiet or result.exit_code != 0:
         render.print_results(console.stdout, result, only_failed=quiet)
-    if not quiet:
-        for unmapped in result.unmapped:
-            console.warn(render.unmapped_warning(unmapped))
+    for unmapped in result.unmapped:  # warnings go to stderr in every mode
+        console.warn(render.unmapped_warning(unmapped))
 
 
 def _progress(message: str) -> None:
