@@ -191,3 +191,16 @@ def test_sandbox_command_prints_a_working_config(tmp_path: Path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_check_permissions_passes_then_explains_a_missing_permission(served, config):
+    sandbox, _ = served
+    ok = halosync("check-permissions", "--config", str(config))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "0 failed" in ok.stdout
+    sandbox.faults.halo_denied_scopes = {"read:softwarelicensing"}
+    denied = halosync("check-permissions", "--config", str(config), "--json")
+    assert denied.returncode == 3
+    checks = {c["name"]: c for c in json.loads(denied.stdout)["checks"]}
+    assert checks["Read software licences"]["status"] == "fail"
+    assert sandbox.count("halo", "POST", "/api/SoftwareLicence") == 0 and len(sandbox.state.licences) == 3

@@ -123,6 +123,10 @@ class HaloClient:
                     found[licence.id] = licence
         return list(found.values())
 
+    def sample_licences(self) -> None:
+        """One small read of Software Licences: proves the scope and the agent's permission."""
+        self._request("GET", "/SoftwareLicence", params={"pageinate": "true", "page_size": 1, "page_no": 1})
+
     def item(self, item_id: int) -> dict[str, Any]:
         return _object(self._request("GET", f"/Item/{item_id}"), "HaloPSA item")
 

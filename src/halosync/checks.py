@@ -1,0 +1,208 @@
+"""check-permissions: verify both sets of credentials, every permission the sync needs, and the mapping.
+
+Reads only; never writes. Returns checks as data, the command renders them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from halosync.config import Config
+from halosync.errors import AuthError, ExitCode, ServiceError, UnreachableError
+from halosync.halo import HaloClient
+from halosync.huntress import HuntressClient, Organization
+from halosync.products import PRODUCTS
+
+Status = Literal["pass", "fail", "warn"]
+REQUIRED_SCOPES = ("read:softwarelicensing", "edit:softwarelicensing", "read:items")
+APPLICATIONS = "Configuration > Integrations > HaloPSA API > Applications > (your application)"
+AGENT_PERMISSIONS = "Configuration > Teams & Agents > Agents > (the application's agent) > Permissions"
+
+
+class Check(BaseModel):
+    area: Literal["huntress", "halo", "mapping"]
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+    # Why a failure failed: decides the exit code (auth 3, unreachable 5, anything else 1).
+    cause: Literal["auth", "unreachable", "other"] | None = None
+
+
+class Report(BaseModel):
+    checks: list[Check]
+    requests: dict[str, int]
+
+    @property
+    def exit_code(self) -> int:
+        causes = {c.cause for c in self.checks if c.status == "fail"}
+        if "auth" in causes:
+            return ExitCode.AUTH
+        if "unreachable" in causes:
+            return ExitCode.UNREACHABLE
+        return ExitCode.ROWS_FAILED if causes else ExitCode.OK
+
+
+UNREACHABLE_FIX = "Check the URL in the config and this machine's network; try again later if the service is down."
+
+
+def _failed(area: str, name: str, exc: ServiceError, fix: str, unreachable_fix: str = UNREACHABLE_FIX) -> Check:
+    cause = "auth" if isinstance(exc, AuthError) else "unreachable" if isinstance(exc, UnreachableError) else "other"
+    if cause == "unreachable":
+        fix = unreachable_fix
+    return Check(area=area, name=name, status="fail", detail=str(exc), fix=fix, cause=cause)
+
+
+def check_permissions(config: Config, **service_options: Any) -> Report:
+    huntress = HuntressClient.from_config(config, **service_options)
+    halo = HaloClient.from_config(config, **service_options)
+    try:
+        checks: list[Check] = []
+        organizations = _huntress_checks(huntress, checks)
+        _halo_checks(halo, config, checks)
+        _mapping_checks(config, organizations, checks)
+        return Report(checks=checks, requests={"huntress": huntress.service.requests, "halo": halo.service.requests})
+    finally:
+        huntress.close()
+        halo.close()
+
+
+def _huntress_checks(huntress: HuntressClient, checks: list[Check]) -> dict[int, Organization] | None:
+    try:
+        account = huntress.account()
+    except AuthError as exc:
+        wrong = exc.status == 401
+        checks.append(_failed("huntress", "Huntress credentials", exc,
+                              "The API key or secret is wrong: make a new pair at <your subdomain>.huntress.io > API Credentials "
+                              "(the secret is shown once) and put them in [huntress] or HALOSYNC_HUNTRESS_API_KEY/_SECRET."
+                              if wrong else
+                              "These credentials lack permission: make the API credential as an account administrator."))
+        return None
+    except ServiceError as exc:
+        checks.append(_failed("huntress", "Huntress credentials", exc, "Check [huntress] base_url."))
+        return None
+    name = account.get("name") or "?"
+    subdomain = f" ({account['subdomain']}.huntress.io)" if account.get("subdomain") else ""
+    checks.append(Check(area="huntress", name="Huntress credentials", status="pass", detail=f"account {name}{subdomain}"))
+    try:
+        organizations = {org.id: org for org in huntress.organizations()}
+    except ServiceError as exc:
+        checks.append(_failed("huntress", "List Huntress organizations", exc,
+                              "The credential cannot list organizations: make it at the account level, not for one organization."))
+        return None
+    checks.append(Check(area="huntress", name="List Huntress organizations", status="pass",
+                        detail=f"{len(organizations)} organizations"))
+    return organizations
+
+
+def _halo_checks(halo: HaloClient, config: Config, checks: list[Check]) -> None:
+    try:
+        halo.authenticate()
+    except ServiceError as exc:
+        fix = _token_fix(exc, config)
+        checks.append(_failed("halo", "HaloPSA token", exc, fix, unreachable_fix=fix))
+        return
+    checks.append(Check(area="halo", name="HaloPSA token", status="pass", detail=f"from {config.halo.token_url}"))
+
+    granted = halo.granted_scopes
+    if "all" in granted:
+        checks.append(Check(area="halo", name="HaloPSA scopes", status="pass", detail="all"))
+    elif not granted:
+        checks.append(Check(area="halo", name="HaloPSA scopes", status="warn",
+                            detail="HaloPSA did not say which scopes it granted; the reads below test them"))
+    else:
+        missing = [s for s in REQUIRED_SCOPES if s not in granted]
+        if missing:
+            checks.append(Check(area="halo", name="HaloPSA scopes", status="fail", cause="auth",
+                                detail=f"the token lacks {', '.join(missing)}",
+                                fix=f"Add {', '.join(missing)} to [halo] scope, and allow them in {APPLICATIONS} > Permissions."))
+        else:
+            checks.append(Check(area="halo", name="HaloPSA scopes", status="pass", detail=" ".join(sorted(granted))))
+
+    try:
+        agent = halo.agent_me()
+        checks.append(Check(area="halo", name="HaloPSA agent", status="pass",
+                            detail=f"acting as agent {agent.get('name') or agent.get('id') or '?'}"))
+    except ServiceError as exc:
+        checks.append(Check(area="halo", name="HaloPSA agent", status="warn", detail=f"could not name the agent: {exc}"))
+
+    try:
+        halo.sample_licences()
+        checks.append(Check(area="halo", name="Read software licences", status="pass", detail="GET /api/SoftwareLicence works"))
+    except ServiceError as exc:
+        checks.append(_failed("halo", "Read software licences", exc,
+                              f"Give the application the scope read:softwarelicensing ({APPLICATIONS} > Permissions) and its "
+                              f"agent 'Software Licensing Access Level' Read and Modify ({AGENT_PERMISSIONS})."))
+
+    checks.append(Check(area="halo", name="Edit software licences", status="warn",
+                        detail="cannot be proven without writing, and this check never writes",
+                        fix=f"Make sure the agent's 'Software Licensing Access Level' is Read and Modify ({AGENT_PERMISSIONS}) "
+                            "and the application has edit:softwarelicensing."))
+
+    for product, item_id in config.products.mapped().items():
+        name = f"Item {item_id} ({PRODUCTS[product].display_name})"
+        try:
+            item = halo.item(item_id)
+        except ServiceError as exc:
+            if exc.status == 404:
+                checks.append(Check(area="mapping", name=name, status="fail", cause="other",
+                                    detail=f"HaloPSA has no item {item_id}",
+                                    fix=f"Set [products] {product} to the id of an item in HaloPSA's Items list."))
+            else:
+                checks.append(_failed("halo", name, exc,
+                                      f"Give the application the scope read:items ({APPLICATIONS} > Permissions) and its agent "
+                                      f"'Products Access Level' Read Only ({AGENT_PERMISSIONS})."))
+            continue
+        if item.get("inactive"):
+            checks.append(Check(area="mapping", name=name, status="fail", cause="other",
+                                detail=f"item {item_id} {item.get('name', '')!r} is inactive",
+                                fix=f"Reactivate it in Halo, or map {product} to an active item."))
+        else:
+            checks.append(Check(area="mapping", name=name, status="pass", detail=f"{item.get('name', '')!r}, active"))
+
+
+def _token_fix(exc: ServiceError, config: Config) -> str:
+    text = str(exc)
+    if "invalid_scope" in text:
+        return (f"The application may not grant all of {config.halo.scope!r}: allow them in {APPLICATIONS} > Permissions, "
+                "or narrow [halo] scope.")
+    if isinstance(exc, AuthError):
+        return (f"Check [halo] client_id and client_secret (or HALOSYNC_HALO_CLIENT_ID/_SECRET) against {APPLICATIONS}; "
+                "the application's authentication method must be 'Client ID and Secret (Services)'.")
+    if exc.status is not None and exc.status >= 500:
+        return ("HaloPSA answered the token request with a server error, which is what it does for a wrong tenant: "
+                "check [halo] tenant (hosted instances) and [halo] auth_url.")
+    return f"Check [halo] url and auth_url (the token endpoint is {config.halo.token_url}) and this machine's network."
+
+
+def _mapping_checks(config: Config, organizations: dict[int, Organization] | None, checks: list[Check]) -> None:
+    by_item: dict[int, list[str]] = defaultdict(list)
+    for product, item_id in config.products.mapped().items():
+        by_item[item_id].append(product)
+    for item_id, products in by_item.items():
+        if len(products) > 1:
+            checks.append(Check(area="mapping", name="Products sharing an item", status="warn",
+                                detail=f"{' and '.join(products)} both map to item {item_id}; their rows will fail",
+                                fix="Give each product its own item in [products]."))
+    if not config.products.mapped():
+        checks.append(Check(area="mapping", name="Products", status="warn", detail="[products] maps no product: nothing will sync"))
+    if organizations is None:
+        return
+    mapped = [org.huntress_id for org in config.organizations]
+    missing = [org_id for org_id in mapped if org_id not in organizations]
+    if missing:
+        checks.append(Check(area="mapping", name="Mapped organizations", status="fail", cause="other",
+                            detail=f"not in Huntress: {', '.join(map(str, missing))}",
+                            fix="Remove them from [[organizations]] (or fix the id); their clients' rows fail until then."))
+    else:
+        checks.append(Check(area="mapping", name="Mapped organizations", status="pass",
+                            detail=f"all {len(mapped)} exist in Huntress"))
+    ignored = set(config.sync.ignore_organizations)
+    unmapped = sorted((org for org_id, org in organizations.items() if org_id not in set(mapped) | ignored), key=lambda o: o.name.casefold())
+    if unmapped:
+        shown = ", ".join(f"{o.name} ({o.id})" for o in unmapped[:5]) + (f" and {len(unmapped) - 5} more" if len(unmapped) > 5 else "")
+        checks.append(Check(area="mapping", name="Unmapped organizations", status="warn", detail=shown,
+                            fix="Map them in [[organizations]] (halosync map), or list them in [sync] ignore_organizations."))

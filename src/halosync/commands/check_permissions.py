@@ -1,0 +1,56 @@
+"""`halosync check-permissions`: prove the setup before the first sync, without writing anything."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from halosync import console
+from halosync.checks import Report, check_permissions
+from halosync.commands.options import ConfigOption
+from halosync.config import load_config
+from halosync.errors import HalosyncError
+
+MARK = {"pass": Text("pass", style="green"), "fail": Text("FAIL", style="bold red"), "warn": Text("warn", style="yellow")}
+
+
+def command(
+    config: ConfigOption = None,
+    json_output: Annotated[bool, typer.Option("--json", help="The checks as JSON on stdout.")] = False,
+) -> None:
+    """Verify both sets of credentials, every permission the sync needs, and the mapping; writes nothing."""
+    try:
+        _, cfg = load_config(config, warn=console.warn)
+        report = check_permissions(cfg)
+    except HalosyncError as exc:
+        console.error(str(exc))
+        raise typer.Exit(exc.exit_code) from None
+    if json_output:
+        payload = {"checks": [c.model_dump(mode="json") for c in report.checks], "requests": report.requests,
+                   "exit_code": report.exit_code}
+        console.stdout.print(json.dumps(payload), markup=False, highlight=False, soft_wrap=True)
+    else:
+        console.stdout.print(_table(report))
+        failed = sum(c.status == "fail" for c in report.checks)
+        warned = sum(c.status == "warn" for c in report.checks)
+        verdict = "ready to sync" if failed == 0 else "fix the failures above, then run this again"
+        console.stdout.print(f"{failed} failed, {warned} warnings: {verdict}.", markup=False)
+    raise typer.Exit(report.exit_code)
+
+
+def _table(report: Report) -> Table:
+    table = Table(title="halosync check-permissions", title_justify="left")
+    table.add_column("Check", no_wrap=True)
+    table.add_column("Result", no_wrap=True)
+    table.add_column("Detail")
+    for check in report.checks:
+        detail = Text(check.detail)
+        if check.fix and check.status != "pass":
+            detail.append("\nFix: ", style="bold")
+            detail.append(check.fix)
+        table.add_row(check.name, MARK[check.status], detail)
+    return table
