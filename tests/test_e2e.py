@@ -204,3 +204,27 @@ def test_check_permissions_passes_then_explains_a_missing_permission(served, con
     checks = {c["name"]: c for c in json.loads(denied.stdout)["checks"]}
     assert checks["Read software licences"]["status"] == "fail"
     assert sandbox.count("halo", "POST", "/api/SoftwareLicence") == 0 and len(sandbox.state.licences) == 3
+
+
+def test_map_auto_then_interactive_through_the_installed_command(served, tmp_path):
+    import stat
+    import tomllib
+
+    import tomli_w
+
+    _, url = served
+    data = sandbox_config(url, str(tmp_path / "r.jsonl"))
+    del data["products"], data["organizations"]
+    path = tmp_path / "fresh.toml"
+    path.write_text("# keep me\n" + tomli_w.dumps(data))
+    path.chmod(0o600)
+    auto = halosync("map", "--config", str(path), "--auto")
+    assert auto.returncode == 0, auto.stderr
+    rest = subprocess.run([str(HALOSYNC), "map", "--config", str(path)], input="1\n1\n", capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "COLUMNS": "200"})
+    assert rest.returncode == 0, rest.stderr
+    mapped = {o["huntress_id"]: o["halo_client_id"] for o in tomllib.loads(path.read_text())["organizations"]}
+    assert mapped[102] == 12 and mapped[106] == 16 and len(mapped) == 12
+    assert path.read_text().startswith("# keep me\n") and stat.S_IMODE(path.stat().st_mode) == 0o600
+    synced = halosync("run", "--config", str(path), "--force", "--json")
+    assert synced.returncode == 0 and json.loads(synced.stdout)["unmapped"] == []

@@ -53,16 +53,17 @@ class HaloClient:
         service.add_secret(client_secret)
 
     @classmethod
-    def from_config(cls, config: Config, **service_options: Any) -> HaloClient:
+    def from_config(cls, config: Config, extra_scopes: tuple[str, ...] = (), **service_options: Any) -> HaloClient:
         """`service_options` go to Service (transport, clock, sleep, retry: tests and the sandbox use them)."""
         halo = config.halo
+        scope = " ".join(dict.fromkeys([*halo.scope.split(), *extra_scopes]))
         service = Service("HaloPSA", f"{halo.url}/api", per_minute=halo.requests_per_minute, **service_options)
         return cls(
             service,
             token_url=halo.token_url,
             client_id=config.secret("halo", "client_id"),
             client_secret=config.secret("halo", "client_secret"),
-            scope=halo.scope,
+            scope=scope,
             tenant=halo.tenant,
             page_size=halo.page_size,
             clock=service_options.get("clock"),
@@ -126,6 +127,16 @@ class HaloClient:
     def sample_licences(self) -> None:
         """One small read of Software Licences: proves the scope and the agent's permission."""
         self._request("GET", "/SoftwareLicence", params={"pageinate": "true", "page_size": 1, "page_no": 1})
+
+    def clients(self) -> dict[int, str]:
+        """Active clients: id -> name (needs read:customers)."""
+        return {int(row["id"]): str(row.get("name") or "") for rows in self._pages("/Client", "clients", {})
+                for row in rows if "id" in row and not row.get("inactive")}
+
+    def items(self) -> dict[int, dict[str, Any]]:
+        """Items (inactive included): id -> item."""
+        return {int(row["id"]): row for rows in self._pages("/Item", "items", {"includeinactive": "true"})
+                for row in rows if "id" in row}
 
     def item(self, item_id: int) -> dict[str, Any]:
         return _object(self._request("GET", f"/Item/{item_id}"), "HaloPSA item")

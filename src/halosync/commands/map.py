@@ -1,0 +1,144 @@
+"""`halosync map`: map organizations to clients and products to items, without typing ids."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from halosync import console
+from halosync.commands.options import ConfigOption
+from halosync.config import load_config
+from halosync.configfile import ConfigEditor
+from halosync.errors import AuthError, HalosyncError
+from halosync.mapper import Inventory, Report, auto_map, build_report, client_candidates, fetch_inventory, item_candidates
+from halosync.matching import Candidate, search
+from halosync.products import PRODUCTS
+
+HELP = "number: choose · Enter: skip · /text: search · i: ignore (not billed) · q: save and quit · x: quit without saving"
+HELP_PRODUCTS = "number: choose · Enter: skip · /text: search · q: save and quit · x: quit without saving"
+
+
+class _Quit(Exception):
+    def __init__(self, save: bool):
+        self.save = save
+
+
+def command(
+    config: ConfigOption = None,
+    auto: Annotated[bool, typer.Option("--auto", help="Non-interactive: accept only unambiguous matches at or above --min-score.")] = False,
+    min_score: Annotated[int, typer.Option("--min-score", min=0, max=100, help="Lowest score --auto accepts.")] = 90,
+    show: Annotated[bool, typer.Option("--show", help="Print the mapping report and exit.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the config as a diff; write nothing.")] = False,
+) -> None:
+    """Edit the organization -> client and product -> item mappings, with fuzzy name suggestions."""
+    try:
+        path, cfg = load_config(config, warn=console.warn)
+        inventory, _ = fetch_inventory(cfg)
+    except AuthError as exc:
+        hint = ("" if "invalid_scope" not in str(exc) else
+                " map also needs the scopes read:customers and read:items: allow them in Configuration > Integrations > "
+                "HaloPSA API > Applications > (your application) > Permissions.")
+        console.error(f"{exc}{hint}")
+        raise typer.Exit(exc.exit_code) from None
+    except HalosyncError as exc:
+        console.error(str(exc))
+        raise typer.Exit(exc.exit_code) from None
+
+    report = build_report(cfg, inventory)
+    _print_report(report, inventory)
+    if show:
+        raise typer.Exit(0)
+
+    editor = ConfigEditor(path)
+    added: list[tuple[int, int]] = []
+    if auto:
+        result = auto_map(cfg, inventory, report, min_score)
+        for org, choice in result.organizations:
+            editor.map_organization(org, choice.id, inventory.organizations[org])
+            added.append((org, choice.id))
+            _say(f"mapped organization {org} {inventory.organizations[org]!r} -> client {choice.id} {choice.name!r} (score {choice.score})")
+        for product, choice in result.products:
+            editor.map_product(product, choice.id)
+            _say(f"mapped product {product} -> item {choice.id} {choice.name!r} (score {choice.score})")
+        for what, best in result.left:
+            near = f"; best candidate {best.name!r} ({best.id}) scores {best.score}" if best else ""
+            _say(f"left {what}: no unambiguous match at {min_score} or above{near}")
+    else:
+        try:
+            _interactive(editor, inventory, report, added)
+        except _Quit as stop:
+            if not stop.save:
+                _say("Quit without saving; the config is unchanged.")
+                raise typer.Exit(0) from None
+
+    for client, orgs in build_report(cfg, inventory, added).shared_clients.items():
+        if any(org in dict(added) for org in orgs):
+            console.warn(f"note: organizations {', '.join(map(str, orgs))} all map to client {client}: their counts are summed")
+    if not editor.changed:
+        _say("Nothing to change.")
+    elif dry_run:
+        console.stdout.print(editor.diff(), markup=False, highlight=False, end="")
+    else:
+        editor.save()
+        _say(f"Saved {path}.")
+    raise typer.Exit(0)
+
+
+def _interactive(editor: ConfigEditor, inventory: Inventory, report: Report, added: list[tuple[int, int]]) -> None:
+    try:
+        for n, org in enumerate(report.unmapped, start=1):
+            name = inventory.organizations[org]
+            _say(f"\n[{n}/{len(report.unmapped)}] Huntress organization {org} {name!r}")
+            choice = _choose(client_candidates(inventory, org), inventory.clients.items(), HELP, allow_ignore=True)
+            if choice == "ignore":
+                editor.ignore_organization(org)
+                _say(f"  ignored {org}")
+            elif isinstance(choice, Candidate):
+                editor.map_organization(org, choice.id, name)
+                added.append((org, choice.id))
+                _say(f"  {name!r} -> client {choice.id} {choice.name!r}")
+        for product in report.products_unmapped:
+            _say(f"\nProduct {product} ({PRODUCTS[product].display_name}) -> which HaloPSA item?")
+            choice = _choose(item_candidates(inventory, product), inventory.active_items(), HELP_PRODUCTS, allow_ignore=False)
+            if isinstance(choice, Candidate):
+                editor.map_product(product, choice.id)
+                _say(f"  {product} -> item {choice.id} {choice.name!r}")
+    except (typer.Abort, EOFError):
+        _say("\nEnd of input.")
+        raise _Quit(save=False) from None
+    raise _Quit(save=True)
+
+
+def _choose(candidates: list[Candidate], options, help_text: str, *, allow_ignore: bool) -> Candidate | str | None:
+    while True:
+        for i, c in enumerate(candidates, start=1):
+            _say(f"  {i}) {c.name} ({c.id})  score {c.score}")
+        if not candidates:
+            _say("  (no candidates)")
+        answer = typer.prompt(f"  {help_text}\n  >", default="", show_default=False).strip()
+        if answer == "":
+            return None
+        if answer.isdigit() and 1 <= int(answer) <= len(candidates):
+            return candidates[int(answer) - 1]
+        if answer.startswith("/") and len(answer) > 1:
+            candidates = search(answer[1:], options)
+            continue
+        if answer.lower() == "i" and allow_ignore:
+            return "ignore"
+        if answer.lower() in ("q", "x"):
+            raise _Quit(save=answer.lower() == "q")
+        _say(f"  {answer!r} is not one of the choices")
+
+
+def _print_report(report: Report, inventory: Inventory) -> None:
+    _say(f"Mapped: {len(report.mapped)} organizations · unmapped: {len(report.unmapped)} · ignored: {len(report.ignored)} · "
+         f"products unmapped: {', '.join(report.products_unmapped) or 'none'}")
+    for line in report.stale:
+        console.warn(f"stale: {line}")
+    for org in report.unmapped:
+        _say(f"  unmapped: {org} {inventory.organizations[org]!r}")
+
+
+def _say(text: str) -> None:
+    console.stdout.print(text, markup=False, highlight=False)

@@ -1,0 +1,121 @@
+"""`map`'s core: what is mapped, unmapped, ignored or stale, and which matches are unambiguous. No printing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from halosync.config import Config
+from halosync.halo import HaloClient
+from halosync.huntress import HuntressClient
+from halosync.matching import Candidate, normalise, rank, unambiguous
+from halosync.products import PRODUCTS
+
+MAP_SCOPES = ("read:customers", "read:items")
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Both sides' names, as the services have them now."""
+
+    organizations: dict[int, str]  # Huntress
+    clients: dict[int, str]  # active Halo clients
+    items: dict[int, dict[str, Any]]  # Halo items, inactive included
+
+    def active_items(self) -> list[tuple[int, str]]:
+        return [(i, str(item.get("name") or "")) for i, item in self.items.items() if not item.get("inactive")]
+
+
+def fetch_inventory(config: Config, **service_options: Any) -> tuple[Inventory, dict[str, int]]:
+    huntress = HuntressClient.from_config(config, **service_options)
+    halo = HaloClient.from_config(config, extra_scopes=MAP_SCOPES, **service_options)
+    try:
+        organizations = {org.id: org.name for org in huntress.organizations()}
+        inventory = Inventory(organizations=organizations, clients=halo.clients(), items=halo.items())
+        return inventory, {"huntress": huntress.service.requests, "halo": halo.service.requests}
+    finally:
+        huntress.close()
+        halo.close()
+
+
+@dataclass
+class Report:
+    mapped: list[tuple[int, int]] = field(default_factory=list)  # (organization, client)
+    unmapped: list[int] = field(default_factory=list)  # organizations, by name
+    ignored: list[int] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # what no longer exists, in words
+    products_unmapped: list[str] = field(default_factory=list)
+    shared_clients: dict[int, list[int]] = field(default_factory=dict)  # client -> its several organizations
+
+
+def build_report(config: Config, inventory: Inventory, extra: list[tuple[int, int]] = ()) -> Report:
+    """The mapping's state; `extra` are (organization, client) pairs about to be added."""
+    report = Report()
+    pairs = [(o.huntress_id, o.halo_client_id) for o in config.organizations] + list(extra)
+    report.mapped = pairs
+    mapped_ids = {org for org, _ in pairs}
+    ignored = set(config.sync.ignore_organizations)
+    names = inventory.organizations
+    report.unmapped = sorted((o for o in names if o not in mapped_ids and o not in ignored), key=lambda o: (names[o].casefold(), o))
+    report.ignored = sorted(ignored)
+    for org, client in pairs:
+        if org not in names:
+            report.stale.append(f"Huntress organization {org} (mapped to client {client}) is not in Huntress")
+        if client not in inventory.clients:
+            report.stale.append(f"HaloPSA client {client} (mapped from organization {org}) is not an active client")
+    for org in ignored - set(names):
+        report.stale.append(f"ignored organization {org} is not in Huntress")
+    mapped_products = config.products.mapped()
+    for product, item in mapped_products.items():
+        if item not in inventory.items:
+            report.stale.append(f"[products] {product} = {item}: HaloPSA has no such item")
+        elif inventory.items[item].get("inactive"):
+            report.stale.append(f"[products] {product} = {item}: the item is inactive")
+    report.products_unmapped = [p for p in PRODUCTS if p not in mapped_products]
+    by_client: dict[int, list[int]] = defaultdict(list)
+    for org, client in pairs:
+        by_client[client].append(org)
+    report.shared_clients = {c: orgs for c, orgs in by_client.items() if len(orgs) > 1}
+    return report
+
+
+def client_candidates(inventory: Inventory, organization_id: int, limit: int = 5) -> list[Candidate]:
+    return rank(inventory.organizations[organization_id], inventory.clients.items(), limit)
+
+
+def item_candidates(inventory: Inventory, product: str, limit: int = 5) -> list[Candidate]:
+    return rank(f"Huntress {PRODUCTS[product].display_name}", inventory.active_items(), limit)
+
+
+def names_product(item_name: str, product: str) -> bool:
+    """Whether an item's name names this product ('EDR' in 'Huntress Managed EDR'), so that --auto never maps EDR to ITDR."""
+    return product in normalise(item_name).split()
+
+
+@dataclass
+class AutoResult:
+    organizations: list[tuple[int, Candidate]] = field(default_factory=list)
+    products: list[tuple[str, Candidate]] = field(default_factory=list)
+    left: list[tuple[str, Candidate | None]] = field(default_factory=list)  # what was not mapped, and its best candidate
+
+
+def auto_map(config: Config, inventory: Inventory, report: Report, min_score: int) -> AutoResult:
+    result = AutoResult()
+    for org in report.unmapped:
+        candidates = client_candidates(inventory, org)
+        choice = unambiguous(candidates, min_score)
+        if choice is None:
+            result.left.append((f"organization {org} {inventory.organizations[org]!r}", candidates[0] if candidates else None))
+        else:
+            result.organizations.append((org, choice))
+    taken = set(config.products.mapped().values())
+    for product in report.products_unmapped:
+        candidates = [c for c in item_candidates(inventory, product) if c.id not in taken]
+        choice = unambiguous(candidates, min_score)
+        if choice is None or not names_product(choice.name, product):
+            result.left.append((f"product {product} ({PRODUCTS[product].display_name})", candidates[0] if candidates else None))
+        else:
+            result.products.append((product, choice))
+            taken.add(choice.id)
+    return result

@@ -1,0 +1,139 @@
+"""`halosync map` through the CLI, against the sandbox (in-process via respx)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import SANDBOX_HOST, write_config
+from halosync.cli import app
+from halosync.sandbox.config import sandbox_config
+
+runner = CliRunner()
+
+
+def first_use_config(tmp_path: Path) -> Path:
+    """Credentials, no mappings yet."""
+    data = sandbox_config(SANDBOX_HOST, str(tmp_path / "r.jsonl"))
+    del data["products"], data["organizations"]
+    path = tmp_path / "config.toml"
+    path.write_text("# written by hand\n" + __import__("tomli_w").dumps(data))
+    path.chmod(0o600)
+    return path
+
+
+def mapping(path: Path) -> tuple[dict[int, int], dict[str, int], list[int]]:
+    data = tomllib.loads(path.read_text())
+    orgs = {o["huntress_id"]: o["halo_client_id"] for o in data.get("organizations", [])}
+    return orgs, data.get("products", {}), data.get("sync", {}).get("ignore_organizations", [])
+
+
+def map_(path: Path, *args: str, input: str | None = None):
+    return runner.invoke(app, ["map", "--config", str(path), *args], input=input)
+
+
+def test_show_reports_and_changes_nothing(sandbox_mock, sandbox_config_file):
+    before = sandbox_config_file.read_text()
+    result = map_(sandbox_config_file, "--show")
+    assert result.exit_code == 0
+    assert "Mapped: 11 organizations" in result.stdout and "unmapped: 103 \"Bob's Bakery\"" in result.stdout
+    assert "ispm" in result.stdout  # the one product not mapped
+    assert sandbox_config_file.read_text() == before
+
+
+def test_stale_mappings_are_reported(sandbox_mock, tmp_path):
+    data = sandbox_config(SANDBOX_HOST, str(tmp_path / "r.jsonl"))
+    data["organizations"].append({"huntress_id": 999, "halo_client_id": 77})
+    data["products"]["ispm"] = 1099
+    result = map_(write_config(tmp_path / "c.toml", data), "--show")
+    assert "Huntress organization 999" in result.stderr and "HaloPSA client 77" in result.stderr
+    assert "ispm = 1099" in result.stderr
+
+
+def test_auto_on_first_use_maps_only_unambiguous_matches(sandbox_mock, tmp_path):
+    path = first_use_config(tmp_path)
+    result = map_(path, "--auto")
+    assert result.exit_code == 0, result.output
+    orgs, products, ignored = mapping(path)
+    assert orgs == {101: 12, 103: 13, 104: 14, 105: 15, 107: 17, 108: 18, 109: 19, 110: 20, 111: 21, 112: 22}
+    assert products == {"edr": 1001, "itdr": 1002, "ispm": 1005, "sat": 1003, "siem": 1004}
+    assert ignored == []
+    assert "left organization 102" in result.stdout and "left organization 106" in result.stdout
+    assert path.read_text().startswith("# written by hand\n")
+
+
+def test_auto_with_a_lower_min_score(sandbox_mock, tmp_path):
+    path = first_use_config(tmp_path)
+    map_(path, "--auto", "--min-score", "80")
+    orgs, _, _ = mapping(path)
+    assert orgs[106] == 16  # 'Evergreen Veterinary' -> 'Evergreen Veterinary Clinic' scores 85
+    assert 102 not in orgs  # 79
+
+
+def test_auto_never_touches_existing_mappings(sandbox_mock, sandbox_config_file):
+    before = mapping(sandbox_config_file)
+    result = map_(sandbox_config_file, "--auto")
+    after = mapping(sandbox_config_file)
+    assert after[0] == {**before[0], 103: 13}  # only the unmapped one is added
+    assert after[1] == {**before[1], "ispm": 1005}
+    assert result.exit_code == 0
+
+
+def test_dry_run_shows_the_diff_and_writes_nothing(sandbox_mock, tmp_path):
+    path = first_use_config(tmp_path)
+    before = path.read_text()
+    result = map_(path, "--auto", "--dry-run")
+    assert path.read_text() == before
+    assert "+[[organizations]]" in result.stdout and "+huntress_id = 101" in result.stdout
+
+
+def test_interactive_session(sandbox_mock, tmp_path):
+    path = first_use_config(tmp_path)
+    # 101 Acme Dental: pick 1 · 102 Annex: search 'acme', pick 1 · 103 Bob's: ignore · 104: skip · then save and quit
+    result = map_(path, input="1\n/acme\n1\ni\n\nq\n")
+    assert result.exit_code == 0, result.output
+    orgs, products, ignored = mapping(path)
+    assert orgs == {101: 12, 102: 12}
+    assert ignored == [103] and products == {}
+    assert "all map to client 12" in result.stderr  # summed: allowed, but said
+    assert "score 100" in result.stdout
+
+
+def test_interactive_products(sandbox_mock, sandbox_config_file):
+    # 103: skip; then ispm -> search 'ispm' and pick it
+    result = map_(sandbox_config_file, input="\n/ispm\n1\n")
+    assert result.exit_code == 0, result.output
+    assert mapping(sandbox_config_file)[1]["ispm"] == 1005
+
+
+@pytest.mark.parametrize("ending", ["x\n", ""], ids=["x", "end-of-input"])
+def test_quit_without_saving(sandbox_mock, tmp_path, ending):
+    path = first_use_config(tmp_path)
+    before = path.read_text()
+    result = map_(path, input="1\n" + ending)
+    assert result.exit_code == 0
+    assert path.read_text() == before and "unchanged" in result.stdout
+
+
+def test_bad_answers_are_asked_again(sandbox_mock, tmp_path):
+    path = first_use_config(tmp_path)
+    result = map_(path, input="9\nwhat\n1\nq\n")
+    assert "'9' is not one of the choices" in result.stdout and "'what' is not" in result.stdout
+    assert mapping(path)[0] == {101: 12}
+
+
+def test_missing_credentials_are_named(tmp_path, mock):
+    data = sandbox_config(SANDBOX_HOST)
+    del data["halo"]["client_secret"]
+    result = map_(write_config(tmp_path / "c.toml", data), "--show")
+    assert result.exit_code == 2 and "HALOSYNC_HALO_CLIENT_SECRET" in result.output
+    assert mock.calls.call_count == 0
+
+
+def test_application_without_read_customers(sandbox_mock, sandbox_config_file):
+    sandbox_mock.state.application_scopes = {"read:softwarelicensing", "edit:softwarelicensing", "read:items"}
+    result = map_(sandbox_config_file, "--show")
+    assert result.exit_code == 3 and "read:customers" in result.output
