@@ -105,3 +105,64 @@ def test_cli_config_errors_exit_2_without_traceback_or_contact(tmp_path, mock, c
     assert result.exit_code == 2
     assert "Traceback" not in result.output and str(path) in result.output
     assert mock.calls.call_count == 0  # nothing contacted
+
+
+def test_secrets_from_files_with_precedence(tmp_path, monkeypatch):
+    (tmp_path / "halo_secret").write_text("from-file\n")
+    (tmp_path / "env_secret").write_text("from-env-file\n")
+    data = basic_config()
+    del data["halo"]["client_secret"]
+    data["halo"]["client_secret_file"] = str(tmp_path / "halo_secret")
+    path = broken(tmp_path, data)
+    assert load_config(path)[1].secret("halo", "client_secret") == "from-file"  # trailing newline dropped
+    monkeypatch.setenv("HALOSYNC_HALO_CLIENT_SECRET_FILE", str(tmp_path / "env_secret"))
+    assert load_config(path)[1].secret("halo", "client_secret") == "from-env-file"
+    monkeypatch.setenv("HALOSYNC_HALO_CLIENT_SECRET", "from-env")
+    assert load_config(path)[1].secret("halo", "client_secret") == "from-env"
+
+
+def test_secret_file_path_expands_variables(tmp_path, monkeypatch):
+    creds = tmp_path / "credentials"
+    creds.mkdir()
+    (creds / "huntress_key").write_text("hk_systemd")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    data = basic_config()
+    del data["huntress"]["api_key"]
+    data["huntress"]["api_key_file"] = "${CREDENTIALS_DIRECTORY}/huntress_key"
+    assert load_config(broken(tmp_path, data))[1].secret("huntress", "api_key") == "hk_systemd"
+
+
+@pytest.mark.parametrize(
+    ("setup", "words"),
+    [
+        (lambda d, t: d["halo"].update(client_secret_file=str(t / "nope")), "does not exist"),
+        (lambda d, t: (t.joinpath("empty").write_text("\n"), d["halo"].update(client_secret_file=str(t / "empty"))), "is empty"),
+        (lambda d, t: d["halo"].update(client_secret_file=3), "should be a path"),
+    ],
+)
+def test_secret_file_errors(tmp_path, setup, words):
+    data = basic_config()
+    del data["halo"]["client_secret"]
+    setup(data, tmp_path)
+    with pytest.raises(ConfigError, match=words) as caught:
+        load_config(broken(tmp_path, data))
+    assert "client_secret_file" in str(caught.value)
+
+
+def test_secret_and_secret_file_together_is_an_error(tmp_path):
+    data = basic_config()
+    data["halo"]["client_secret_file"] = "/run/secrets/halo"
+    with pytest.raises(ConfigError, match="both client_secret and client_secret_file"):
+        load_config(broken(tmp_path, data))
+
+
+def test_secret_only_from_a_file_gives_no_permission_warning(tmp_path):
+    (tmp_path / "s").write_text("x-secret")
+    data = basic_config()
+    for section, key in (("huntress", "api_key"), ("huntress", "api_secret"), ("halo", "client_id"), ("halo", "client_secret")):
+        del data[section][key]
+        data[section][f"{key}_file"] = str(tmp_path / "s")
+    path = write_config(tmp_path / "config.toml", data, mode=0o644)
+    warnings: list[str] = []
+    load_config(path, warn=warnings.append)
+    assert warnings == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from halosync.halo import Licence
+from halosync.models import Licence
 from halosync.plan import Huntress, Mapping, build_plan
 
 MAPPING = Mapping(

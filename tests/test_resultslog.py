@@ -59,3 +59,32 @@ def test_missing_log_means_no_success(tmp_path):
     from datetime import date
 
     assert resultslog.last_success(tmp_path / "nope.jsonl", since=date(2026, 1, 1)) is None
+
+
+def test_rotation_never_loses_a_record_and_readers_follow(tmp_path):
+    from datetime import date
+
+    path = tmp_path / "results.jsonl"
+    for day in range(1, 8):
+        resultslog.append(path, [run_record(f"2026-11-0{day}T12:00:00Z")], rotate_bytes=300)
+    rotated = resultslog.rotated_files(path)
+    assert rotated, "the log should have rotated"
+    assert (tmp_path / "results.jsonl.lock") not in rotated
+    every = [r["started"] for r in resultslog.records_backwards(path)]
+    assert every == [f"2026-11-0{day}T12:00:00Z" for day in range(7, 0, -1)]
+    total_lines = sum(len(p.read_text().splitlines()) for p in [path, *rotated])
+    assert total_lines == 7
+    # The last success is found even when it sits in a rotated file.
+    resultslog.append(path, [run_record("2026-11-08T12:00:00Z", exit_code=5)], rotate_bytes=10)
+    assert resultslog.last_success(path, since=date(2026, 11, 1)) == date(2026, 11, 7)
+
+
+def test_unreadable_lines_are_counted(tmp_path):
+    path = tmp_path / "results.jsonl"
+    resultslog.append(path, [run_record("2026-11-01T12:00:00Z")])
+    with path.open("a") as f:
+        f.write("garbage\n[1, 2]\n")
+    resultslog.append(path, [run_record("2026-11-02T12:00:00Z")])
+    unreadable = [0]
+    assert len(list(resultslog.records_backwards(path, unreadable))) == 2
+    assert unreadable == [2]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from halosync.errors import AuthError, ServiceError
-from halosync.halo import HaloClient, Licence
+from halosync.models import Licence
 from halosync.models import Row
 from halosync.plan import Mapping, is_ours
+
+if TYPE_CHECKING:
+    from halosync.halo import HaloClient
 
 BATCH_SIZE = 50
 

@@ -110,6 +110,22 @@ class ProductsConfig(_Model):
 
 class LogConfig(_Model):
     path: str | None = None
+    rotate_mb: float | None = Field(default=None, gt=0, strict=False)  # rename the log aside at this size; never deletes
+
+    @property
+    def rotate_bytes(self) -> int | None:
+        return int(self.rotate_mb * 1_000_000) if self.rotate_mb else None
+
+
+class NotifyConfig(_Model):
+    healthcheck_url: str | None = None  # Healthchecks.io style: {url}/start, {url} on success, {url}/fail
+    webhook_url: str | None = None  # receives the run record as JSON after each sync
+    timeout: float = Field(default=10.0, gt=0, le=120, strict=False)
+
+    @field_validator("healthcheck_url", "webhook_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else _check_url(value)
 
 
 class OrganizationMapping(_Model):
@@ -123,6 +139,7 @@ class Config(_Model):
     halo: HaloConfig
     sync: SyncConfig = SyncConfig()
     log: LogConfig = LogConfig()
+    notify: NotifyConfig = NotifyConfig()
     products: ProductsConfig = ProductsConfig()
     organizations: list[OrganizationMapping] = []
 
@@ -172,7 +189,7 @@ def load_config(explicit: Path | None = None, *, warn=None) -> tuple[Path, Confi
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
-    secrets_in_file = _merge_secret_env(data)
+    secrets_in_file = _resolve_secrets(path, data)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
@@ -181,8 +198,8 @@ def load_config(explicit: Path | None = None, *, warn=None) -> tuple[Path, Confi
     for (section, key), env in SECRET_ENV.items():
         if getattr(getattr(config, section), key) is None:
             raise ConfigError(
-                f"config file {path}: [{section}] {key} is missing: set it in the file or in the "
-                f"environment variable {env}"
+                f"config file {path}: [{section}] {key} is missing: set it in the file (or {key}_file), "
+                f"or in the environment variable {env} (or {env}_FILE)"
             )
     if secrets_in_file and warn is not None and _readable_by_others(path):
         warn(
@@ -192,21 +209,49 @@ def load_config(explicit: Path | None = None, *, warn=None) -> tuple[Path, Confi
     return path, config
 
 
-def _merge_secret_env(data: dict[str, Any]) -> bool:
-    """Apply HALOSYNC_* overrides in place; return whether the file itself holds a secret."""
+def _resolve_secrets(path: Path, data: dict[str, Any]) -> bool:
+    """Put each secret in place, by precedence; return whether the config file itself holds a secret.
+
+    For each secret X: env HALOSYNC_X, then env HALOSYNC_X_FILE (a path), then X in the file,
+    then X_file in the file (a path: systemd credentials, Docker secrets).
+    """
     in_file = False
     for (section, key), env in SECRET_ENV.items():
         table = data.get(section)
-        if isinstance(table, dict) and table.get(key):
-            in_file = True
-        value = os.environ.get(env)
-        if value:
-            if not isinstance(table, dict):
-                if table is not None:
-                    continue  # let validation report the wrong type
-                table = data.setdefault(section, {})
+        if table is not None and not isinstance(table, dict):
+            continue  # validation reports the wrong type
+        table = table if table is not None else {}
+        file_key = f"{key}_file"
+        if table.get(key) is not None and table.get(file_key) is not None:
+            raise ConfigError(f"config file {path}: [{section}] has both {key} and {file_key}; keep one")
+        in_file = in_file or bool(table.get(key))
+        value = os.environ.get(env) or None
+        if value is None and os.environ.get(f"{env}_FILE"):
+            value = _read_secret(os.environ[f"{env}_FILE"], f"environment variable {env}_FILE")
+        if value is None and table.get(file_key) is not None:
+            where = table[file_key]
+            if not isinstance(where, str):
+                raise ConfigError(f"config file {path}: [{section}] {file_key}: should be a path (a string)")
+            value = _read_secret(where, f"config file {path}: [{section}] {file_key}")
+        table.pop(file_key, None)
+        if value is not None:
             table[key] = value
+        if table:
+            data[section] = table
     return in_file
+
+
+def _read_secret(where: str, named_by: str) -> str:
+    secret_path = Path(os.path.expandvars(where)).expanduser()
+    try:
+        value = secret_path.read_text(encoding="utf-8").rstrip("\r\n")
+    except FileNotFoundError:
+        raise ConfigError(f"{named_by}: the secret file {secret_path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{named_by}: the secret file {secret_path} cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
+    if not value:
+        raise ConfigError(f"{named_by}: the secret file {secret_path} is empty")
+    return value
 
 
 def _readable_by_others(path: Path) -> bool:

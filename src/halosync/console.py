@@ -1,16 +1,36 @@
-"""The two consoles: results on stdout, progress, warnings and errors on stderr."""
+"""Output: results on stdout, progress, warnings and errors on stderr. Rich is loaded only when first used."""
 
 from __future__ import annotations
 
-from rich.console import Console
+import sys
+from typing import TYPE_CHECKING, Any
 
-stdout = Console(highlight=False, soft_wrap=False)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_consoles: dict[str, Console] = {}
+
+
+def __getattr__(name: str) -> Any:
+    """`console.stdout` and `console.stderr`: rich Consoles, made on first use (importing rich costs ~50 ms)."""
+    if name not in ("stdout", "stderr"):
+        raise AttributeError(name)
+    if name not in _consoles:
+        from rich.console import Console
+
+        _consoles[name] = (Console(highlight=False, soft_wrap=False) if name == "stdout"
+                           else Console(stderr=True, highlight=False, soft_wrap=True))
+    return _consoles[name]
+
+
+def say(message: str) -> None:
+    """A plain line on stdout."""
+    sys.stdout.write(message + "\n")
 
 
 def warn(message: str) -> None:
-    stderr.print(message, markup=False, style="yellow")
+    sys.stderr.write(message + "\n")
 
 
 def error(message: str) -> None:
-    stderr.print(f"halosync: error: {message}", markup=False, style="red")
+    sys.stderr.write(f"halosync: error: {message}\n")

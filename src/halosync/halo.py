@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -12,18 +11,9 @@ from halosync.config import Config
 from halosync.errors import AuthError, ServiceError
 from halosync import http
 from halosync.http import Clock, Service
+from halosync.models import Licence
 
 MAX_PAGES = 100_000
-
-
-@dataclass(frozen=True)
-class Licence:
-    id: int
-    client_id: int
-    name: str
-    count: int | None
-    item_id: int | None  # None where this Halo build does not report it
-    deleted: bool = False
 
 
 class HaloClient:

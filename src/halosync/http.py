@@ -83,6 +83,7 @@ class Service:
         auth: httpx.Auth | None = None,
         secrets: Iterable[str] = (),
         retry: RetryPolicy = RetryPolicy(),
+        timeout: httpx.Timeout = TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         clock: Clock | None = None,
         sleep: Sleep | None = None,
@@ -99,7 +100,7 @@ class Service:
         self._client = httpx.Client(
             base_url=base_url,
             auth=auth,
-            timeout=TIMEOUT,
+            timeout=timeout,
             headers={"User-Agent": f"halosync/{__version__}", "Accept": "application/json"},
             transport=transport,
             follow_redirects=False,
@@ -125,6 +126,7 @@ class Service:
         params: dict[str, Any] | None = None,
         json: Any = None,
         data: dict[str, str] | None = None,
+        content: bytes | None = None,
         headers: dict[str, str] | None = None,
         retry_errors: bool = True,
     ) -> httpx.Response:
@@ -141,7 +143,9 @@ class Service:
             with self._count_lock:
                 self.requests += 1
             try:
-                response = self._client.request(method, url, params=params, json=json, data=data, headers=headers)
+                response = self._client.request(
+                    method, url, params=params, json=json, data=data, content=content, headers=headers
+                )
             except httpx.TransportError as exc:
                 failures += 1
                 if retry_errors and failures < self.retry.attempts:

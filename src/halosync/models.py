@@ -5,9 +5,22 @@ The same models feed the results table, `--json` and the results log, so the thr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
+@dataclass(frozen=True)
+class Licence:
+    """A HaloPSA Software Licence, reduced to what matching and planning need."""
+
+    id: int
+    client_id: int
+    name: str
+    count: int | None
+    item_id: int | None  # None where this Halo build does not report it
+    deleted: bool = False
+
 
 Action = Literal["create", "update", "unchanged"]
 Status = Literal["ok", "failed"]
@@ -45,6 +58,11 @@ class Unmapped(BaseModel):
     huntress_organization_id: int
     name: str
 
+    def warning(self) -> str:
+        name = f" {self.name!r}" if self.name else ""
+        return (f"warning: Huntress organization {self.huntress_organization_id}{name} is not mapped: "
+                "add it to [[organizations]], or to [sync] ignore_organizations if it is not billed")
+
 
 class RunRecord(BaseModel):
     type: Literal["run"] = "run"
@@ -57,6 +75,18 @@ class RunRecord(BaseModel):
     rows: dict[str, int]
     requests: dict[str, int]
     error: str = ""  # why a run ended before it could plan (exit 3 or 5)
+
+    def summary(self) -> str:
+        """One line: what the run did, what it cost, how it ended."""
+        rows = self.rows
+        if self.dry_run:
+            parts = [f"{rows['create']} to create", f"{rows['update']} to update"]
+        else:
+            parts = [f"{rows['create']} created", f"{rows['update']} updated"]
+        parts += [f"{rows['unchanged']} unchanged", f"{rows['failed']} failed"]
+        requests = f"{self.requests.get('huntress', 0)} Huntress + {self.requests.get('halo', 0)} HaloPSA requests"
+        mode = "dry run, nothing written" if self.dry_run else f"exit {self.exit_code}"
+        return f"{', '.join(parts)} · {requests} · {mode}"
 
 
 def tally(rows: list[Row]) -> dict[str, int]:

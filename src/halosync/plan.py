@@ -6,8 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from halosync.config import Config
-from halosync.halo import Licence
-from halosync.models import Row, Unmapped
+from halosync.models import Licence, Row, Unmapped
 
 
 @dataclass(frozen=True)

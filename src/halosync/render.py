@@ -9,16 +9,19 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from halosync.models import Row, RunRecord, Unmapped
+from halosync.models import Row
 from halosync.products import PRODUCTS
 from halosync.runner import RunResult
 
 ACTION_STYLE = {"create": "green", "update": "yellow", "unchanged": "dim"}
 
 
-def results_table(rows: list[Row], names: dict[int, str], *, dry_run: bool) -> Table:
-    title = "halosync results (dry run: nothing written)" if dry_run else "halosync results"
+def results_table(rows: list[Row], names: dict[int, str], *, dry_run: bool, show_time: bool = False,
+                  title: str | None = None) -> Table:
+    title = title or ("halosync results (dry run: nothing written)" if dry_run else "halosync results")
     table = Table(title=title, title_justify="left", show_lines=False)
+    if show_time:
+        table.add_column("Time (UTC)", no_wrap=True)
     table.add_column("Halo client", justify="right", no_wrap=True)
     table.add_column("Huntress organizations")
     table.add_column("Product", no_wrap=True)
@@ -28,7 +31,9 @@ def results_table(rows: list[Row], names: dict[int, str], *, dry_run: bool) -> T
     table.add_column("Status")
     for row in rows:
         orgs = ", ".join(f"{names[o]} ({o})" if names.get(o) else str(o) for o in row.huntress_organization_ids)
+        when = [row.time.replace("T", " ").removesuffix("Z") + (" dry run" if row.dry_run else "")] if show_time else []
         table.add_row(
+            *when,
             str(row.halo_client_id),
             orgs,
             PRODUCTS[row.product].display_name if row.product in PRODUCTS else row.product,
@@ -39,22 +44,6 @@ def results_table(rows: list[Row], names: dict[int, str], *, dry_run: bool) -> T
             else Text(row.message or row.status, style="green" if row.status == "ok" else "red"),
         )
     return table
-
-
-def summary_line(record: RunRecord) -> str:
-    rows = record.rows
-    parts = [f"{rows['create']} created", f"{rows['update']} updated", f"{rows['unchanged']} unchanged", f"{rows['failed']} failed"]
-    if record.dry_run:
-        parts = [f"{rows['create']} to create", f"{rows['update']} to update", f"{rows['unchanged']} unchanged", f"{rows['failed']} failed"]
-    requests = f"{record.requests['huntress']} Huntress + {record.requests['halo']} HaloPSA requests"
-    mode = "dry run, nothing written" if record.dry_run else f"exit {record.exit_code}"
-    return f"{', '.join(parts)} · {requests} · {mode}"
-
-
-def unmapped_warning(unmapped: Unmapped) -> str:
-    name = f" {unmapped.name!r}" if unmapped.name else ""
-    return (f"warning: Huntress organization {unmapped.huntress_organization_id}{name} is not mapped: "
-            "add it to [[organizations]], or to [sync] ignore_organizations if it is not billed")
 
 
 def as_json(result: RunResult) -> str:
@@ -75,7 +64,7 @@ def print_results(console: Console, result: RunResult, *, only_failed: bool = Fa
         console.print(results_table(rows, result.organization_names, dry_run=result.record.dry_run))
     if result.record.error:
         console.print(Text(f"error: {result.record.error}", style="red"))
-    console.print(summary_line(result.record))
+    console.print(result.record.summary())
 
 
 def _opt(value: int | None) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,45 @@ from pydantic import BaseModel
 BLOCK = 64 * 1024
 
 
-def append(path: Path, records: Iterable[BaseModel]) -> None:
+ROTATED = re.compile(r"\.\d{8}T\d{6}Z(-\d+)?$")
+
+
+def rotated_files(path: Path) -> list[Path]:
+    """Files rotated away from `path` (results.jsonl.20261124T020003Z), newest first."""
+    if not path.parent.is_dir():
+        return []
+    found = [p for p in path.parent.glob(path.name + ".*") if ROTATED.search(p.name[len(path.name):])]
+    return sorted(found, key=lambda p: p.name, reverse=True)
+
+
+def rotate_if_large(path: Path, max_bytes: int) -> Path | None:
+    """Rename the log aside once it reaches `max_bytes`; nothing is deleted, so no record is ever lost."""
+    try:
+        if path.stat().st_size < max_bytes:
+            return None
+    except FileNotFoundError:
+        return None
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.{stamp}")
+    n = 0
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.{stamp}-{n}")
+    os.rename(path, target)
+    return target
+
+
+def append(path: Path, records: Iterable[BaseModel], rotate_bytes: int | None = None) -> None:
     """Append records, one per line, in one write; the file is created 0600.
 
     A killed run may have left half a line: it is closed with a newline first
-    so that the new records start on a line of their own.
+    so that the new records start on a line of their own. With `rotate_bytes`,
+    a log that has grown that large is renamed aside first.
     """
     data = "".join(json.dumps(r.model_dump(mode="json"), ensure_ascii=False) + "\n" for r in records)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if rotate_bytes:
+        rotate_if_large(path, rotate_bytes)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         if os.fstat(fd).st_size and not _ends_with_newline(path):
@@ -61,15 +93,19 @@ def lines_backwards(path: Path) -> Iterator[bytes]:
             yield tail
 
 
-def records_backwards(path: Path) -> Iterator[dict[str, Any]]:
-    """Parsed records, last first; lines that are not JSON objects are skipped."""
-    for line in lines_backwards(path):
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            yield record
+def records_backwards(path: Path, unreadable: list[int] | None = None) -> Iterator[dict[str, Any]]:
+    """Parsed records, last first, through the rotated files too; lines that are not JSON objects
+    are skipped (and counted in `unreadable[0]` when given)."""
+    for file in [path, *rotated_files(path)]:
+        for line in lines_backwards(file):
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            if isinstance(record, dict):
+                yield record
+            elif unreadable is not None:
+                unreadable[0] += 1
 
 
 def last_success(path: Path, since: date) -> date | None:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from halosync import console
-from halosync.checks import Report, check_permissions
 from halosync.commands.options import ConfigOption
-from halosync.config import load_config
 from halosync.errors import HalosyncError
 
-MARK = {"pass": Text("pass", style="green"), "fail": Text("FAIL", style="bold red"), "warn": Text("warn", style="yellow")}
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from halosync.checks import Report
 
 
 def command(
@@ -23,6 +22,9 @@ def command(
     json_output: Annotated[bool, typer.Option("--json", help="The checks as JSON on stdout.")] = False,
 ) -> None:
     """Verify both sets of credentials, every permission the sync needs, and the mapping; writes nothing."""
+    from halosync.checks import check_permissions
+    from halosync.config import load_config
+
     try:
         _, cfg = load_config(config, warn=console.warn)
         report = check_permissions(cfg)
@@ -32,17 +34,21 @@ def command(
     if json_output:
         payload = {"checks": [c.model_dump(mode="json") for c in report.checks], "requests": report.requests,
                    "exit_code": report.exit_code}
-        console.stdout.print(json.dumps(payload), markup=False, highlight=False, soft_wrap=True)
+        console.say(json.dumps(payload))
     else:
         console.stdout.print(_table(report))
         failed = sum(c.status == "fail" for c in report.checks)
         warned = sum(c.status == "warn" for c in report.checks)
         verdict = "ready to sync" if failed == 0 else "fix the failures above, then run this again"
-        console.stdout.print(f"{failed} failed, {warned} warnings: {verdict}.", markup=False)
+        console.say(f"{failed} failed, {warned} warnings: {verdict}.")
     raise typer.Exit(report.exit_code)
 
 
 def _table(report: Report) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    mark = {"pass": Text("pass", style="green"), "fail": Text("FAIL", style="bold red"), "warn": Text("warn", style="yellow")}
     table = Table(title="halosync check-permissions", title_justify="left")
     table.add_column("Check", no_wrap=True)
     table.add_column("Result", no_wrap=True)
@@ -52,5 +58,5 @@ def _table(report: Report) -> Table:
         if check.fix and check.status != "pass":
             detail.append("\nFix: ", style="bold")
             detail.append(check.fix)
-        table.add_row(check.name, MARK[check.status], detail)
+        table.add_row(check.name, mark[check.status], detail)
     return table

@@ -10,11 +10,6 @@ from typing import Annotated
 import typer
 
 from halosync import console
-from halosync.commands.run import report
-from halosync.config import load_config
-from halosync.runner import run
-from halosync.sandbox import Sandbox, serve
-from halosync.sandbox.config import sandbox_config_toml
 
 # What changes in Huntress between the two runs: (organization, product, new count, why)
 CHANGES = [
@@ -27,6 +22,12 @@ def command(
     latency: Annotated[float, typer.Option(help="Seconds the sandbox waits before each answer.", min=0, max=5)] = 0.0,
 ) -> None:
     """Run the real sync against a simulated Huntress and HaloPSA on 127.0.0.1 (no credentials needed)."""
+    from halosync.commands.run import report
+    from halosync.config import load_config
+    from halosync.runner import run
+    from halosync.sandbox import Sandbox, serve
+    from halosync.sandbox.config import sandbox_config_toml
+
     sandbox = Sandbox()
     sandbox.faults.latency = latency
     with tempfile.TemporaryDirectory(prefix="halosync-demo-") as tmp, serve(sandbox) as url:
@@ -55,4 +56,4 @@ def command(
 
 
 def _say(text: str) -> None:
-    console.stdout.print(text, markup=False, highlight=False)
+    console.say(text)

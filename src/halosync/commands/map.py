@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
+from typing import TYPE_CHECKING
+
 from halosync import console
 from halosync.commands.options import ConfigOption
-from halosync.config import load_config
-from halosync.configfile import ConfigEditor
 from halosync.errors import AuthError, HalosyncError
-from halosync.mapper import Inventory, Report, auto_map, build_report, client_candidates, fetch_inventory, item_candidates
-from halosync.matching import Candidate, search
-from halosync.products import PRODUCTS
+
+if TYPE_CHECKING:
+    from halosync.configfile import ConfigEditor
+    from halosync.mapper import Inventory, Report
+    from halosync.matching import Candidate
 
 HELP = "number: choose · Enter: skip · /text: search · i: ignore (not billed) · q: save and quit · x: quit without saving"
 HELP_PRODUCTS = "number: choose · Enter: skip · /text: search · q: save and quit · x: quit without saving"
@@ -32,6 +35,10 @@ def command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the config as a diff; write nothing.")] = False,
 ) -> None:
     """Edit the organization -> client and product -> item mappings, with fuzzy name suggestions."""
+    from halosync.config import load_config
+    from halosync.configfile import ConfigEditor
+    from halosync.mapper import auto_map, build_report, fetch_inventory
+
     try:
         path, cfg = load_config(config, warn=console.warn)
         inventory, _ = fetch_inventory(cfg)
@@ -78,7 +85,7 @@ def command(
     if not editor.changed:
         _say("Nothing to change.")
     elif dry_run:
-        console.stdout.print(editor.diff(), markup=False, highlight=False, end="")
+        sys.stdout.write(editor.diff())
     else:
         editor.save()
         _say(f"Saved {path}.")
@@ -86,6 +93,9 @@ def command(
 
 
 def _interactive(editor: ConfigEditor, inventory: Inventory, report: Report, added: list[tuple[int, int]]) -> None:
+    from halosync.mapper import client_candidates, item_candidates
+    from halosync.products import PRODUCTS
+
     try:
         for n, org in enumerate(report.unmapped, start=1):
             name = inventory.organizations[org]
@@ -94,14 +104,14 @@ def _interactive(editor: ConfigEditor, inventory: Inventory, report: Report, add
             if choice == "ignore":
                 editor.ignore_organization(org)
                 _say(f"  ignored {org}")
-            elif isinstance(choice, Candidate):
+            elif choice is not None:
                 editor.map_organization(org, choice.id, name)
                 added.append((org, choice.id))
                 _say(f"  {name!r} -> client {choice.id} {choice.name!r}")
         for product in report.products_unmapped:
             _say(f"\nProduct {product} ({PRODUCTS[product].display_name}) -> which HaloPSA item?")
             choice = _choose(item_candidates(inventory, product), inventory.active_items(), HELP_PRODUCTS, allow_ignore=False)
-            if isinstance(choice, Candidate):
+            if choice is not None:
                 editor.map_product(product, choice.id)
                 _say(f"  {product} -> item {choice.id} {choice.name!r}")
     except (typer.Abort, EOFError):
@@ -111,6 +121,8 @@ def _interactive(editor: ConfigEditor, inventory: Inventory, report: Report, add
 
 
 def _choose(candidates: list[Candidate], options, help_text: str, *, allow_ignore: bool) -> Candidate | str | None:
+    from halosync.matching import search
+
     while True:
         for i, c in enumerate(candidates, start=1):
             _say(f"  {i}) {c.name} ({c.id})  score {c.score}")
@@ -141,4 +153,4 @@ def _print_report(report: Report, inventory: Inventory) -> None:
 
 
 def _say(text: str) -> None:
-    console.stdout.print(text, markup=False, highlight=False)
+    console.say(text)

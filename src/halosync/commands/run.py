@@ -6,11 +6,14 @@ from typing import Annotated
 
 import typer
 
-from halosync import console, render
+from typing import TYPE_CHECKING
+
+from halosync import console
 from halosync.commands.options import ConfigOption
-from halosync.config import load_config
 from halosync.errors import HalosyncError
-from halosync.runner import RunResult, run
+
+if TYPE_CHECKING:
+    from halosync.runner import RunResult
 
 
 def command(
@@ -21,9 +24,13 @@ def command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Nothing on stdout unless something failed.")] = False,
 ) -> None:
     """Sync Huntress counts into HaloPSA licences if a sync is due (run it hourly from cron)."""
+    from halosync.config import load_config
+    from halosync.runner import run
+
     try:
         _, cfg = load_config(config, warn=console.warn)
-        result = run(cfg, force=force, dry_run=dry_run, progress=None if quiet or json_output else _progress)
+        result = run(cfg, force=force, dry_run=dry_run, progress=None if quiet or json_output else _progress,
+                     warn=console.warn)
     except HalosyncError as exc:
         console.error(str(exc))
         raise typer.Exit(exc.exit_code) from None
@@ -33,15 +40,19 @@ def command(
 
 def report(result: RunResult, *, json_output: bool, quiet: bool) -> None:
     if json_output:
-        console.stdout.print(render.as_json(result), markup=False, highlight=False, soft_wrap=True)
+        from halosync.render import as_json
+
+        console.say(as_json(result))
     elif not result.due:
         if not quiet:
-            console.stdout.print(f"Not due: next sync on {result.next_due:%Y-%m-%d}. Use --force to sync now.", markup=False)
+            console.say(f"Not due: next sync on {result.next_due:%Y-%m-%d}. Use --force to sync now.")
     elif not quiet or result.exit_code != 0:
-        render.print_results(console.stdout, result, only_failed=quiet)
+        from halosync.render import print_results
+
+        print_results(console.stdout, result, only_failed=quiet)
     for unmapped in result.unmapped:  # warnings go to stderr in every mode
-        console.warn(render.unmapped_warning(unmapped))
+        console.warn(unmapped.warning())
 
 
 def _progress(message: str) -> None:
-    console.stderr.print(message, markup=False, style="dim")
+    console.warn(message)

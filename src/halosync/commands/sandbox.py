@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Annotated, Optional
 
 import typer
 
 from halosync import console
-from halosync.sandbox import Sandbox, serve
-from halosync.sandbox.config import sandbox_config_toml
 
 
 def command(
@@ -19,6 +18,8 @@ def command(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request to stderr.")] = False,
 ) -> None:
     """Serve the sandbox on 127.0.0.1 until Ctrl-C, and print a config that points at it."""
+    from halosync.sandbox import Sandbox, serve
+    from halosync.sandbox.config import sandbox_config_toml
     from halosync.sandbox.state import State
 
     sandbox = Sandbox(State.generated(organizations) if organizations else None)
@@ -30,10 +31,11 @@ def command(
         console.error(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}")
         raise typer.Exit(2) from None
     try:
-        console.stdout.print(f"# halosync sandbox at {url}: save this as a config file and run halosync against it.\n"
-                             f"# Huntress and HaloPSA here are simulated; nothing leaves this machine.\n", markup=False)
-        console.stdout.print(sandbox_config_toml(url, "halosync-sandbox-results.jsonl"), markup=False, highlight=False)
-        console.stderr.print("Serving; press Ctrl-C to stop.", markup=False)
+        console.say(f"# halosync sandbox at {url}: save this as a config file and run halosync against it.\n"
+                    f"# Huntress and HaloPSA here are simulated; nothing leaves this machine.\n")
+        console.say(sandbox_config_toml(url, "halosync-sandbox-results.jsonl"))
+        sys.stdout.flush()
+        console.warn("Serving; press Ctrl-C to stop.")
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

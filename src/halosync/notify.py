@@ -1,0 +1,52 @@
+"""Tell monitoring about each sync: a Healthchecks-style ping and a webhook. A failed notification only warns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from halosync.config import NotifyConfig
+from halosync.errors import ServiceError
+from halosync.http import RetryPolicy, Service
+from halosync.models import RunRecord
+
+NOTIFY_RETRY = RetryPolicy(attempts=2, rate_limited_attempts=2, base_delay=1.0, max_delay=2.0, max_retry_after=5.0)
+
+
+class Notifier:
+    def __init__(self, config: NotifyConfig, warn: Callable[[str], None], **service_options: Any):
+        self.config = config
+        self.warn = warn
+        self._service_options = {"retry": NOTIFY_RETRY, "timeout": httpx.Timeout(config.timeout), **service_options}
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.config.healthcheck_url or self.config.webhook_url)
+
+    def start(self) -> None:
+        if self.config.healthcheck_url:
+            self._send("health check", f"{self.config.healthcheck_url}/start", content=b"")
+
+    def finish(self, record: RunRecord) -> None:
+        if self.config.healthcheck_url:
+            url = self.config.healthcheck_url + ("" if record.exit_code == 0 else "/fail")
+            body = record.summary() + (f"\n{record.error}" if record.error else "")
+            self._send("health check", url, content=body.encode())
+        if self.config.webhook_url:
+            self._send("webhook", self.config.webhook_url, json=record.model_dump(mode="json"))
+
+    def _send(self, what: str, url: str, **body: Any) -> None:
+        # The whole URL is treated as a secret: a ping URL lets anyone report on your behalf.
+        host = urlsplit(url).netloc
+        service = Service(what, url, per_minute=1000, secrets=(url, urlsplit(url).path), **self._service_options)
+        try:
+            service.request("POST", url, headers={"Content-Type": "text/plain"} if "content" in body else None, **body)
+        except ServiceError as exc:
+            self.warn(f"warning: {what} notification to {host} failed ({exc}); the sync itself is unaffected")
+        except httpx.HTTPError as exc:  # an invalid URL and the like
+            self.warn(f"warning: {what} notification to {host} failed ({type(exc).__name__}); the sync itself is unaffected")
+        finally:
+            service.close()

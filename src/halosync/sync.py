@@ -1,0 +1,71 @@
+"""One sync: read both services, plan, apply, append to the results log. Returns data; prints nothing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from halosync import resultslog
+from halosync.apply import Applier
+from halosync.config import Config
+from halosync.errors import AuthError, ExitCode, ServiceError, UnreachableError
+from halosync.halo import HaloClient
+from halosync.huntress import HuntressClient
+from halosync.models import Row, RunRecord, tally
+from halosync.plan import Huntress, Mapping, build_plan
+from halosync.runner import Progress, RunResult, now_utc
+
+
+def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | None, service_options: dict[str, Any]) -> RunResult:
+    started = now_utc()
+    run_id = f"{started.replace(':', '').replace('-', '')}-{uuid.uuid4().hex[:6]}"
+    mapping = Mapping.from_config(config)
+    huntress = HuntressClient.from_config(config, **service_options)
+    halo = HaloClient.from_config(config, **service_options)
+
+    def record(exit_code: int, rows: list[Row], error: str = "") -> RunRecord:
+        return RunRecord(
+            run_id=run_id, started=started, finished=now_utc(), dry_run=dry_run, forced=force, exit_code=exit_code,
+            rows=tally(rows), requests={"huntress": huntress.service.requests, "halo": halo.service.requests},
+            error=error,
+        )
+
+    try:
+        try:
+            # Halo first: a wrong Halo secret should not cost a minute of the Huntress rate limit.
+            halo.authenticate()
+            organizations = {org.id: org for org in huntress.organizations(progress)}
+            counts, errors = huntress.counts(
+                organizations, mapping.organization_ids, mapping.products, config.huntress.counts, progress
+            )
+            licences = halo.licences(keep=mapping.is_candidate)
+        except ServiceError as exc:
+            code = exc.exit_code if isinstance(exc, (AuthError, UnreachableError)) else ExitCode.UNREACHABLE
+            summary = record(code, [], error=str(exc))
+            resultslog.append(config.log_path, [summary], config.log.rotate_bytes)
+            return RunResult(exit_code=code, record=summary)
+
+        names = {org_id: org.name for org_id, org in organizations.items()}
+        plan = build_plan(mapping, Huntress(organizations=names, counts=counts, errors=errors), licences)
+        rows = plan.rows
+        exit_code, error = ExitCode.OK, ""
+        if not dry_run:
+            applied = Applier(halo, mapping, progress=progress).apply(rows)
+            rows = applied.rows
+            if applied.denied is not None:
+                error = applied.denial_message
+                if applied.written == 0:
+                    exit_code = ExitCode.AUTH
+        if exit_code == ExitCode.OK and any(row.status == "failed" for row in rows):
+            exit_code = ExitCode.ROWS_FAILED
+
+        finished = now_utc()
+        stamp = {"run_id": run_id, "time": finished}
+        rows = [row.model_copy(update={**stamp, "dry_run": dry_run}) for row in rows]
+        unmapped = [u.model_copy(update=stamp) for u in plan.unmapped]
+        summary = record(exit_code, rows, error)
+        resultslog.append(config.log_path, [*rows, *unmapped, summary], config.log.rotate_bytes)
+        return RunResult(exit_code=exit_code, record=summary, rows=rows, unmapped=unmapped, organization_names=names)
+    finally:
+        huntress.close()
+        halo.close()

@@ -1,0 +1,68 @@
+"""`halosync history`: runs and rows from the results log, newest first, corrupt lines skipped and counted."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from halosync.cli import app
+
+runner = CliRunner()
+
+
+def history(config, *args):
+    return runner.invoke(app, ["history", "--config", str(config), *args])
+
+
+def three_runs(sandbox, config):
+    runner.invoke(app, ["run", "--force", "--config", str(config)])
+    sandbox.state.set_count(106, "edr", 20)
+    sandbox.faults.fail_writes_for_clients = {16}
+    runner.invoke(app, ["run", "--force", "--config", str(config)])
+    sandbox.faults.fail_writes_for_clients = set()
+    runner.invoke(app, ["run", "--force", "--config", str(config)])
+
+
+def test_runs_newest_first(sandbox_mock, sandbox_config_file):
+    three_runs(sandbox_mock, sandbox_config_file)
+    runs = json.loads(history(sandbox_config_file, "--json").stdout)["runs"]
+    assert [r["exit_code"] for r in runs] == [0, 1, 0]
+    assert [r["rows"]["update"] for r in runs] == [1, 0, 1]
+    assert len(json.loads(history(sandbox_config_file, "--json", "--last", "1").stdout)["runs"]) == 1
+    table = history(sandbox_config_file)
+    assert table.exit_code == 0 and "forced" in table.stdout and table.stdout.index(" 1 ") > 0
+
+
+def test_failed_runs_and_failed_rows(sandbox_mock, sandbox_config_file):
+    three_runs(sandbox_mock, sandbox_config_file)
+    failed_runs = json.loads(history(sandbox_config_file, "--failed", "--json").stdout)["runs"]
+    assert [r["exit_code"] for r in failed_runs] == [1]
+    failed_rows = json.loads(history(sandbox_config_file, "--failed", "--rows", "--json").stdout)["rows"]
+    assert {(r["halo_client_id"], r["product"]) for r in failed_rows} == {(16, "edr")}
+
+
+def test_rows_of_one_client_and_product(sandbox_mock, sandbox_config_file):
+    three_runs(sandbox_mock, sandbox_config_file)
+    rows = json.loads(history(sandbox_config_file, "--client", "16", "--product", "edr", "--json").stdout)["rows"]
+    assert [(r["action"], r["status"], r["count"]) for r in rows] == [("update", "ok", 20), ("update", "failed", 20), ("create", "ok", 14)]
+    table = history(sandbox_config_file, "--client", "16", "--last", "1")
+    assert "14 → 20" in table.stdout
+
+
+def test_a_corrupt_line_in_the_middle_is_skipped_and_counted(sandbox_mock, sandbox_config_file):
+    runner.invoke(app, ["run", "--force", "--config", str(sandbox_config_file)])
+    log = sandbox_config_file.parent / "results.jsonl"
+    with log.open("a") as f:
+        f.write('{"type": "row", "broken\n')
+    runner.invoke(app, ["run", "--force", "--config", str(sandbox_config_file)])
+    result = history(sandbox_config_file, "--json")
+    assert len(json.loads(result.stdout)["runs"]) == 2
+    assert json.loads(result.stdout)["unreadable_lines"] == 1
+    assert "skipped 1 unreadable line" in result.stderr
+
+
+def test_empty_log_and_bad_product(sandbox_config_file):
+    assert "No runs recorded" in history(sandbox_config_file).stdout
+    bad = history(sandbox_config_file, "--product", "av")
+    assert bad.exit_code == 2 and "edr" in bad.output

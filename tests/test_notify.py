@@ -1,0 +1,83 @@
+"""Monitoring: Healthchecks-style pings and a webhook; a notification that fails only warns."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import httpx
+from typer.testing import CliRunner
+
+from conftest import write_config
+from halosync.cli import app
+
+runner = CliRunner()
+PING = "https://hc-ping.com/6f1e8c2a-1b2c-4d5e-9f00-abcdef123456"
+HOOK = "https://hooks.example.com/halosync/T0KEN"
+
+
+def with_notify(config_file, **notify):
+    data = tomllib.loads(config_file.read_text())
+    data["notify"] = notify
+    return write_config(config_file, data)
+
+
+def test_start_then_success_ping_and_webhook(sandbox_mock, sandbox_config_file):
+    with respx_routes() as (start, success, fail, hook):
+        result = runner.invoke(app, ["run", "--force", "--config", str(with_notify(sandbox_config_file, healthcheck_url=PING, webhook_url=HOOK))])
+    assert result.exit_code == 0
+    assert start.call_count == 1 and success.call_count == 1 and fail.call_count == 0
+    assert b"31 created" in success.calls.last.request.content
+    record = json.loads(hook.calls.last.request.content)
+    assert record["type"] == "run" and record["exit_code"] == 0 and record["rows"]["create"] == 31
+
+
+def test_failed_sync_pings_fail(sandbox_mock, sandbox_config_file):
+    sandbox_mock.faults.fail_writes_for_clients = {15}
+    with respx_routes() as (start, success, fail, hook):
+        result = runner.invoke(app, ["run", "--force", "--config", str(with_notify(sandbox_config_file, healthcheck_url=PING))])
+    assert result.exit_code == 1
+    assert start.call_count == 1 and fail.call_count == 1 and success.call_count == 0
+    assert b"exit 1" in fail.calls.last.request.content
+
+
+def test_endpoint_down_is_a_warning_not_a_failed_sync(sandbox_mock, sandbox_config_file):
+    with respx_routes(down=True):
+        result = runner.invoke(app, ["run", "--force", "--config", str(with_notify(sandbox_config_file, healthcheck_url=PING, webhook_url=HOOK))])
+    assert result.exit_code == 0
+    assert "health check notification to hc-ping.com failed" in result.stderr
+    assert "webhook notification to hooks.example.com failed" in result.stderr
+    assert "6f1e8c2a" not in result.output and "T0KEN" not in result.output  # ping URLs are secrets
+
+
+def test_no_notification_for_dry_runs_or_runs_not_due(sandbox_mock, sandbox_config_file):
+    config = with_notify(sandbox_config_file, healthcheck_url=PING)
+    with respx_routes() as (start, success, fail, hook):
+        runner.invoke(app, ["run", "--dry-run", "--config", str(config)])
+        runner.invoke(app, ["run", "--config", str(config)])  # syncs
+        runner.invoke(app, ["run", "--config", str(config)])  # not due
+    assert start.call_count == 1 and success.call_count == 1
+
+
+class respx_routes:
+    """Routes for the ping and the webhook, added to the sandbox's respx router."""
+
+    def __init__(self, down: bool = False):
+        self.down = down
+
+    def __enter__(self):
+        import respx
+
+        self.router = respx.mock(assert_all_mocked=False, assert_all_called=False)
+        self.router.__enter__()
+        self.router.route(host="sandbox.test").pass_through()
+        answer = httpx.ConnectError("refused") if self.down else httpx.Response(200, text="OK")
+        kind = "side_effect" if self.down else "return_value"
+        start = self.router.post(f"{PING}/start").mock(**{kind: answer})
+        fail = self.router.post(f"{PING}/fail").mock(**{kind: answer})
+        success = self.router.post(PING).mock(**{kind: answer})
+        hook = self.router.post(HOOK).mock(**{kind: answer})
+        return start, success, fail, hook
+
+    def __exit__(self, *exc):
+        self.router.__exit__(*exc)
