@@ -22,7 +22,7 @@ def test_example_loads(tmp_path):
 def test_example_mentions_every_key():
     text = EXAMPLE.read_text()
     keys = set(re.findall(r"^#?\s*([a-z_]+)\s*=", text, flags=re.M))
-    for section in ("huntress", "halo", "sync", "log", "products"):
+    for section in ("huntress", "halo", "sync", "log", "notify", "products"):
         model = Config.model_fields[section].annotation
         missing = set(model.model_fields) - keys
         assert not missing, f"[{section}] keys missing from config.example.toml: {missing}"
