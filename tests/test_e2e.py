@@ -127,7 +127,7 @@ def test_write_that_succeeds_but_answers_500_makes_no_duplicate(served, config):
 def test_token_expiry_mid_run(served, config):
     sandbox, _ = served
     sandbox.faults.token_ttl = 2  # halosync refreshes a little before expiry
-    sandbox.faults.latency = 0.25  # the 12 Huntress reads take 3 s: the token is stale by the Halo reads
+    sandbox.faults.latency = 0.7  # the Huntress reads (4 at a time) take over 2 s: the token is stale by the Halo reads
     result = halosync("run", "--config", str(config), "--force")
     assert result.returncode == 0, result.stdout
     assert sandbox.count("halo", "POST", "/auth/token") >= 2

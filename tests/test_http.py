@@ -41,7 +41,7 @@ def test_sliding_window_never_exceeds_the_limit():
     assert clock.slept  # it had to wait
     for t in sent:  # no 60-second window holds more than 3
         assert sum(1 for s in sent if t <= s < t + 60) <= 3
-    assert sent[3] == pytest.approx(sent[0] + 60)
+    assert sent[3] == pytest.approx(sent[0] + 61)  # a minute plus a second of margin for arrival times
 
 
 def test_429_waits_for_retry_after_seconds(mock, sleeps):

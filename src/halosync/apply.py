@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from halosync.errors import AuthError, ServiceError
+from halosync.http import POOL_SIZE, concurrently
 from halosync.models import Licence
 from halosync.models import Row
 from halosync.plan import Mapping, is_ours
@@ -35,43 +37,66 @@ class Applied:
 
 class Applier:
     def __init__(self, halo: HaloClient, mapping: Mapping, batch_size: int = BATCH_SIZE,
-                 progress: Callable[[str], None] | None = None):
+                 progress: Callable[[str], None] | None = None, workers: int = POOL_SIZE):
         self.halo = halo
         self.mapping = mapping
         self.batch_size = batch_size
         self.progress = progress
+        self.workers = workers
+        self._lock = threading.Lock()
+        self._denied: AuthError | None = None
+        self._sent = 0
 
     def apply(self, rows: list[Row]) -> Applied:
+        """Write every create and update, a few batches at a time; returns the rows with their outcome."""
         rows = list(rows)
         pending = [i for i, row in enumerate(rows) if row.is_write]
+        batches = [pending[start:start + self.batch_size] for start in range(0, len(pending), self.batch_size)]
+        self._total = len(pending)
+        written = sum(concurrently(lambda batch: self._batch(rows, batch), batches, self.workers))
+        return Applied(rows=rows, written=written, denied=self._denied)
+
+    def _batch(self, rows: list[Row], batch: list[int]) -> int:
+        """One batch; each batch owns its rows' slots, so batches can run side by side. Returns licences written."""
+        if self._denied is not None:
+            return self._mark_denied(rows, batch)
+        try:
+            answer = self.halo.post_licences([self._body(rows[i]) for i in batch])
+        except AuthError as exc:
+            self._denied = self._denied or exc
+            return self._mark_denied(rows, batch)
+        except ServiceError as exc:
+            return self._one_by_one_batch(rows, batch, exc)
+        for i, licence_id in zip(batch, _created_ids([rows[i] for i in batch], answer)):
+            if rows[i].action == "create":
+                rows[i] = rows[i].model_copy(update={"licence_id": licence_id})
+        self._report(len(batch))
+        return len(batch)
+
+    def _one_by_one_batch(self, rows: list[Row], batch: list[int], exc: ServiceError) -> int:
+        # One bad licence must fail one row, not the batch: try each on its own. Creates
+        # first look at a fresh read of their client (once per client): they may have happened.
+        creates = {rows[i].halo_client_id for i in batch if rows[i].action == "create"}
+        existing = self._reread(creates) if exc.ambiguous else {}
         written = 0
-        for start in range(0, len(pending), self.batch_size):
-            batch = pending[start:start + self.batch_size]
+        for n, i in enumerate(batch):
+            if self._denied is not None:
+                return written + self._mark_denied(rows, batch[n:])
+            found = self._match(existing.get(rows[i].halo_client_id), rows[i]) if rows[i].action == "create" else None
             try:
-                answer = self.halo.post_licences([self._body(rows[i]) for i in batch])
-            except AuthError as exc:
-                return self._deny(rows, pending[start:], exc, written)
-            except ServiceError as exc:
-                # One bad licence must fail one row, not the batch: try each on its own. Creates
-                # first look at a fresh read of their client (once per client): they may have happened.
-                creates = {rows[i].halo_client_id for i in batch if rows[i].action == "create"}
-                existing = self._reread(creates) if exc.ambiguous else {}
-                for n, i in enumerate(batch):
-                    found = self._match(existing.get(rows[i].halo_client_id), rows[i]) if rows[i].action == "create" else None
-                    try:
-                        rows[i] = _confirmed(rows[i], found, exc) if found else self._one_by_one(rows[i])
-                    except AuthError as denied:
-                        return self._deny(rows, batch[n:] + pending[start + len(batch):], denied, written)
-                    written += rows[i].status == "ok"
-                continue
-            created_ids = _created_ids([rows[i] for i in batch], answer)
-            for i, licence_id in zip(batch, created_ids):
-                if rows[i].action == "create":
-                    rows[i] = rows[i].model_copy(update={"licence_id": licence_id})
-            written += len(batch)
-            if self.progress and len(pending) > self.batch_size:
-                self.progress(f"HaloPSA: {min(start + len(batch), len(pending))} of {len(pending)} licences written")
-        return Applied(rows=rows, written=written)
+                rows[i] = _confirmed(rows[i], found, exc) if found else self._one_by_one(rows[i])
+            except AuthError as denied:
+                self._denied = self._denied or denied
+                return written + self._mark_denied(rows, batch[n:])
+            written += rows[i].status == "ok"
+        self._report(len(batch))
+        return written
+
+    def _report(self, done: int) -> None:
+        if self.progress and self._total > self.batch_size:
+            with self._lock:
+                self._sent += done
+                self.progress(f"HaloPSA: {self._sent} of {self._total} licences written")
 
     def _one_by_one(self, row: Row) -> Row:
         try:
@@ -125,11 +150,10 @@ class Applier:
                 else f"updating licence {row.licence_id} ({name!r})")
         return row.model_copy(update={"status": "failed", "message": f"{what} on HaloPSA client {row.halo_client_id} failed: {exc}"})
 
-    def _deny(self, rows: list[Row], indices: list[int], exc: AuthError, written: int) -> Applied:
-        applied = Applied(rows=rows, written=written, denied=exc)
+    def _mark_denied(self, rows: list[Row], indices: list[int]) -> int:
         for i in indices:
-            rows[i] = rows[i].model_copy(update={"status": "failed", "message": f"HaloPSA refused the write: {exc}"})
-        return applied
+            rows[i] = rows[i].model_copy(update={"status": "failed", "message": f"HaloPSA refused the write: {self._denied}"})
+        return 0
 
 
 def _confirmed(row: Row, licence: Licence, exc: ServiceError) -> Row:

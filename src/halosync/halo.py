@@ -10,7 +10,7 @@ import httpx
 from halosync.config import Config
 from halosync.errors import AuthError, ServiceError
 from halosync import http
-from halosync.http import Clock, Service
+from halosync.http import POOL_SIZE, Clock, Service, concurrently
 from halosync.models import Licence
 
 MAX_PAGES = 100_000
@@ -135,21 +135,38 @@ class HaloClient:
         return _object(self._request("GET", "/Agent/me"), "HaloPSA agent")
 
     def _pages(self, path: str, key: str, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-        seen_ids: set[Any] = set()
-        read = 0
-        for page_no in range(1, MAX_PAGES + 1):
+        """Every page of a list. Once page 1 has told the total, the other pages are read a few at a time."""
+        def page(page_no: int) -> tuple[dict[str, Any], list[Any]]:
             query = {**params, "pageinate": "true", "page_size": self.page_size, "page_no": page_no}
             body = _object(self._request("GET", path, params=query), f"HaloPSA {path}")
-            rows = _list_in(body, key)
-            new = [row for row in rows if not isinstance(row, dict) or row.get("id") not in seen_ids]
-            if rows and not new:
-                return  # the endpoint ignored page_no and repeated a page
-            seen_ids.update(row.get("id") for row in new if isinstance(row, dict))
-            yield [row for row in new if isinstance(row, dict)]
-            read += len(rows)
-            total = body.get("record_count")
-            if len(rows) < self.page_size or (isinstance(total, int) and read >= total):
+            return body, _list_in(body, key)
+
+        body, rows = page(1)
+        seen_ids: set[Any] = set()
+
+        def fresh(rows: list[Any]) -> list[dict[str, Any]]:
+            new = [row for row in rows if isinstance(row, dict) and row.get("id") not in seen_ids]
+            seen_ids.update(row.get("id") for row in new)
+            return new
+
+        yield fresh(rows)
+        total = body.get("record_count")
+        pages = -(-total // self.page_size) if isinstance(total, int) and not isinstance(total, bool) else MAX_PAGES
+        page_no = 2
+        window = 1  # page 2 alone first: an endpoint that ignores page_no repeats page 1 there
+        while len(rows) >= self.page_size and page_no <= pages:
+            numbers = list(range(page_no, min(page_no + window, pages + 1)))
+            results = concurrently(page, numbers) if isinstance(total, int) else [page(page_no)]
+            numbers = numbers[:len(results)]
+            new_in_window = False
+            for _, rows in results:
+                new = fresh(rows)
+                new_in_window = new_in_window or bool(new)
+                yield new
+            if not new_in_window:
                 return
+            page_no += len(numbers)
+            window = POOL_SIZE * 4 if isinstance(total, int) else 1  # a window at a time keeps memory flat
 
     # -- writes --------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,7 @@ import httpx
 
 from halosync.config import Config
 from halosync.errors import AuthError, ServiceError, UnreachableError
-from halosync.http import Service
+from halosync.http import POOL_SIZE, Service, concurrently
 from halosync.products import PRODUCTS, CountMode, billable_counts, needs_detail, summary_count
 
 PAGE_LIMIT = 500  # the maximum Huntress allows; its default is 10
@@ -90,20 +91,34 @@ class HuntressClient:
         products = list(products)
         detail_products = [p for p in products if needs_detail(p, mode)]
         present = [org_id for org_id in wanted if org_id in organizations]
-        counts: dict[int, dict[str, int]] = {}
-        errors: dict[int, str] = {}
-        for done, org_id in enumerate(present, start=1):
+        done = [0]
+        lock = threading.Lock()
+
+        def one(org_id: int) -> tuple[int, dict[str, int] | None, str | None]:
             summary = {p: summary_count(organizations[org_id].summary, p) for p in products if p not in detail_products}
+            if not detail_products:
+                return org_id, summary, None
             try:
-                detail = self.usage(org_id, detail_products) if detail_products else {}
+                detail = self.usage(org_id, detail_products)
             except (AuthError, UnreachableError):
                 raise
             except ServiceError as exc:
-                errors[org_id] = str(exc)
-                continue
-            counts[org_id] = {**summary, **detail}
-            if progress and detail_products and done % 25 == 0:
-                progress(f"Huntress: usage read for {done} of {len(present)} organizations")
+                return org_id, None, str(exc)
+            if progress:
+                with lock:
+                    done[0] += 1
+                    if done[0] % 100 == 0:
+                        progress(f"Huntress: usage read for {done[0]} of {len(present)} organizations")
+            return org_id, {**summary, **detail}, None
+
+        counts: dict[int, dict[str, int]] = {}
+        errors: dict[int, str] = {}
+        workers = POOL_SIZE if detail_products else 1
+        for org_id, found, error in concurrently(one, present, workers):
+            if error is not None:
+                errors[org_id] = error
+            else:
+                counts[org_id] = found
         return counts, errors
 
     def _pages(self, path: str, key: str) -> Iterator[list[dict[str, Any]]]:
