@@ -14,6 +14,9 @@ from halosync.sandbox.app import Request, Sandbox
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes; with Nagle on, a kept-alive connection
+    # then waits for a delayed ACK (~40 ms) on every answer.
+    disable_nagle_algorithm = True
 
     def _serve(self) -> None:
         url = urlsplit(self.path)

@@ -1,0 +1,135 @@
+"""Requests, wall time and peak memory of `halosync run` from 10 to 10,000 organizations.
+
+Runs the installed `halosync run --force --json` as a subprocess against the sandbox
+(generated MSP: organization i -> client i, 4 products), with simulated latency, for a
+first run (every licence created) and a steady-state run (nothing changed), in both
+count modes. Prints the requests of each service beside their lower bound, the wall
+time beside what the request pool allows, and the child's peak RSS.
+
+Run: python benchmarks/scale.py [--sizes 10,100,1000,10000] [--latency 0.02] [--default-limits]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from halosync.apply import BATCH_SIZE
+from halosync.http import POOL_SIZE
+from halosync.huntress import PAGE_LIMIT
+from halosync.sandbox import Sandbox, State, serve
+from halosync.sandbox.state import HALO_CLIENT_ID, HALO_CLIENT_SECRET, HALO_TENANT, HUNTRESS_KEY, HUNTRESS_SECRET
+
+HALOSYNC = Path(sys.executable).with_name("halosync")
+PRODUCTS = {"edr": 1001, "itdr": 1002, "sat": 1003, "siem": 1004}
+PAGE_SIZE = 100
+
+
+def config_text(url: str, orgs: int, mode: str, log: Path, per_minute: int) -> str:
+    lines = [
+        "[huntress]", f'api_key = "{HUNTRESS_KEY}"', f'api_secret = "{HUNTRESS_SECRET}"', f'base_url = "{url}/huntress"',
+        f'counts = "{mode}"', f"requests_per_minute = {per_minute}",
+        "[halo]", f'url = "{url}/halo"', f'client_id = "{HALO_CLIENT_ID}"', f'client_secret = "{HALO_CLIENT_SECRET}"',
+        f'tenant = "{HALO_TENANT}"', f"requests_per_minute = {per_minute}", f"page_size = {PAGE_SIZE}",
+        "[sync]", 'frequency = "monthly"', "[log]", f'path = "{log}"', "[products]",
+        *(f"{k} = {v}" for k, v in PRODUCTS.items()),
+    ]
+    for i in range(1, orgs + 1):
+        lines += ["[[organizations]]", f"huntress_id = {10_000 + i}", f"halo_client_id = {20_000 + i}"]
+    return "\n".join(lines) + "\n"
+
+
+def run_once(config: Path) -> tuple[dict, float, float]:
+    """(the --json output, wall seconds, peak RSS in MB) of one `halosync run`."""
+    start = time.perf_counter()
+    child = subprocess.Popen([str(HALOSYNC), "run", "--force", "--json", "--config", str(config)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = child.communicate()
+    wall = time.perf_counter() - start
+    _, _, usage = os.wait4(child.pid, os.WNOHANG) if child.returncode is None else (0, 0, None)
+    payload = json.loads(stdout) if stdout.strip() else {}
+    if child.returncode != 0:
+        raise SystemExit(f"halosync exited {child.returncode}: {stderr[-2000:]}")
+    return payload, wall, (usage.ru_maxrss / 1024 if usage else float("nan"))
+
+
+def peak_rss_mb(args: list[str]) -> tuple[str, float, float, int]:
+    start = time.perf_counter()
+    child = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = child.stdout.read()
+    err = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    return out + ("\n" + err if os.waitstatus_to_exitcode(status) else ""), time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def bounds(orgs: int, mode: str, licences_before: int, writes: int) -> tuple[int, int]:
+    huntress = math.ceil(orgs / PAGE_LIMIT) + (orgs if mode == "billable" else 0)
+    halo = 1 + max(1, math.ceil(licences_before / PAGE_SIZE)) + math.ceil(writes / BATCH_SIZE)
+    return huntress, halo
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10,100,1000,10000")
+    parser.add_argument("--latency", type=float, default=0.02, help="seconds the sandbox waits before each answer")
+    parser.add_argument("--modes", default="billable,summary")
+    parser.add_argument("--default-limits", action="store_true",
+                        help="also run 100 organizations in billable mode under the default 60-per-minute limits, both sides enforcing them")
+    args = parser.parse_args()
+    print(f"halosync scale benchmark · {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} · "
+          f"sandbox latency {args.latency * 1000:.0f} ms · pool {POOL_SIZE} · batch {BATCH_SIZE} · Halo page {PAGE_SIZE}")
+    header = (f"{'orgs':>6} {'mode':<9} {'run':<7} {'Huntress':>8} {'bound':>6} {'Halo':>6} {'bound':>6} "
+              f"{'over':>5} {'wall s':>8} {'ideal s':>8} {'peak MB':>8}")
+    print(header)
+    print("-" * len(header))
+    for orgs in (int(n) for n in args.sizes.split(",")):
+        for mode in args.modes.split(","):
+            sandbox = Sandbox(State.generated(orgs))
+            sandbox.faults.latency = args.latency
+            sandbox.faults.huntress_rate_limit = 0  # measured here: requests and the pool; limits below
+            with serve(sandbox) as url, tempfile.TemporaryDirectory() as tmp:
+                config = Path(tmp) / "config.toml"
+                config.write_text(config_text(url, orgs, mode, Path(tmp) / "results.jsonl", per_minute=10_000))
+                config.chmod(0o600)
+                for phase in ("first", "steady"):
+                    before = len(sandbox.live_licences())
+                    mark = len(sandbox.requests)
+                    out, wall, peak, code = peak_rss_mb([str(HALOSYNC), "run", "--force", "--json", "--config", str(config)])
+                    if code != 0:
+                        raise SystemExit(f"halosync exited {code}: {out[-2000:]}")
+                    run = json.loads(out)["run"]
+                    writes = run["rows"]["create"] + run["rows"]["update"]
+                    sent = sandbox.requests[mark:]
+                    huntress = sum(1 for r in sent if r.service == "huntress")
+                    halo = sum(1 for r in sent if r.service == "halo")
+                    assert (huntress, halo) == (run["requests"]["huntress"], run["requests"]["halo"])
+                    hb, lb = bounds(orgs, mode, before, writes)
+                    ideal = (huntress + halo) * args.latency / POOL_SIZE
+                    print(f"{orgs:>6} {mode:<9} {phase:<7} {huntress:>8} {hb:>6} {halo:>6} {lb:>6} "
+                          f"{huntress + halo - hb - lb:>+5} {wall:>8.2f} {ideal:>8.2f} {peak:>8.1f}", flush=True)
+
+    if args.default_limits:
+        orgs = 100
+        sandbox = Sandbox(State.generated(orgs))
+        sandbox.faults.latency = args.latency
+        sandbox.faults.huntress_rate_limit = 60
+        with serve(sandbox) as url, tempfile.TemporaryDirectory() as tmp:
+            config = Path(tmp) / "config.toml"
+            config.write_text(config_text(url, orgs, "billable", Path(tmp) / "results.jsonl", per_minute=60))
+            config.chmod(0o600)
+            out, wall, peak, code = peak_rss_mb([str(HALOSYNC), "run", "--force", "--json", "--config", str(config)])
+            too_many = sum(1 for r in sandbox.requests if r.status == 429)
+            print(f"\nDefault limits (60/min each side, the sandbox enforcing Huntress's): {orgs} organizations, billable, "
+                  f"first run: exit {code}, {wall:.1f} s, {too_many} answers 429")
+
+
+if __name__ == "__main__":
+    main()
