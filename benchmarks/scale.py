@@ -47,27 +47,24 @@ def config_text(url: str, orgs: int, mode: str, log: Path, per_minute: int) -> s
     return "\n".join(lines) + "\n"
 
 
-def run_once(config: Path) -> tuple[dict, float, float]:
-    """(the --json output, wall seconds, peak RSS in MB) of one `halosync run`."""
-    start = time.perf_counter()
-    child = subprocess.Popen([str(HALOSYNC), "run", "--force", "--json", "--config", str(config)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stdout, stderr = child.communicate()
-    wall = time.perf_counter() - start
-    _, _, usage = os.wait4(child.pid, os.WNOHANG) if child.returncode is None else (0, 0, None)
-    payload = json.loads(stdout) if stdout.strip() else {}
-    if child.returncode != 0:
-        raise SystemExit(f"halosync exited {child.returncode}: {stderr[-2000:]}")
-    return payload, wall, (usage.ru_maxrss / 1024 if usage else float("nan"))
+# A forked child's peak RSS starts at its parent's size, and this process holds the whole
+# sandbox: so halosync is started from a small wrapper that reports its child's peak alone.
+WRAPPER = """
+import resource, subprocess, sys
+code = subprocess.call(sys.argv[1:])
+sys.stderr.write(f"\\nPEAK_RSS_KB {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\\n")
+sys.exit(code)
+"""
 
 
 def peak_rss_mb(args: list[str]) -> tuple[str, float, float, int]:
+    """(stdout, or stdout and stderr on failure; wall seconds; halosync's peak RSS in MB; exit code)."""
     start = time.perf_counter()
-    child = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out = child.stdout.read()
-    err = child.stderr.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    return out + ("\n" + err if os.waitstatus_to_exitcode(status) else ""), time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    child = subprocess.run([sys.executable, "-c", WRAPPER, *args], capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    peak_kb = int(child.stderr.rsplit("PEAK_RSS_KB", 1)[1].split()[0])
+    out = child.stdout + ("\n" + child.stderr if child.returncode else "")
+    return out, wall, peak_kb / 1024, child.returncode
 
 
 def bounds(orgs: int, mode: str, licences_before: int, writes: int) -> tuple[int, int]:

@@ -212,3 +212,12 @@ def test_a_licence_halo_rejects_fails_alone_with_halos_words(sandbox_mock, sandb
 def test_quiet_still_warns_on_stderr(sandbox_mock, sandbox_config_file):
     result = run(sandbox_config_file, "--force", "--quiet")
     assert result.stdout == "" and "103" in result.stderr
+
+
+def test_a_large_run_shows_changed_rows_only(sandbox_mock, sandbox_config_file, monkeypatch):
+    monkeypatch.setattr("halosync.render.ALL_ROWS_UP_TO", 10)
+    run(sandbox_config_file, "--force")
+    sandbox_mock.state.set_count(106, "edr", 15)
+    result = run(sandbox_config_file, "--force")
+    assert "Evergreen" in result.stdout and "Kestrel" not in result.stdout
+    assert "39 more rows not shown" in result.stdout

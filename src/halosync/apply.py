@@ -48,8 +48,8 @@ class Applier:
         self._sent = 0
 
     def apply(self, rows: list[Row]) -> Applied:
-        """Write every create and update, a few batches at a time; returns the rows with their outcome."""
-        rows = list(rows)
+        """Write every create and update, a few batches at a time. Replaces each written row in `rows`
+        with its outcome, in place: the rows of a large run are not held twice."""
         pending = [i for i, row in enumerate(rows) if row.is_write]
         batches = [pending[start:start + self.batch_size] for start in range(0, len(pending), self.batch_size)]
         self._total = len(pending)
@@ -69,7 +69,7 @@ class Applier:
             return self._one_by_one_batch(rows, batch, exc)
         for i, licence_id in zip(batch, _created_ids([rows[i] for i in batch], answer)):
             if rows[i].action == "create":
-                rows[i] = rows[i].model_copy(update={"licence_id": licence_id})
+                rows[i] = rows[i].replace(licence_id=licence_id)
         self._report(len(batch))
         return len(batch)
 
@@ -110,7 +110,7 @@ class Applier:
                     return _confirmed(row, found, exc)
             return self._failed(row, exc)
         if row.action == "create":
-            return row.model_copy(update={"licence_id": _created_ids([row], answer)[0], "message": ""})
+            return row.replace(licence_id=_created_ids([row], answer)[0], message="")
         return row
 
     def _reread(self, client_ids: set[int]) -> dict[int, list[Licence] | None]:
@@ -148,21 +148,21 @@ class Applier:
         name = self.mapping.licence_names[row.product]
         what = (f"creating licence {name!r}" if row.action == "create"
                 else f"updating licence {row.licence_id} ({name!r})")
-        return row.model_copy(update={"status": "failed", "message": f"{what} on HaloPSA client {row.halo_client_id} failed: {exc}"})
+        return row.replace(status="failed", message=f"{what} on HaloPSA client {row.halo_client_id} failed: {exc}")
 
     def _mark_denied(self, rows: list[Row], indices: list[int]) -> int:
         for i in indices:
-            rows[i] = rows[i].model_copy(update={"status": "failed", "message": f"HaloPSA refused the write: {self._denied}"})
+            rows[i] = rows[i].replace(status="failed", message=f"HaloPSA refused the write: {self._denied}")
         return 0
 
 
 def _confirmed(row: Row, licence: Licence, exc: ServiceError) -> Row:
     if licence.count != row.count:
-        return row.model_copy(update={"status": "failed", "licence_id": licence.id,
-                                      "message": f"HaloPSA answered {exc}, and re-reading found licence {licence.id} "
-                                                 f"with count {licence.count}, not {row.count}; the next run will update it"})
-    return row.model_copy(update={"licence_id": licence.id,
-                                  "message": "HaloPSA answered an error, but re-reading showed the licence was created"})
+        return row.replace(status="failed", licence_id=licence.id,
+                                      message=f"HaloPSA answered {exc}, and re-reading found licence {licence.id} "
+                                                 f"with count {licence.count}, not {row.count}; the next run will update it")
+    return row.replace(licence_id=licence.id,
+                                  message="HaloPSA answered an error, but re-reading showed the licence was created")
 
 
 def _created_ids(rows: list[Row], answer: list[dict[str, Any]]) -> list[int | None]:

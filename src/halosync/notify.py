@@ -36,7 +36,7 @@ class Notifier:
             body = record.summary() + (f"\n{record.error}" if record.error else "")
             self._send("health check", url, content=body.encode())
         if self.config.webhook_url:
-            self._send("webhook", self.config.webhook_url, json=record.model_dump(mode="json"))
+            self._send("webhook", self.config.webhook_url, json=record.dump())
 
     def _send(self, what: str, url: str, **body: Any) -> None:
         # The whole URL is treated as a secret: a ping URL lets anyone report on your behalf.

@@ -50,6 +50,15 @@ class Huntress:
 
 
 @dataclass(frozen=True)
+class Stamp:
+    """Which run the rows belong to: written into each row as it is made (no second copy of every row)."""
+
+    run_id: str = ""
+    time: str = ""
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
 class Plan:
     rows: list[Row]
     unmapped: list[Unmapped]
@@ -64,7 +73,7 @@ def is_ours(licence: Licence, item_id: int, licence_name: str) -> bool:
     return licence.name == licence_name
 
 
-def build_plan(mapping: Mapping, huntress: Huntress, licences: list[Licence]) -> Plan:
+def build_plan(mapping: Mapping, huntress: Huntress, licences: list[Licence], stamp: Stamp = Stamp()) -> Plan:
     by_client: dict[int, list[Licence]] = defaultdict(list)
     for licence in licences:
         if licence.client_id in mapping.clients:
@@ -79,6 +88,9 @@ def build_plan(mapping: Mapping, huntress: Huntress, licences: list[Licence]) ->
             name = mapping.licence_names[product]
             matches = sorted((l for l in by_client[client_id] if is_ours(l, item_id, name)), key=lambda l: l.id)
             base = dict(
+                run_id=stamp.run_id,
+                time=stamp.time,
+                dry_run=stamp.dry_run,
                 halo_client_id=client_id,
                 huntress_organization_ids=list(org_ids),
                 product=product,
@@ -98,7 +110,7 @@ def build_plan(mapping: Mapping, huntress: Huntress, licences: list[Licence]) ->
 
     mapped = set(mapping.organization_ids)
     unmapped = [
-        Unmapped(huntress_organization_id=org_id, name=name)
+        Unmapped(run_id=stamp.run_id, time=stamp.time, huntress_organization_id=org_id, name=name)
         for org_id, name in sorted(huntress.organizations.items(), key=lambda kv: (kv[1].casefold(), kv[0]))
         if org_id not in mapped and org_id not in mapping.ignored
     ]

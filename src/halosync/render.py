@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterator
 
 from rich.console import Console
 from rich.table import Table
@@ -46,22 +46,41 @@ def results_table(rows: list[Row], names: dict[int, str], *, dry_run: bool, show
     return table
 
 
-def as_json(result: RunResult) -> str:
-    payload: dict[str, Any] = {
-        "run": result.record.model_dump(mode="json") if result.record else None,
-        "rows": [row.model_dump(mode="json") for row in result.rows],
-        "unmapped": [u.model_dump(mode="json") for u in result.unmapped],
-    }
+def as_json(result: RunResult) -> Iterator[str]:
+    """`run --json`, in pieces: one object whose rows are dumped one at a time (10,000 organizations make 40,000)."""
+    run = json.dumps(result.record.dump() if result.record else None, ensure_ascii=False)
+    yield f'{{"run": {run}, "rows": ['
+    for n, row in enumerate(result.rows):
+        yield ("" if n == 0 else ", ") + json.dumps(row.dump(), ensure_ascii=False)
+    unmapped = json.dumps([u.dump() for u in result.unmapped], ensure_ascii=False)
+    yield f'], "unmapped": {unmapped}'
     if not result.due:
-        payload["not_due"] = {"next_due": result.next_due.isoformat() if result.next_due else None}
-    return json.dumps(payload, ensure_ascii=False)
+        yield f', "not_due": {json.dumps({"next_due": result.next_due.isoformat() if result.next_due else None})}'
+    yield "}\n"
+
+
+ALL_ROWS_UP_TO = 200  # beyond this, the table leaves out unchanged rows
+TABLE_LIMIT = 500  # and never shows more than this many: rendering 40,000 rows takes rich a minute
+
+
+def rows_to_show(rows: list[Row]) -> tuple[list[Row], int]:
+    """The rows worth a person's reading, failures first when there are too many; and how many were left out."""
+    if len(rows) <= ALL_ROWS_UP_TO:
+        return rows, 0
+    changed = [r for r in rows if r.status == "failed"] + [r for r in rows if r.status == "ok" and r.action != "unchanged"]
+    changed = changed[:TABLE_LIMIT]
+    return changed, len(rows) - len(changed)
 
 
 def print_results(console: Console, result: RunResult, *, only_failed: bool = False) -> None:
     assert result.record is not None
     rows = [r for r in result.rows if r.status == "failed"] if only_failed else result.rows
-    if rows:
-        console.print(results_table(rows, result.organization_names, dry_run=result.record.dry_run))
+    shown, left_out = rows_to_show(rows)
+    if shown:
+        console.print(results_table(shown, result.organization_names, dry_run=result.record.dry_run))
+    if left_out:
+        console.print(f"{left_out} more rows not shown (unchanged rows first); `halosync history --rows --last 1` "
+                      "or `halosync run --json` lists them all.", markup=False)
     if result.record.error:
         console.print(Text(f"error: {result.record.error}", style="red"))
     console.print(result.record.summary())

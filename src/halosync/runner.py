@@ -10,15 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
 from halosync import resultslog
 from halosync.config import Config
 from halosync.errors import ExitCode, LockedError
-from halosync.models import Row, RunRecord, Unmapped
 from halosync.schedule import is_due, next_due, period_start
+
+if TYPE_CHECKING:
+    from halosync.models import Row, RunRecord, Unmapped
 
 Progress = Callable[[str], None]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from typing import Any
 
@@ -12,7 +13,7 @@ from halosync.errors import AuthError, ExitCode, ServiceError, UnreachableError
 from halosync.halo import HaloClient
 from halosync.huntress import HuntressClient
 from halosync.models import Row, RunRecord, tally
-from halosync.plan import Huntress, Mapping, build_plan
+from halosync.plan import Huntress, Mapping, Stamp, build_plan
 from halosync.runner import Progress, RunResult, now_utc
 
 
@@ -46,12 +47,13 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
             return RunResult(exit_code=code, record=summary)
 
         names = {org_id: org.name for org_id, org in organizations.items()}
-        plan = build_plan(mapping, Huntress(organizations=names, counts=counts, errors=errors), licences)
+        stamp = Stamp(run_id=run_id, time=now_utc(), dry_run=dry_run)
+        plan = build_plan(mapping, Huntress(organizations=names, counts=counts, errors=errors), licences, stamp)
+        del licences, counts  # the plan holds what it needs; at 10,000 organizations memory matters
         rows = plan.rows
         exit_code, error = ExitCode.OK, ""
         if not dry_run:
-            applied = Applier(halo, mapping, progress=progress).apply(rows)
-            rows = applied.rows
+            applied = Applier(halo, mapping, progress=progress).apply(rows)  # replaces rows in place
             if applied.denied is not None:
                 error = applied.denial_message
                 if applied.written == 0:
@@ -59,13 +61,9 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
         if exit_code == ExitCode.OK and any(row.status == "failed" for row in rows):
             exit_code = ExitCode.ROWS_FAILED
 
-        finished = now_utc()
-        stamp = {"run_id": run_id, "time": finished}
-        rows = [row.model_copy(update={**stamp, "dry_run": dry_run}) for row in rows]
-        unmapped = [u.model_copy(update=stamp) for u in plan.unmapped]
         summary = record(exit_code, rows, error)
-        resultslog.append(config.log_path, [*rows, *unmapped, summary], config.log.rotate_bytes)
-        return RunResult(exit_code=exit_code, record=summary, rows=rows, unmapped=unmapped, organization_names=names)
+        resultslog.append(config.log_path, itertools.chain(rows, plan.unmapped, [summary]), config.log.rotate_bytes)
+        return RunResult(exit_code=exit_code, record=summary, rows=rows, unmapped=plan.unmapped, organization_names=names)
     finally:
         huntress.close()
         halo.close()

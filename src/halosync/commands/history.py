@@ -51,7 +51,7 @@ def command(
         from halosync.models import Row
         from halosync.render import results_table
 
-        parsed = [Row.model_validate(r) for r in history.rows]
+        parsed = [Row.load(r) for r in history.rows]
         console.stdout.print(results_table(parsed, {}, dry_run=False, show_time=True, title="halosync history: rows"))
     else:
         console.stdout.print(_runs_table(history.runs))

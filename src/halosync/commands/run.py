@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -42,7 +43,7 @@ def report(result: RunResult, *, json_output: bool, quiet: bool) -> None:
     if json_output:
         from halosync.render import as_json
 
-        console.say(as_json(result))
+        sys.stdout.writelines(as_json(result))
     elif not result.due:
         if not quiet:
             console.say(f"Not due: next sync on {result.next_due:%Y-%m-%d}. Use --force to sync now.")
