@@ -30,17 +30,18 @@ from halosync.sandbox.state import HALO_CLIENT_ID, HALO_CLIENT_SECRET, HALO_TENA
 
 HALOSYNC = Path(sys.executable).with_name("halosync")
 PRODUCTS = {"edr": 1001, "itdr": 1002, "sat": 1003, "siem": 1004}
+SPLIT_PRODUCTS = {"edr_servers": 1006, "edr_workstations": 1007, "itdr": 1002, "sat": 1003, "siem": 1004}
 PAGE_SIZE = 100
 
 
-def config_text(url: str, orgs: int, mode: str, log: Path, per_minute: int) -> str:
+def config_text(url: str, orgs: int, mode: str, log: Path, per_minute: int, products: dict[str, int] = PRODUCTS) -> str:
     lines = [
         "[huntress]", f'api_key = "{HUNTRESS_KEY}"', f'api_secret = "{HUNTRESS_SECRET}"', f'base_url = "{url}/huntress"',
         f'counts = "{mode}"', f"requests_per_minute = {per_minute}",
         "[halo]", f'url = "{url}/halo"', f'client_id = "{HALO_CLIENT_ID}"', f'client_secret = "{HALO_CLIENT_SECRET}"',
         f'tenant = "{HALO_TENANT}"', f"requests_per_minute = {per_minute}", f"page_size = {PAGE_SIZE}",
         "[sync]", 'frequency = "monthly"', "[log]", f'path = "{log}"', "[products]",
-        *(f"{k} = {v}" for k, v in PRODUCTS.items()),
+        *(f"{k} = {v}" for k, v in products.items()),
     ]
     for i in range(1, orgs + 1):
         lines += ["[[organizations]]", f"huntress_id = {10_000 + i}", f"halo_client_id = {20_000 + i}"]
@@ -67,8 +68,12 @@ def peak_rss_mb(args: list[str]) -> tuple[str, float, float, int]:
     return out, wall, peak_kb / 1024, child.returncode
 
 
-def bounds(orgs: int, mode: str, licences_before: int, writes: int) -> tuple[int, int]:
+def bounds(orgs: int, mode: str, licences_before: int, writes: int, agents: list[int] | None = None) -> tuple[int, int]:
+    """Lower bounds. With `agents` (each organization's agent count), the EDR split adds the cheaper of
+    one agent listing per organization and one listing of the whole account."""
     huntress = math.ceil(orgs / PAGE_LIMIT) + (orgs if mode == "billable" else 0)
+    if agents is not None:
+        huntress += min(sum(max(1, math.ceil(a / PAGE_LIMIT)) for a in agents), max(1, math.ceil(sum(agents) / PAGE_LIMIT)))
     halo = 1 + max(1, math.ceil(licences_before / PAGE_SIZE)) + math.ceil(writes / BATCH_SIZE)
     return huntress, halo
 
@@ -78,23 +83,29 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,100,1000,10000")
     parser.add_argument("--latency", type=float, default=0.02, help="seconds the sandbox waits before each answer")
     parser.add_argument("--modes", default="billable,summary")
+    parser.add_argument("--split-edr", action="store_true",
+                        help="also map edr_servers and edr_workstations (counted from /v1/agents), for sizes up to 1,000")
     parser.add_argument("--default-limits", action="store_true",
                         help="also run 100 organizations in billable mode under the default 60-per-minute limits, both sides enforcing them")
     args = parser.parse_args()
     print(f"halosync scale benchmark · {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} · "
           f"sandbox latency {args.latency * 1000:.0f} ms · pool {POOL_SIZE} · batch {BATCH_SIZE} · Halo page {PAGE_SIZE}")
-    header = (f"{'orgs':>6} {'mode':<9} {'run':<7} {'Huntress':>8} {'bound':>6} {'Halo':>6} {'bound':>6} "
+    header = (f"{'orgs':>6} {'mode':<14} {'run':<7} {'Huntress':>8} {'bound':>6} {'Halo':>6} {'bound':>6} "
               f"{'over':>5} {'wall s':>8} {'ideal s':>8} {'peak MB':>8}")
     print(header)
     print("-" * len(header))
-    for orgs in (int(n) for n in args.sizes.split(",")):
-        for mode in args.modes.split(","):
+    cases = [(int(n), mode, False) for n in args.sizes.split(",") for mode in args.modes.split(",")]
+    if args.split_edr:
+        cases += [(int(n), mode, True) for n in args.sizes.split(",") if int(n) <= 1000 for mode in args.modes.split(",")]
+    for orgs, mode, split in cases:
+        if True:
             sandbox = Sandbox(State.generated(orgs))
             sandbox.faults.latency = args.latency
             sandbox.faults.huntress_rate_limit = 0  # measured here: requests and the pool; limits below
             with serve(sandbox) as url, tempfile.TemporaryDirectory() as tmp:
                 config = Path(tmp) / "config.toml"
-                config.write_text(config_text(url, orgs, mode, Path(tmp) / "results.jsonl", per_minute=10_000))
+                config.write_text(config_text(url, orgs, mode, Path(tmp) / "results.jsonl", per_minute=10_000,
+                                              products=SPLIT_PRODUCTS if split else PRODUCTS))
                 config.chmod(0o600)
                 for phase in ("first", "steady"):
                     before = len(sandbox.live_licences())
@@ -108,9 +119,11 @@ def main() -> None:
                     huntress = sum(1 for r in sent if r.service == "huntress")
                     halo = sum(1 for r in sent if r.service == "halo")
                     assert (huntress, halo) == (run["requests"]["huntress"], run["requests"]["halo"])
-                    hb, lb = bounds(orgs, mode, before, writes)
+                    agent_counts = [len(sandbox.state.agents(o)) for o in sandbox.state.organizations] if split else None
+                    hb, lb = bounds(orgs, mode, before, writes, agent_counts)
                     ideal = (huntress + halo) * args.latency / POOL_SIZE
-                    print(f"{orgs:>6} {mode:<9} {phase:<7} {huntress:>8} {hb:>6} {halo:>6} {lb:>6} "
+                    label = mode + ("+split" if split else "")
+                    print(f"{orgs:>6} {label:<14} {phase:<7} {huntress:>8} {hb:>6} {halo:>6} {lb:>6} "
                           f"{huntress + halo - hb - lb:>+5} {wall:>8.2f} {ideal:>8.2f} {peak:>8.1f}", flush=True)
 
     if args.default_limits:

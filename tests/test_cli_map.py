@@ -137,3 +137,21 @@ def test_application_without_read_customers(sandbox_mock, sandbox_config_file):
     sandbox_mock.state.application_scopes = {"read:softwarelicensing", "edit:softwarelicensing", "read:items"}
     result = map_(sandbox_config_file, "--show")
     assert result.exit_code == 3 and "read:customers" in result.output
+
+
+def test_edr_is_mapped_whole_or_split_never_both(sandbox_mock, tmp_path):
+    from halosync.mapper import excludes, names_product
+
+    assert excludes("edr_servers", ["edr"]) and excludes("edr", ["edr_workstations"]) and not excludes("sat", ["edr"])
+    assert names_product("Huntress Managed EDR - Servers", "edr_servers")
+    assert not names_product("Huntress Managed EDR", "edr_servers")
+    path = first_use_config(tmp_path)
+    map_(path, "--auto")
+    products = mapping(path)[1]
+    assert "edr" in products and "edr_servers" not in products and "edr_workstations" not in products
+    # A config billing the split is not offered edr, but is offered the other half of the split
+    data = tomllib.loads(path.read_text())
+    data["products"] = {"edr_servers": 1006}
+    write_config(path, data)
+    result = map_(path, "--show")
+    assert "products unmapped: itdr, ispm, sat, siem, edr_workstations\n" in result.stdout

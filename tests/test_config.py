@@ -29,7 +29,7 @@ def broken(tmp_path: Path, data: dict) -> Path:
         (lambda c: c["sync"].update(frequency="weekly"), "[sync] frequency", "'daily' or 'monthly'"),
         (lambda c: c["huntress"].update(requests_per_minute=True), "[huntress] requests_per_minute", "integer"),
         (lambda c: c["huntress"].update(counts="exact"), "[huntress] counts", "billable"),
-        (lambda c: c["products"].update(edr_servers=1), "[products] edr_servers", "unknown product"),
+        (lambda c: c["products"].update(edr_server=1), "[products] edr_server", "unknown product"),
         (lambda c: c["products"].update(edr="1001"), "[products] edr", "integer"),
         (lambda c: c["organizations"].append({"huntress_id": 101, "halo_client_id": 3}), "organizations", "101"),
         (lambda c: c["organizations"][1].update(halo_client=3), "[[organizations]] #2 halo_client", "unknown key"),

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from halosync import __version__
-from halosync.commands import check_permissions, demo, history, map, run, sandbox
+from halosync.commands import audit, check_permissions, demo, history, map, run, sandbox
 
 app = typer.Typer(
     name="halosync",
@@ -37,6 +37,7 @@ app.command("run")(run.command)
 app.command("check-permissions")(check_permissions.command)
 app.command("map")(map.command)
 app.command("history")(history.command)
+app.command("audit")(audit.command)
 app.command("demo")(demo.command)
 app.command("sandbox")(sandbox.command)
 

@@ -102,10 +102,46 @@ class ProductsConfig(_Model):
     ispm: int | None = None
     sat: int | None = None
     siem: int | None = None
+    edr_servers: int | None = None  # EDR agents whose OS is a server edition (or Linux), from /v1/agents
+    edr_workstations: int | None = None  # the other EDR agents
 
     def mapped(self) -> dict[str, int]:
         """Product key -> item id, in the product table's order."""
         return {key: item for key in PRODUCTS if (item := getattr(self, key)) is not None}
+
+
+ProductKey = Literal["edr", "itdr", "ispm", "sat", "siem", "edr_servers", "edr_workstations"]
+
+
+class MinimumConfig(_Model):
+    """Contract minimums: the licence count is max(actual, minimum)."""
+
+    edr: int | None = Field(default=None, ge=0)
+    itdr: int | None = Field(default=None, ge=0)
+    ispm: int | None = Field(default=None, ge=0)
+    sat: int | None = Field(default=None, ge=0)
+    siem: int | None = Field(default=None, ge=0)
+    edr_servers: int | None = Field(default=None, ge=0)
+    edr_workstations: int | None = Field(default=None, ge=0)
+
+    def given(self) -> dict[str, int]:
+        return {key: n for key in PRODUCTS if (n := getattr(self, key)) is not None}
+
+
+class ClientConfig(_Model):
+    """Billing choices for one HaloPSA client."""
+
+    halo_client_id: int
+    name: str | None = None
+    minimum: MinimumConfig = MinimumConfig()
+    products: list[ProductKey] | None = None  # only these products sync for this client
+
+    @field_validator("products")
+    @classmethod
+    def _unique(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("lists a product twice")
+        return value
 
 
 class LogConfig(_Model):
@@ -142,6 +178,7 @@ class Config(_Model):
     notify: NotifyConfig = NotifyConfig()
     products: ProductsConfig = ProductsConfig()
     organizations: list[OrganizationMapping] = []
+    clients: list[ClientConfig] = []
 
     @model_validator(mode="after")
     def _unique_organizations(self) -> Config:
@@ -150,6 +187,20 @@ class Config(_Model):
             if org.huntress_id in seen:
                 raise ValueError(f"huntress_id {org.huntress_id} is mapped more than once in [[organizations]]")
             seen.add(org.huntress_id)
+        mapped = self.products.mapped()
+        clients: set[int] = set()
+        for n, client in enumerate(self.clients, start=1):
+            where = f"[[clients]] #{n} (halo_client_id {client.halo_client_id})"
+            if client.halo_client_id in clients:
+                raise ValueError(f"{where}: halo_client_id {client.halo_client_id} has more than one [[clients]] entry")
+            clients.add(client.halo_client_id)
+            for product in [*(client.products or []), *client.minimum.given()]:
+                if product not in mapped:
+                    raise ValueError(f"{where}: {product} is not mapped to an item in [products]")
+            if client.products is not None:
+                for product in client.minimum.given():
+                    if product not in client.products:
+                        raise ValueError(f"{where}: a minimum for {product}, which its products list leaves out")
         return self
 
     @property
@@ -298,7 +349,7 @@ def _key_name(loc: tuple[Any, ...]) -> str:
 
 def _message(error: dict[str, Any]) -> str:
     kind = error["type"]
-    if kind == "extra_forbidden" and error["loc"][0] == "products":
+    if kind == "extra_forbidden" and (error["loc"][0] == "products" or "minimum" in error["loc"]):
         return f"unknown product; the products are {', '.join(PRODUCTS)}"
     if kind == "extra_forbidden":
         return "unknown key (check the spelling against config.example.toml)"

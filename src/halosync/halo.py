@@ -118,6 +118,10 @@ class HaloClient:
         """One small read of Software Licences: proves the scope and the agent's permission."""
         self._request("GET", "/SoftwareLicence", params={"pageinate": "true", "page_size": 1, "page_no": 1})
 
+    def recurring_invoices(self) -> list[dict[str, Any]]:
+        """Recurring invoices with their lines (needs read:invoices)."""
+        return [row for rows in self._pages("/RecurringInvoice", "invoices", {"includelines": "true"}) for row in rows]
+
     def clients(self) -> dict[int, str]:
         """Active clients: id -> name (needs read:customers)."""
         return {int(row["id"]): str(row.get("name") or "") for rows in self._pages("/Client", "clients", {})

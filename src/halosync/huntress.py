@@ -12,7 +12,7 @@ import httpx
 from halosync.config import Config
 from halosync.errors import AuthError, ServiceError, UnreachableError
 from halosync.http import POOL_SIZE, Service, concurrently
-from halosync.products import PRODUCTS, CountMode, billable_counts, needs_detail, summary_count
+from halosync.products import AGENT_PRODUCTS, PRODUCTS, CountMode, billable_counts, is_server, needs_detail, summary_count
 
 PAGE_LIMIT = 500  # the maximum Huntress allows; its default is 10
 MAX_PAGES = 10_000  # guards against a server that never stops handing out tokens
@@ -90,12 +90,14 @@ class HuntressClient:
         """
         products = list(products)
         detail_products = [p for p in products if needs_detail(p, mode)]
+        agent_products = [p for p in products if p in AGENT_PRODUCTS]
+        list_products = [p for p in products if p not in detail_products and p not in agent_products]
         present = [org_id for org_id in wanted if org_id in organizations]
         done = [0]
         lock = threading.Lock()
 
         def one(org_id: int) -> tuple[int, dict[str, int] | None, str | None]:
-            summary = {p: summary_count(organizations[org_id].summary, p) for p in products if p not in detail_products}
+            summary = {p: summary_count(organizations[org_id].summary, p) for p in list_products}
             if not detail_products:
                 return org_id, summary, None
             try:
@@ -119,13 +121,50 @@ class HuntressClient:
                 errors[org_id] = error
             else:
                 counts[org_id] = found
+        if agent_products:
+            for org_id, split in self.agent_counts(organizations, [o for o in present if o in counts]).items():
+                counts[org_id].update({p: split[p] for p in agent_products})
         return counts, errors
 
-    def _pages(self, path: str, key: str) -> Iterator[list[dict[str, Any]]]:
+    def agent_counts(self, organizations: dict[int, Organization], wanted: list[int]) -> dict[int, dict[str, int]]:
+        """EDR agents of each wanted organization, split into servers and workstations.
+
+        One listing of every agent of the account, grouped by organization, or one
+        listing per organization: whichever costs fewer requests, judged from the
+        organization list's agents_count.
+        """
+        def pages_for(agents: int) -> int:
+            return max(1, -(-agents // PAGE_LIMIT))
+
+        split = {org_id: {"edr_servers": 0, "edr_workstations": 0} for org_id in wanted}
+        if not wanted:
+            return split
+        agents_of = lambda org: int(organizations[org].summary.get("agents_count") or 0)  # noqa: E731
+        per_organization = sum(pages_for(agents_of(org)) for org in wanted)
+        account_wide = pages_for(sum(agents_of(org) for org in organizations))
+
+        def tally(agents: list[dict[str, Any]]) -> None:
+            for agent in agents:
+                counts = split.get(agent.get("organization_id"))
+                if counts is not None:
+                    counts["edr_servers" if is_server(agent) else "edr_workstations"] += 1
+
+        if account_wide < per_organization:
+            for rows in self._pages("/agents", "agents"):
+                tally(rows)
+        else:
+            def one(org_id: int) -> list[dict[str, Any]]:
+                return [a for rows in self._pages("/agents", "agents", {"organization_id": org_id}) for a in rows]
+
+            for agents in concurrently(one, wanted):
+                tally(agents)
+        return split
+
+    def _pages(self, path: str, key: str, filters: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
         token: str | None = None
         seen_tokens: set[str] = set()
         for _ in range(MAX_PAGES):
-            params: dict[str, Any] = {"limit": PAGE_LIMIT}
+            params: dict[str, Any] = {"limit": PAGE_LIMIT, **(filters or {})}
             if token:
                 params["page_token"] = token
             body = self._json(self.service.request("GET", path, params=params))

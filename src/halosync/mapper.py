@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +11,7 @@ from halosync.config import Config
 from halosync.halo import HaloClient
 from halosync.huntress import HuntressClient
 from halosync.matching import Candidate, normalise, rank, unambiguous
-from halosync.products import PRODUCTS
+from halosync.products import AGENT_PRODUCTS, PRODUCTS
 
 MAP_SCOPES = ("read:customers", "read:items")
 
@@ -46,6 +47,7 @@ class Report:
     ignored: list[int] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)  # what no longer exists, in words
     products_unmapped: list[str] = field(default_factory=list)
+    products_mapped: list[str] = field(default_factory=list)
     shared_clients: dict[int, list[int]] = field(default_factory=dict)  # client -> its several organizations
 
 
@@ -72,7 +74,8 @@ def build_report(config: Config, inventory: Inventory, extra: list[tuple[int, in
             report.stale.append(f"[products] {product} = {item}: HaloPSA has no such item")
         elif inventory.items[item].get("inactive"):
             report.stale.append(f"[products] {product} = {item}: the item is inactive")
-    report.products_unmapped = [p for p in PRODUCTS if p not in mapped_products]
+    report.products_mapped = list(mapped_products)
+    report.products_unmapped = [p for p in PRODUCTS if p not in mapped_products and not excludes(p, mapped_products)]
     by_client: dict[int, list[int]] = defaultdict(list)
     for org, client in pairs:
         by_client[client].append(org)
@@ -89,8 +92,16 @@ def item_candidates(inventory: Inventory, product: str, limit: int = 5) -> list[
 
 
 def names_product(item_name: str, product: str) -> bool:
-    """Whether an item's name names this product ('EDR' in 'Huntress Managed EDR'), so that --auto never maps EDR to ITDR."""
-    return product in normalise(item_name).split()
+    """Whether an item's name names this product ('EDR' in 'Huntress Managed EDR'; 'EDR' and 'Servers' for
+    edr_servers), so that --auto never maps EDR to ITDR."""
+    words = {w.removesuffix("s") for w in normalise(item_name).split()}
+    return all(part.removesuffix("s") in words for part in product.split("_"))
+
+
+def excludes(product: str, mapped: Iterable[str]) -> bool:
+    """EDR is billed whole (edr) or split (edr_servers, edr_workstations), never both: billing both bills EDR twice."""
+    mapped = set(mapped)
+    return (product in AGENT_PRODUCTS and "edr" in mapped) or (product == "edr" and bool(mapped & AGENT_PRODUCTS))
 
 
 @dataclass
@@ -110,7 +121,10 @@ def auto_map(config: Config, inventory: Inventory, report: Report, min_score: in
         else:
             result.organizations.append((org, choice))
     taken = set(config.products.mapped().values())
+    chosen = set(config.products.mapped())
     for product in report.products_unmapped:
+        if excludes(product, chosen):
+            continue
         candidates = [c for c in item_candidates(inventory, product) if c.id not in taken]
         choice = unambiguous(candidates, min_score)
         if choice is None or not names_product(choice.name, product):
@@ -118,4 +132,5 @@ def auto_map(config: Config, inventory: Inventory, report: Report, min_score: in
         else:
             result.products.append((product, choice))
             taken.add(choice.id)
+            chosen.add(product)
     return result

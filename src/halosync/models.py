@@ -65,6 +65,7 @@ class Row(_Record):
     licence_id: int | None
     previous_count: int | None
     count: int | None  # None only on a failed row whose count could not be known
+    actual_count: int | None = None  # what Huntress counted, when a contract minimum raised `count` above it
     action: Action
     status: Status
     message: str = ""

@@ -17,6 +17,8 @@ class Mapping:
     products: dict[str, int]  # product key -> Halo item id
     licence_names: dict[str, str]  # product key -> name of licences halosync creates
     ignored: frozenset[int] = frozenset()
+    client_products: dict[int, frozenset[str]] = field(default_factory=dict)  # clients that take only some products
+    minimums: dict[int, dict[str, int]] = field(default_factory=dict)  # client -> product -> contract minimum
 
     @classmethod
     def from_config(cls, config: Config) -> Mapping:
@@ -29,7 +31,19 @@ class Mapping:
             products=products,
             licence_names={key: config.sync.render_licence_name(key) for key in products},
             ignored=frozenset(config.sync.ignore_organizations),
+            client_products={c.halo_client_id: frozenset(c.products) for c in config.clients if c.products is not None},
+            minimums={c.halo_client_id: c.minimum.given() for c in config.clients if c.minimum.given()},
         )
+
+    def products_of(self, client_id: int) -> dict[str, int]:
+        """The products this client is billed for: product -> item."""
+        allowed = self.client_products.get(client_id)
+        return {p: item for p, item in self.products.items() if allowed is None or p in allowed}
+
+    @property
+    def wanted_products(self) -> list[str]:
+        """Products some mapped client is billed for (no request is spent on the others)."""
+        return [p for p in self.products if any(p in self.products_of(c) for c in self.clients)]
 
     @property
     def organization_ids(self) -> list[int]:
@@ -84,7 +98,7 @@ def build_plan(mapping: Mapping, huntress: Huntress, licences: list[Licence], st
     for client_id in sorted(mapping.clients):
         org_ids = mapping.clients[client_id]
         client_problem = _client_problem(org_ids, huntress)
-        for product, item_id in mapping.products.items():
+        for product, item_id in mapping.products_of(client_id).items():
             name = mapping.licence_names[product]
             matches = sorted((l for l in by_client[client_id] if is_ours(l, item_id, name)), key=lambda l: l.id)
             base = dict(
@@ -106,6 +120,9 @@ def build_plan(mapping: Mapping, huntress: Huntress, licences: list[Licence], st
                                                "halosync does not guess: keep one, delete or re-item the others in HaloPSA"))
             else:
                 count = sum(huntress.counts[org][product] for org in org_ids)
+                minimum = mapping.minimums.get(client_id, {}).get(product)
+                if minimum is not None and minimum > count:
+                    base["actual_count"], count = count, minimum
                 rows.append(_planned(base, matches[0] if matches else None, count))
 
     mapped = set(mapping.organization_ids)

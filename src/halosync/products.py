@@ -16,6 +16,8 @@ class Product:
     # Field of an organization in the GET /v1/organizations list, or None when
     # the list does not carry this product's count.
     summary_field: str | None
+    # "usage": counted from actual_usages (or the list); "agents": counted from /v1/agents.
+    source: Literal["usage", "agents"] = "usage"
 
 
 PRODUCTS: dict[str, Product] = {
@@ -26,13 +28,23 @@ PRODUCTS: dict[str, Product] = {
         Product("ispm", "Managed ISPM", None),
         Product("sat", "Managed SAT", "sat_learner_count"),
         Product("siem", "Managed SIEM", "logs_sources_count"),
+        Product("edr_servers", "Managed EDR (servers)", None, "agents"),
+        Product("edr_workstations", "Managed EDR (workstations)", None, "agents"),
     )
 }
+AGENT_PRODUCTS = frozenset(key for key, p in PRODUCTS.items() if p.source == "agents")
 
 
 def needs_detail(product: str, mode: CountMode) -> bool:
     """Whether this product's count needs GET /v1/organizations/{id} in this mode."""
-    return mode == "billable" or PRODUCTS[product].summary_field is None
+    p = PRODUCTS[product]
+    return p.source == "usage" and (mode == "billable" or p.summary_field is None)
+
+
+def is_server(agent: dict[str, Any]) -> bool:
+    """An agent is a server when its `os` names a server edition ("Windows Server 2022 Standard"),
+    or when it runs Linux (Huntress's Linux agent is for servers); otherwise a workstation."""
+    return "server" in str(agent.get("os") or "").lower() or str(agent.get("platform") or "").lower() == "linux"
 
 
 def summary_count(organization: dict[str, Any], product: str) -> int:

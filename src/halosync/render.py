@@ -26,7 +26,7 @@ def results_table(rows: list[Row], names: dict[int, str], *, dry_run: bool, show
     table.add_column("Huntress organizations")
     table.add_column("Product", no_wrap=True)
     table.add_column("Licence", justify="right", no_wrap=True)
-    table.add_column("Count", justify="right", no_wrap=True)
+    table.add_column("Count", justify="right")
     table.add_column("Action", no_wrap=True)
     table.add_column("Status")
     for row in rows:
@@ -93,6 +93,7 @@ def _opt(value: int | None) -> str:
 def _count(row: Row) -> str:
     if row.count is None:
         return "?"
-    if row.previous_count is None or row.previous_count == row.count:
-        return str(row.count)
-    return f"{row.previous_count} → {row.count}"
+    text = str(row.count) if row.previous_count in (None, row.count) else f"{row.previous_count} → {row.count}"
+    if row.actual_count is not None:
+        text += f" (minimum; actual {row.actual_count})"
+    return text

@@ -37,7 +37,7 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
             halo.authenticate()
             organizations = {org.id: org for org in huntress.organizations(progress)}
             counts, errors = huntress.counts(
-                organizations, mapping.organization_ids, mapping.products, config.huntress.counts, progress
+                organizations, mapping.organization_ids, mapping.wanted_products, config.huntress.counts, progress
             )
             licences = halo.licences(keep=mapping.is_candidate)
         except ServiceError as exc:

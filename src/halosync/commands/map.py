@@ -93,7 +93,7 @@ def command(
 
 
 def _interactive(editor: ConfigEditor, inventory: Inventory, report: Report, added: list[tuple[int, int]]) -> None:
-    from halosync.mapper import client_candidates, item_candidates
+    from halosync.mapper import client_candidates, excludes, item_candidates
     from halosync.products import PRODUCTS
 
     try:
@@ -108,11 +108,15 @@ def _interactive(editor: ConfigEditor, inventory: Inventory, report: Report, add
                 editor.map_organization(org, choice.id, name)
                 added.append((org, choice.id))
                 _say(f"  {name!r} -> client {choice.id} {choice.name!r}")
+        chosen = set(report.products_mapped)
         for product in report.products_unmapped:
+            if excludes(product, chosen):
+                continue  # EDR is billed whole or split, never both
             _say(f"\nProduct {product} ({PRODUCTS[product].display_name}) -> which HaloPSA item?")
             choice = _choose(item_candidates(inventory, product), inventory.active_items(), HELP_PRODUCTS, allow_ignore=False)
             if choice is not None:
                 editor.map_product(product, choice.id)
+                chosen.add(product)
                 _say(f"  {product} -> item {choice.id} {choice.name!r}")
     except (typer.Abort, EOFError):
         _say("\nEnd of input.")

@@ -149,6 +149,8 @@ class Sandbox:
             return _json(200, {"account": {"id": 1, "name": "Sandbox MSP", "subdomain": "sandbox", "status": "enabled"}})
         if path == "/v1/organizations":
             return self._organization_page(request)
+        if path == "/v1/agents":
+            return self._agent_page(request)
         match = re.fullmatch(r"/v1/organizations/(\d+)", path)
         if match:
             org = self.state.organizations.get(int(match.group(1)))
@@ -170,6 +172,22 @@ class Sandbox:
         return key == HUNTRESS_KEY and secret == HUNTRESS_SECRET
 
     def _organization_page(self, request: Request) -> Response:
+        ordered = sorted(self.state.organizations.values(), key=lambda o: o["id"], reverse=True)  # id desc
+        return self._huntress_page(request, "organizations", ordered, self.state.summary)
+
+    def _agent_page(self, request: Request) -> Response:
+        org_filter = request.param("organization_id")
+        platform = request.param("platform")
+        org_ids = sorted(self.state.organizations, reverse=True)
+        if org_filter is not None:
+            org_ids = [o for o in org_ids if str(o) == org_filter]
+        agents = [a for o in org_ids for a in reversed(self.state.agents(o))]  # id desc
+        if platform:
+            agents = [a for a in agents if a["platform"] == platform]
+        return self._huntress_page(request, "agents", agents, lambda a: a)
+
+    def _huntress_page(self, request: Request, key: str, ordered: list[Any], show) -> Response:
+        """`limit` (1-500, default 10) and an opaque `page_token`, as every Huntress list."""
         try:
             limit = int(request.param("limit") or 10)
         except ValueError:
@@ -183,14 +201,13 @@ class Sandbox:
                 offset = int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("offset:"))
             except ValueError:
                 return _json(400, {"errors": ["invalid page_token"]})
-        ordered = sorted(self.state.organizations.values(), key=lambda o: o["id"], reverse=True)  # id desc
         page = ordered[offset:offset + limit]
         pagination: dict[str, Any] = {"current_page": offset // limit + 1, "limit": limit, "total": len(ordered)}
         if offset + limit < len(ordered):
             next_token = base64.urlsafe_b64encode(f"offset:{offset + limit}".encode()).decode()
             pagination["next_page_token"] = next_token
-            pagination["next_page_url"] = f"/v1/organizations?limit={limit}&page_token={next_token}"
-        return _json(200, {"organizations": [self.state.summary(o) for o in page], "pagination": pagination})
+            pagination["next_page_url"] = f"/v1/{key}?limit={limit}&page_token={next_token}"
+        return _json(200, {key: [show(o) for o in page], "pagination": pagination})
 
     def _too_many(self) -> Response:
         headers = {"Retry-After": self.faults.retry_after} if self.faults.retry_after is not None else {}
@@ -228,6 +245,8 @@ class Sandbox:
             return self._need(scopes, "read:items") or self._paged(request, "items", list(self.state.items.values()))
         if route == "/Client" and request.method == "GET":
             return self._need(scopes, "read:customers") or self._paged(request, "clients", list(self.state.clients.values()))
+        if route == "/RecurringInvoice" and request.method == "GET":
+            return self._need(scopes, "read:invoices") or self._recurring_invoices(request)
         if route == "/Agent/me" and request.method == "GET":
             return _json(200, {"id": 3, "name": "API - halosync", "email": "halosync@sandbox.invalid", "isdisabled": False})
         return _json(404, {"message": "Not found"})
@@ -277,6 +296,28 @@ class Sandbox:
         else:
             page = rows[: int(request.param("count") or len(rows))]
         return _json(200, {"record_count": len(rows), key: page})
+
+    def _recurring_invoices(self, request: Request) -> Response:
+        invoices = []
+        for invoice in self.state.invoices:
+            client_id = request.param("client_id")
+            if client_id and str(invoice["client_id"]) != client_id:
+                continue
+            shown = {k: v for k, v in invoice.items() if k != "lines"}
+            if request.param("includelines") in ("true", "True", "1"):
+                shown["lines"] = [self._invoice_line(invoice["client_id"], line) for line in invoice["lines"]]
+            invoices.append(shown)
+        return self._paged(request, "invoices", invoices)
+
+    def _invoice_line(self, client_id: int, line: dict[str, Any]) -> dict[str, Any]:
+        shown = {k: v for k, v in line.items() if k != "bill_from_licence"}
+        shown["quantity_licences"] = []
+        if line["bill_from_licence"]:
+            licence = next((l for l in self.live_licences(client_id) if l["item_id"] == line["item_id"]), None)
+            if licence is not None:
+                shown["quantity_licences"] = [{"licence_id": licence["id"], "licence_name": licence["name"]}]
+                shown["qty_order"] = licence["count"]
+        return shown
 
     def _list_licences(self, request: Request) -> Response:
         rows = list(self.state.licences.values())  # ids only grow, so this is id order

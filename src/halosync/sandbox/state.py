@@ -37,7 +37,8 @@ SEED_CLIENTS: list[tuple[int, str]] = [
 
 SEED_ITEMS: list[tuple[int, str]] = [
     (1001, "Huntress Managed EDR"), (1002, "Huntress Managed ITDR"), (1003, "Huntress Managed SAT"),
-    (1004, "Huntress Managed SIEM"), (1005, "Huntress Managed ISPM"), (2001, "Microsoft 365 Business Premium"),
+    (1004, "Huntress Managed SIEM"), (1005, "Huntress Managed ISPM"), (1006, "Huntress Managed EDR - Servers"),
+    (1007, "Huntress Managed EDR - Workstations"), (2001, "Microsoft 365 Business Premium"),
 ]
 
 
@@ -60,9 +61,16 @@ class Faults:
     halo_denied_scopes: set[str] = field(default_factory=set)  # scopes the agent lacks: 403 on use
 
 
+SERVER_OS = ("Windows Server 2022 Standard", "Windows Server 2019 Datacenter", "Ubuntu 22.04.4 LTS")
+WORKSTATION_OS = ("Windows 11 Pro", "Windows 10 Enterprise", "macOS 14.5")
+
+
 @dataclass
 class State:
     organizations: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Recurring invoices. A line with "bill_from_licence": true bills from the client's licence
+    # of its item (resolved when listed, since the sync creates the licences); others have a fixed qty.
+    invoices: list[dict[str, Any]] = field(default_factory=list)
     clients: dict[int, dict[str, Any]] = field(default_factory=dict)
     items: dict[int, dict[str, Any]] = field(default_factory=dict)
     licences: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -86,6 +94,17 @@ class State:
         state.add_licence(client_id=12, item_id=2001, name="Microsoft 365 Business Premium", count=25)
         # A deleted licence on our item: never matched.
         state.add_licence(client_id=15, item_id=1001, name="Huntress Managed EDR", count=100, deleted=True)
+        # Recurring invoices, for the audit: most bill from the licences; Acme's SAT line has a fixed
+        # quantity, Delta's invoice has no Huntress lines, Evergreen has no recurring invoice at all.
+        huntress_items = (1001, 1002, 1003, 1004)
+        for invoice_id, client_id in enumerate((12, 14, 15, 17, 18, 19, 20, 21, 22), start=901):
+            if client_id == 15:
+                lines = [{"item_id": 2001, "qty": 25}]
+            elif client_id == 12:
+                lines = [{"item_id": 1001}, {"item_id": 1002}, {"item_id": 1003, "qty": 20}, {"item_id": 1004}, {"item_id": 2001, "qty": 25}]
+            else:
+                lines = [{"item_id": item} for item in huntress_items]
+            state.add_invoice(invoice_id, client_id, lines)
         return state
 
     @classmethod
@@ -98,6 +117,30 @@ class State:
         for item_id, name in SEED_ITEMS:
             state.items[item_id] = {"id": item_id, "name": name, "inactive": False}
         return state
+
+    def add_invoice(self, invoice_id: int, client_id: int, lines: list[dict[str, Any]]) -> None:
+        self.invoices.append({
+            "id": invoice_id, "client_id": client_id, "client_name": self.clients.get(client_id, {}).get("name", ""),
+            "disabled": False, "is_recurring_invoice": True,
+            "lines": [{"id": invoice_id * 10 + n, "item_id": line["item_id"], "item_code": self.items.get(line["item_id"], {}).get("name", ""),
+                       "qty_order": line.get("qty", 0), "bill_from_licence": "qty" not in line}
+                      for n, line in enumerate(lines, start=1)],
+        })
+
+    def agents(self, org_id: int) -> list[dict[str, Any]]:
+        """The organization's agents, made from its EDR count: about one in eight a server."""
+        org = self.organizations[org_id]
+        edr = org["usage"]["edr"]["billable_agents_count"]
+        servers = org["usage"]["edr"].get("servers", (edr + 7) // 8)
+        agents = []
+        for n in range(edr):
+            server = n < servers
+            os_name = (SERVER_OS if server else WORKSTATION_OS)[n % 3]
+            platform = "linux" if "Ubuntu" in os_name else "darwin" if "macOS" in os_name else "windows"
+            agents.append({"id": org_id * 100_000 + n + 1, "organization_id": org_id, "account_id": 1,
+                           "hostname": f"{org['key'][:8]}-{'srv' if server else 'ws'}{n + 1:03d}",
+                           "os": os_name, "platform": platform, "version": "0.14.2"})
+        return agents
 
     def add_organization(self, org_id: int, name: str, *, edr: int, itdr: list[int], sat: int, siem: int, ispm: list[int]) -> None:
         providers = ["microsoft", "google"]
