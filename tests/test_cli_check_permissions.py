@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 from typer.testing import CliRunner
 
 from conftest import HALO, HUNTRESS, basic_config, write_config

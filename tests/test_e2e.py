@@ -228,3 +228,13 @@ def test_map_auto_then_interactive_through_the_installed_command(served, tmp_pat
     assert path.read_text().startswith("# keep me\n") and stat.S_IMODE(path.stat().st_mode) == 0o600
     synced = halosync("run", "--config", str(path), "--force", "--json")
     assert synced.returncode == 0 and json.loads(synced.stdout)["unmapped"] == []
+
+
+def test_audit_through_the_installed_command(served, config):
+    sandbox, _ = served
+    assert halosync("run", "--config", str(config)).returncode == 0
+    result = halosync("audit", "--config", str(config), "--json")
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert {"unbilled", "quantity_mismatch", "no_invoice"} == {f["kind"] for f in findings}
+    assert sandbox.count("halo", "POST", "/api/SoftwareLicence") == 1  # only the sync wrote

@@ -67,7 +67,7 @@ class Applier:
             return self._mark_denied(rows, batch)
         except ServiceError as exc:
             return self._one_by_one_batch(rows, batch, exc)
-        for i, licence_id in zip(batch, _created_ids([rows[i] for i in batch], answer)):
+        for i, licence_id in zip(batch, _created_ids([rows[i] for i in batch], answer), strict=True):
             if rows[i].action == "create":
                 rows[i] = rows[i].replace(licence_id=licence_id)
         self._report(len(batch))

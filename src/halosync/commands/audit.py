@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 
 from halosync import console
-from halosync.commands.options import ConfigOption
-from halosync.errors import AuthError, HalosyncError
+from halosync.commands.options import ConfigOption, exit_on_error
 
 
 def command(
@@ -21,18 +20,9 @@ def command(
     from halosync.audit import fetch_and_audit
     from halosync.config import load_config
 
-    try:
+    with exit_on_error("the scope read:invoices"):
         _, cfg = load_config(config, warn=console.warn)
         report = fetch_and_audit(cfg)
-    except AuthError as exc:
-        hint = (" The audit needs the scope read:invoices: allow it in Configuration > Integrations > HaloPSA API > "
-                "Applications > (your application) > Permissions, and give the agent read access to invoices."
-                if "invalid_scope" in str(exc) or exc.status == 403 else "")
-        console.error(f"{exc}{hint}")
-        raise typer.Exit(exc.exit_code) from None
-    except HalosyncError as exc:
-        console.error(str(exc))
-        raise typer.Exit(exc.exit_code) from None
 
     code = 1 if report.findings else 0
     if json_output:

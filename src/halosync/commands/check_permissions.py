@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from halosync import console
-from halosync.commands.options import ConfigOption
-from halosync.errors import HalosyncError
+from halosync.commands.options import ConfigOption, exit_on_error
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -25,12 +24,10 @@ def command(
     from halosync.checks import check_permissions
     from halosync.config import load_config
 
-    try:
+    with exit_on_error():
         _, cfg = load_config(config, warn=console.warn)
         report = check_permissions(cfg)
-    except HalosyncError as exc:
-        console.error(str(exc))
-        raise typer.Exit(exc.exit_code) from None
+
     if json_output:
         payload = {"checks": [c.model_dump(mode="json") for c in report.checks], "requests": report.requests,
                    "exit_code": report.exit_code}

@@ -9,8 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from halosync import console
-from halosync.commands.options import ConfigOption
-from halosync.errors import HalosyncError
+from halosync.commands.options import ConfigOption, exit_on_error
 
 
 def command(
@@ -30,11 +29,9 @@ def command(
     if product is not None and product not in PRODUCTS:
         console.error(f"--product must be one of {', '.join(PRODUCTS)}")
         raise typer.Exit(2)
-    try:
+    with exit_on_error():
         _, cfg = load_config(config)
-    except HalosyncError as exc:
-        console.error(str(exc))
-        raise typer.Exit(exc.exit_code) from None
+
     want_rows = rows or client is not None or product is not None
     history = read_history(cfg.log_path, last=last, client=client, product=product, failed=failed, want_rows=want_rows)
     if history.unreadable:

@@ -10,8 +10,7 @@ import typer
 from typing import TYPE_CHECKING
 
 from halosync import console
-from halosync.commands.options import ConfigOption
-from halosync.errors import AuthError, HalosyncError
+from halosync.commands.options import ConfigOption, exit_on_error
 
 if TYPE_CHECKING:
     from halosync.configfile import ConfigEditor
@@ -39,18 +38,9 @@ def command(
     from halosync.configfile import ConfigEditor
     from halosync.mapper import auto_map, build_report, fetch_inventory
 
-    try:
+    with exit_on_error("the scopes read:customers and read:items"):
         path, cfg = load_config(config, warn=console.warn)
         inventory, _ = fetch_inventory(cfg)
-    except AuthError as exc:
-        hint = ("" if "invalid_scope" not in str(exc) else
-                " map also needs the scopes read:customers and read:items: allow them in Configuration > Integrations > "
-                "HaloPSA API > Applications > (your application) > Permissions.")
-        console.error(f"{exc}{hint}")
-        raise typer.Exit(exc.exit_code) from None
-    except HalosyncError as exc:
-        console.error(str(exc))
-        raise typer.Exit(exc.exit_code) from None
 
     report = build_report(cfg, inventory)
     _print_report(report, inventory)

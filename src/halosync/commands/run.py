@@ -10,8 +10,7 @@ import typer
 from typing import TYPE_CHECKING
 
 from halosync import console
-from halosync.commands.options import ConfigOption
-from halosync.errors import HalosyncError
+from halosync.commands.options import ConfigOption, exit_on_error
 
 if TYPE_CHECKING:
     from halosync.runner import RunResult
@@ -28,13 +27,11 @@ def command(
     from halosync.config import load_config
     from halosync.runner import run
 
-    try:
+    with exit_on_error():
         _, cfg = load_config(config, warn=console.warn)
         result = run(cfg, force=force, dry_run=dry_run, progress=None if quiet or json_output else _progress,
                      warn=console.warn)
-    except HalosyncError as exc:
-        console.error(str(exc))
-        raise typer.Exit(exc.exit_code) from None
+
     report(result, json_output=json_output, quiet=quiet)
     raise typer.Exit(result.exit_code)
 
