@@ -221,3 +221,26 @@ def test_a_large_run_shows_changed_rows_only(sandbox_mock, sandbox_config_file, 
     result = run(sandbox_config_file, "--force")
     assert "Evergreen" in result.stdout and "Kestrel" not in result.stdout
     assert "39 more rows not shown" in result.stdout
+
+
+def test_config_before_the_command(sandbox_mock, sandbox_config_file, monkeypatch):
+    monkeypatch.delenv("HALOSYNC_CONFIG", raising=False)  # the CLI sets it; teardown removes it again
+    result = runner.invoke(app, ["--config", str(sandbox_config_file), "run", "--force", "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["run"]["exit_code"] == 0
+
+
+def test_an_internal_error_is_one_line_without_traceback(sandbox_config_file, monkeypatch, capsys):
+    import sys
+
+    from halosync import cli
+
+    def broken(*args, **kwargs):
+        raise KeyError("hs_sandbox_secret")
+
+    monkeypatch.setattr("halosync.runner.run", broken)
+    monkeypatch.setattr(sys, "argv", ["halosync", "run", "--force", "--config", str(sandbox_config_file)])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    err = capsys.readouterr().err
+    assert exited.value.code == 1 and "internal error: KeyError" in err
+    assert "Traceback" not in err and "hs_sandbox_secret" not in err

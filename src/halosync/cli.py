@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Annotated
 
 import typer
 
 from halosync import __version__
 from halosync.commands import audit, check_permissions, demo, history, map, run, sandbox
+from halosync.commands.options import ConfigOption
+from halosync.paths import CONFIG_ENV
 
 app = typer.Typer(
     name="halosync",
@@ -28,9 +32,13 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    config: ConfigOption = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
     """halosync: Huntress -> HaloPSA billing sync."""
+    if config is not None:
+        # `halosync --config X run` as well as `halosync run --config X`; a command's own --config wins.
+        os.environ[CONFIG_ENV] = str(config)
 
 
 app.command("run")(run.command)
@@ -43,4 +51,13 @@ app.command("sandbox")(sandbox.command)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:  # a bug: say so without a traceback, which could carry request details
+        where = exc.__traceback__
+        while where is not None and where.tb_next is not None:
+            where = where.tb_next
+        place = f" at {where.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{where.tb_lineno}" if where else ""
+        sys.stderr.write(f"halosync: internal error: {type(exc).__name__}{place}. Nothing after this point was done; "
+                         "please report it with the command you ran.\n")
+        sys.exit(1)

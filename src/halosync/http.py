@@ -170,7 +170,7 @@ class Service:
                 response = self._client.request(
                     method, url, params=params, json=json, data=data, content=content, headers=headers
                 )
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, httpx.InvalidURL) as exc:
                 failures += 1
                 if retry_errors and failures < self.retry.attempts:
                     self._sleep(self.retry.backoff(failures))
@@ -266,7 +266,9 @@ def _path_of(url: str) -> str:
     return httpx.URL(url).path if "://" in url else url.split("?", 1)[0]
 
 
-def _transport_reason(exc: httpx.TransportError) -> str:
+def _transport_reason(exc: Exception) -> str:
+    if isinstance(exc, httpx.InvalidURL):
+        return "the URL is not valid"
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError):
