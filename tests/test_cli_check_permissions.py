@@ -161,3 +161,14 @@ def test_config_error_exits_2(tmp_path, mock):
     result = runner.invoke(app, ["check-permissions", "--config", str(write_config(tmp_path / "c.toml", data))])
     assert result.exit_code == 2 and "HALOSYNC_HUNTRESS_API_KEY" in result.output
     assert mock.calls.call_count == 0
+
+
+def test_agent_listing_is_checked_only_when_the_edr_split_is_mapped(sandbox_mock, tmp_path, sandbox_config_file):
+    from halosync.sandbox.config import sandbox_config
+
+    _, payload = check(sandbox_config_file)
+    assert "List Huntress agents" not in {c["name"] for c in payload["checks"]}
+    data = sandbox_config("https://sandbox.test", str(tmp_path / "r.jsonl"))
+    data["products"] = {"edr_servers": 1006, "edr_workstations": 1007}
+    result, payload = check(write_config(tmp_path / "split.toml", data))
+    assert result.exit_code == 0 and by_name(payload, "List Huntress agents")["status"] == "pass"

@@ -46,6 +46,7 @@ class Applier:
         self._lock = threading.Lock()
         self._denied: AuthError | None = None
         self._sent = 0
+        self._total = 0
 
     def apply(self, rows: list[Row]) -> Applied:
         """Write every create and update, a few batches at a time. Replaces each written row in `rows`

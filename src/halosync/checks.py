@@ -14,7 +14,7 @@ from halosync.config import Config
 from halosync.errors import AuthError, ExitCode, ServiceError, UnreachableError
 from halosync.halo import HaloClient
 from halosync.huntress import HuntressClient, Organization
-from halosync.products import PRODUCTS
+from halosync.products import AGENT_PRODUCTS, PRODUCTS
 
 Status = Literal["pass", "fail", "warn"]
 REQUIRED_SCOPES = ("read:softwarelicensing", "edit:softwarelicensing", "read:items")
@@ -62,6 +62,8 @@ def check_permissions(config: Config, **service_options: Any) -> Report:
     try:
         checks: list[Check] = []
         organizations = _huntress_checks(huntress, checks)
+        if organizations is not None:
+            _agent_check(huntress, config, checks)
         _halo_checks(halo, config, checks)
         _mapping_checks(config, organizations, checks)
         return Report(checks=checks, requests={"huntress": huntress.service.requests, "halo": halo.service.requests})
@@ -96,6 +98,19 @@ def _huntress_checks(huntress: HuntressClient, checks: list[Check]) -> dict[int,
     checks.append(Check(area="huntress", name="List Huntress organizations", status="pass",
                         detail=f"{len(organizations)} organizations"))
     return organizations
+
+
+def _agent_check(huntress: HuntressClient, config: Config, checks: list[Check]) -> None:
+    """Only when the EDR split is mapped: it counts agents from /v1/agents."""
+    if not AGENT_PRODUCTS & set(config.products.mapped()):
+        return
+    try:
+        huntress.sample_agents()
+        checks.append(Check(area="huntress", name="List Huntress agents", status="pass",
+                            detail="GET /v1/agents works (for edr_servers / edr_workstations)"))
+    except ServiceError as exc:
+        checks.append(_failed("huntress", "List Huntress agents", exc,
+                              "edr_servers and edr_workstations count agents: the credential must be able to list them."))
 
 
 def _halo_checks(halo: HaloClient, config: Config, checks: list[Check]) -> None:

@@ -161,7 +161,6 @@ class HaloClient:
         while len(rows) >= self.page_size and page_no <= pages:
             numbers = list(range(page_no, min(page_no + window, pages + 1)))
             results = concurrently(page, numbers) if isinstance(total, int) else [page(page_no)]
-            numbers = numbers[:len(results)]
             new_in_window = False
             for _, rows in results:
                 new = fresh(rows)

@@ -55,6 +55,10 @@ class HuntressClient:
         body = self._json(self.service.request("GET", "/account"))
         return body.get("account", body)
 
+    def sample_agents(self) -> None:
+        """One small read of the agent list: proves the credential may list agents."""
+        self.service.request("GET", "/agents", params={"limit": 1})
+
     def organizations(self, progress: Callable[[str], None] | None = None) -> list[Organization]:
         """Every organization of the account, all pages."""
         found: dict[int, Organization] = {}
