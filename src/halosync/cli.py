@@ -51,6 +51,8 @@ app.command("sandbox")(sandbox.command)
 
 
 def main() -> None:
+    # halosync uses no pydantic plugins; looking for them reads every installed package's metadata (~30 ms).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         app()
     except Exception as exc:  # a bug: say so without a traceback, which could carry request details

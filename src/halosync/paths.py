@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP = "halosync"
 CONFIG_ENV = "HALOSYNC_CONFIG"
 
 
 def default_config_path() -> Path:
+    import platformdirs  # only when a default is needed: it costs start-up time
+
     return Path(platformdirs.user_config_dir(APP, appauthor=False)) / "config.toml"
 
 
@@ -26,4 +26,6 @@ def config_path(explicit: Path | None) -> Path:
 
 
 def default_log_path() -> Path:
+    import platformdirs
+
     return Path(platformdirs.user_state_dir(APP, appauthor=False)) / "results.jsonl"
