@@ -62,10 +62,11 @@ def run(
     except Timeout:
         raise LockedError(f"another halosync run holds the lock {lock_path(log)}; this run did nothing") from None
     try:
-        today = today or date.today()
-        last = resultslog.last_success(log, period_start(config.sync, today))
-        if not force and not is_due(config.sync, today, last):
-            return RunResult(exit_code=ExitCode.OK, due=False, next_due=next_due(config.sync, today, last))
+        if not force:
+            today = today or date.today()
+            last = resultslog.last_success(log, period_start(config.sync, today))
+            if not is_due(config.sync, today, last):
+                return RunResult(exit_code=ExitCode.OK, due=False, next_due=next_due(config.sync, today, last))
         notifier = None
         if not dry_run and (config.notify.healthcheck_url or config.notify.webhook_url):
             from halosync.notify import Notifier
