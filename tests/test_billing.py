@@ -138,3 +138,20 @@ def test_split_edr_through_the_cli(sandbox_mock, sandbox_config_file):
     assert rows[12, "edr_servers"] + rows[12, "edr_workstations"] == 48  # Acme's two organizations
     assert sandbox_mock.count("huntress", "GET", "/v1/agents") == 2  # ~960 agents: two account-wide pages
     assert sandbox_mock.count("huntress") == 3  # and the organization list; no usage reads needed
+
+
+def test_sandbox_agent_pages_cover_every_agent_once(sandbox):
+    from halosync.sandbox import Request
+
+    seen, token = [], None
+    while True:
+        query = {"limit": ["97"], **({"page_token": [token]} if token else {})}
+        import base64
+        auth = "Basic " + base64.b64encode(b"hk_sandbox_key:hs_sandbox_secret").decode()
+        page = __import__("json").loads(sandbox.handle(Request("GET", "/huntress/v1/agents", query, {"authorization": auth})).body)
+        seen += page["agents"]
+        token = page["pagination"].get("next_page_token")
+        if not token:
+            break
+    expected = [a for o in sorted(sandbox.state.organizations, reverse=True) for a in reversed(sandbox.state.agents(o))]
+    assert seen == expected and len({a["id"] for a in seen}) == len(seen)

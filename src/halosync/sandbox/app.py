@@ -59,6 +59,33 @@ class Recorded:
     status: int
 
 
+class _AgentList:
+    """Every agent of some organizations in id-desc order, made only for the slice a page asks for
+    (a 10,000-organization account has some 350,000)."""
+
+    def __init__(self, state: State, org_ids: list[int]):
+        self.state = state
+        self.org_ids = org_ids
+        self.counts = [state.agent_count(o) for o in org_ids]
+
+    def __len__(self) -> int:
+        return sum(self.counts)
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        start, stop = window.start or 0, window.stop
+        found: list[dict[str, Any]] = []
+        offset = 0
+        for org_id, count in zip(self.org_ids, self.counts):
+            if offset + count > start and offset < stop:
+                # this organization's agents, newest (highest id) first
+                first, last = max(start - offset, 0), min(stop - offset, count)
+                found += reversed(self.state.agents(org_id, count - last, count - first))
+            offset += count
+            if offset >= stop:
+                break
+        return found
+
+
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     return Response(status, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})})
 
@@ -181,10 +208,10 @@ class Sandbox:
         org_ids = sorted(self.state.organizations, reverse=True)
         if org_filter is not None:
             org_ids = [o for o in org_ids if str(o) == org_filter]
-        agents = [a for o in org_ids for a in reversed(self.state.agents(o))]  # id desc
-        if platform:
-            agents = [a for a in agents if a["platform"] == platform]
-        return self._huntress_page(request, "agents", agents, lambda a: a)
+        if platform:  # rare: filter the full list
+            agents = [a for o in org_ids for a in reversed(self.state.agents(o)) if a["platform"] == platform]
+            return self._huntress_page(request, "agents", agents, lambda a: a)
+        return self._huntress_page(request, "agents", _AgentList(self.state, org_ids), lambda a: a)
 
     def _huntress_page(self, request: Request, key: str, ordered: list[Any], show) -> Response:
         """`limit` (1-500, default 10) and an opaque `page_token`, as every Huntress list."""

@@ -127,13 +127,16 @@ class State:
                       for n, line in enumerate(lines, start=1)],
         })
 
-    def agents(self, org_id: int) -> list[dict[str, Any]]:
-        """The organization's agents, made from its EDR count: about one in eight a server."""
+    def agent_count(self, org_id: int) -> int:
+        return self.organizations[org_id]["usage"]["edr"]["billable_agents_count"]
+
+    def agents(self, org_id: int, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
+        """The organization's agents (or a slice of them), made from its EDR count: about one in eight a server."""
         org = self.organizations[org_id]
-        edr = org["usage"]["edr"]["billable_agents_count"]
+        edr = self.agent_count(org_id)
         servers = org["usage"]["edr"].get("servers", (edr + 7) // 8)
         agents = []
-        for n in range(edr):
+        for n in range(start, edr if stop is None else min(stop, edr)):
             server = n < servers
             os_name = (SERVER_OS if server else WORKSTATION_OS)[n % 3]
             platform = "linux" if "Ubuntu" in os_name else "darwin" if "macOS" in os_name else "windows"
