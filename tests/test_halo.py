@@ -136,3 +136,23 @@ def test_post_answer_as_list_or_single_object(mock, answer):
     route = mock.post(f"{API}/SoftwareLicence").mock(return_value=httpx.Response(200, json=answer))
     assert client().post_licences([{"client_id": 12, "item_id": 1001, "name": "Huntress Managed EDR", "count": 3}])[0]["id"] == 7
     assert route.calls.last.request.content.startswith(b"[")  # always an array
+
+
+def test_requests_side_by_side_share_one_token_refresh(mock):
+    """Four threads meeting a revoked token must not each fetch a new one (SPEC: once per run, once more on a 401)."""
+    from halosync.http import concurrently
+
+    tokens = mock.post(f"{HALO}/auth/token").mock(side_effect=[token("t1"), token("t2"), token("t3"), token("t4"), token("t5")])
+
+    def answer(request):
+        import time as t
+        t.sleep(0.05)  # keep the four requests in flight together
+        ok = request.headers["authorization"] == "Bearer t2"
+        return httpx.Response(200, json={"name": "API"}) if ok else httpx.Response(401)
+
+    mock.get(f"{API}/Agent/me").mock(side_effect=answer)
+    hc = client()
+    hc.authenticate()
+    results = concurrently(lambda _: hc.agent_me(), list(range(8)))
+    assert all(r == {"name": "API"} for r in results)
+    assert tokens.call_count == 2  # the first token, and one replacement for everyone

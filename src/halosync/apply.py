@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from halosync.errors import AuthError, ServiceError
 from halosync.http import POOL_SIZE, concurrently
-from halosync.models import Licence
-from halosync.models import Row
-from halosync.plan import Mapping, is_ours
+from halosync.halo_menus import EDIT_LICENCES
+from halosync.models import Licence, Row
+from halosync.plan import Mapping, ours
 
 if TYPE_CHECKING:
     from halosync.halo import HaloClient
@@ -29,10 +29,7 @@ class Applied:
     def denial_message(self) -> str:
         if self.denied is None:
             return ""
-        return (f"HaloPSA refused the write: {self.denied}. The agent tied to the API application needs "
-                "'Software Licensing Access Level' Read and Modify (Configuration > Teams & Agents > Agents > "
-                "Permissions), and the application the scope edit:softwarelicensing (Configuration > Integrations > "
-                "HaloPSA API > Applications)")
+        return f"HaloPSA refused the write: {self.denied}. To write licences, {EDIT_LICENCES}"
 
 
 class Applier:
@@ -130,8 +127,7 @@ class Applier:
         """halosync's licence for this row among `licences`, if exactly one."""
         if not licences:
             return None
-        name = self.mapping.licence_names[row.product]
-        matches = [l for l in licences if l.client_id == row.halo_client_id and is_ours(l, row.halo_item_id, name)]
+        matches = ours(licences, row.halo_client_id, row.halo_item_id, self.mapping.licence_names[row.product])
         return matches[0] if len(matches) == 1 else None
 
     def _body(self, row: Row) -> dict[str, Any]:
@@ -160,10 +156,10 @@ class Applier:
 def _confirmed(row: Row, licence: Licence, exc: ServiceError) -> Row:
     if licence.count != row.count:
         return row.replace(status="failed", licence_id=licence.id,
-                                      message=f"HaloPSA answered {exc}, and re-reading found licence {licence.id} "
-                                                 f"with count {licence.count}, not {row.count}; the next run will update it")
+                           message=f"HaloPSA answered {exc}, and re-reading found licence {licence.id} "
+                                   f"with count {licence.count}, not {row.count}; the next run will update it")
     return row.replace(licence_id=licence.id,
-                                  message="HaloPSA answered an error, but re-reading showed the licence was created")
+                       message="HaloPSA answered an error, but re-reading showed the licence was created")
 
 
 def _created_ids(rows: list[Row], answer: list[dict[str, Any]]) -> list[int | None]:

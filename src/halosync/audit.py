@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from halosync.config import Config
 from halosync.models import Licence
-from halosync.plan import Mapping, is_ours
+from halosync.plan import Mapping, ours
 
 AUDIT_SCOPES = ("read:invoices",)
 FindingKind = Literal["unbilled", "quantity_mismatch", "no_invoice"]
@@ -84,8 +84,7 @@ def audit(mapping: Mapping, licences: list[Licence], invoices: list[dict[str, An
     managed: dict[tuple[int, str], Licence] = {}
     for client_id in sorted(mapping.clients):
         for product, item_id in mapping.products_of(client_id).items():
-            name = mapping.licence_names[product]
-            matches = [l for l in by_client[client_id] if is_ours(l, item_id, name)]
+            matches = ours(by_client[client_id], client_id, item_id, mapping.licence_names[product])
             if len(matches) != 1:
                 continue  # none yet, or ambiguous: the sync reports those
             licence = matches[0]

@@ -14,12 +14,11 @@ from halosync.config import Config
 from halosync.errors import AuthError, ExitCode, ServiceError, UnreachableError
 from halosync.halo import HaloClient
 from halosync.huntress import HuntressClient, Organization
+from halosync.halo_menus import AGENT_PERMISSIONS, APPLICATION_PERMISSIONS, APPLICATIONS, EDIT_LICENCES
 from halosync.products import AGENT_PRODUCTS, PRODUCTS
 
 Status = Literal["pass", "fail", "warn"]
 REQUIRED_SCOPES = ("read:softwarelicensing", "edit:softwarelicensing", "read:items")
-APPLICATIONS = "Configuration > Integrations > HaloPSA API > Applications > (your application)"
-AGENT_PERMISSIONS = "Configuration > Teams & Agents > Agents > (the application's agent) > Permissions"
 
 
 class Check(BaseModel):
@@ -133,7 +132,7 @@ def _halo_checks(halo: HaloClient, config: Config, checks: list[Check]) -> None:
         if missing:
             checks.append(Check(area="halo", name="HaloPSA scopes", status="fail", cause="auth",
                                 detail=f"the token lacks {', '.join(missing)}",
-                                fix=f"Add {', '.join(missing)} to [halo] scope, and allow them in {APPLICATIONS} > Permissions."))
+                                fix=f"Add {', '.join(missing)} to [halo] scope, and allow them in {APPLICATION_PERMISSIONS}."))
         else:
             checks.append(Check(area="halo", name="HaloPSA scopes", status="pass", detail=" ".join(sorted(granted))))
 
@@ -149,13 +148,12 @@ def _halo_checks(halo: HaloClient, config: Config, checks: list[Check]) -> None:
         checks.append(Check(area="halo", name="Read software licences", status="pass", detail="GET /api/SoftwareLicence works"))
     except ServiceError as exc:
         checks.append(_failed("halo", "Read software licences", exc,
-                              f"Give the application the scope read:softwarelicensing ({APPLICATIONS} > Permissions) and its "
+                              f"Give the application the scope read:softwarelicensing ({APPLICATION_PERMISSIONS}) and its "
                               f"agent 'Software Licensing Access Level' Read and Modify ({AGENT_PERMISSIONS})."))
 
     checks.append(Check(area="halo", name="Edit software licences", status="warn",
                         detail="cannot be proven without writing, and this check never writes",
-                        fix=f"Make sure the agent's 'Software Licensing Access Level' is Read and Modify ({AGENT_PERMISSIONS}) "
-                            "and the application has edit:softwarelicensing."))
+                        fix=f"Make sure {EDIT_LICENCES}."))
 
     for product, item_id in config.products.mapped().items():
         name = f"Item {item_id} ({PRODUCTS[product].display_name})"
@@ -168,7 +166,7 @@ def _halo_checks(halo: HaloClient, config: Config, checks: list[Check]) -> None:
                                     fix=f"Set [products] {product} to the id of an item in HaloPSA's Items list."))
             else:
                 checks.append(_failed("halo", name, exc,
-                                      f"Give the application the scope read:items ({APPLICATIONS} > Permissions) and its agent "
+                                      f"Give the application the scope read:items ({APPLICATION_PERMISSIONS}) and its agent "
                                       f"'Products Access Level' Read Only ({AGENT_PERMISSIONS})."))
             continue
         if item.get("inactive"):
@@ -182,7 +180,7 @@ def _halo_checks(halo: HaloClient, config: Config, checks: list[Check]) -> None:
 def _token_fix(exc: ServiceError, config: Config) -> str:
     text = str(exc)
     if "invalid_scope" in text:
-        return (f"The application may not grant all of {config.halo.scope!r}: allow them in {APPLICATIONS} > Permissions, "
+        return (f"The application may not grant all of {config.halo.scope!r}: allow them in {APPLICATION_PERMISSIONS}, "
                 "or narrow [halo] scope.")
     if isinstance(exc, AuthError):
         return (f"Check [halo] client_id and client_secret (or HALOSYNC_HALO_CLIENT_ID/_SECRET) against {APPLICATIONS}; "

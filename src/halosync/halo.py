@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -9,6 +10,7 @@ import httpx
 
 from halosync.config import Config
 from halosync.errors import AuthError, ServiceError
+from halosync.halo_menus import APPLICATION_PERMISSIONS, APPLICATIONS
 from halosync import http
 from halosync.http import POOL_SIZE, Clock, Service, concurrently
 from halosync.models import Licence
@@ -37,6 +39,7 @@ class HaloClient:
         self._credentials = {"client_id": client_id, "client_secret": client_secret}
         self._clock = clock or (lambda: http._monotonic())
         self._token: str | None = None
+        self._token_lock = threading.Lock()
         self._expires_at = 0.0
         self.granted_scopes: set[str] = set()
         service.add_secret(client_id)
@@ -65,7 +68,11 @@ class HaloClient:
     # -- token ---------------------------------------------------------------
 
     def authenticate(self) -> None:
-        """Request a token (client credentials grant)."""
+        """Request a token now (client credentials grant)."""
+        with self._token_lock:
+            self._authenticate()
+
+    def _authenticate(self) -> None:
         params = {"tenant": self.tenant} if self.tenant else None
         form = {"grant_type": "client_credentials", **self._credentials, "scope": self.scope}
         try:
@@ -84,20 +91,26 @@ class HaloClient:
         self._expires_at = self._clock() + expires_in - min(60.0, expires_in / 10)
         self.granted_scopes = set(str(body.get("scope") or "").split())
 
+    def _valid_token(self, rejected: str | None = None) -> str:
+        """The token to send: fetched when there is none, it is about to expire, or Halo rejected
+        `rejected` and no other request has replaced it yet. Requests run side by side, so
+        one thread fetches while the others wait and then use the same new token."""
+        with self._token_lock:
+            stale = self._token is None or self._clock() >= self._expires_at
+            if stale or (rejected is not None and rejected == self._token):
+                self._authenticate()
+            assert self._token is not None
+            return self._token
+
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        if self._token is None or self._clock() >= self._expires_at:
-            self.authenticate()
+        token = self._valid_token()
         try:
-            return self.service.request(method, path, headers=self._auth_header(), **kwargs)
+            return self.service.request(method, path, headers=_bearer(token), **kwargs)
         except AuthError as exc:
             if exc.status != 401:
                 raise
         # Tokens can be revoked or expire early: one fresh token, one more try.
-        self.authenticate()
-        return self.service.request(method, path, headers=self._auth_header(), **kwargs)
-
-    def _auth_header(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._token}"}
+        return self.service.request(method, path, headers=_bearer(self._valid_token(rejected=token)), **kwargs)
 
     # -- reads ---------------------------------------------------------------
 
@@ -155,12 +168,13 @@ class HaloClient:
 
         yield fresh(rows)
         total = body.get("record_count")
-        pages = -(-total // self.page_size) if isinstance(total, int) and not isinstance(total, bool) else MAX_PAGES
+        known = isinstance(total, int) and not isinstance(total, bool)
+        pages = -(-total // self.page_size) if known else MAX_PAGES
         page_no = 2
         window = 1  # page 2 alone first: an endpoint that ignores page_no repeats page 1 there
         while len(rows) >= self.page_size and page_no <= pages:
             numbers = list(range(page_no, min(page_no + window, pages + 1)))
-            results = concurrently(page, numbers) if isinstance(total, int) else [page(page_no)]
+            results = concurrently(page, numbers)
             new_in_window = False
             for _, rows in results:
                 new = fresh(rows)
@@ -169,7 +183,8 @@ class HaloClient:
             if not new_in_window:
                 return
             page_no += len(numbers)
-            window = POOL_SIZE * 4 if isinstance(total, int) else 1  # a window at a time keeps memory flat
+            # Without a total, page by page; with one, a window of pages at a time keeps memory flat.
+            window = POOL_SIZE * 4 if known else 1
 
     # -- writes --------------------------------------------------------------
 
@@ -196,17 +211,21 @@ class HaloClient:
         return []
 
 
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 def _token_error(exc: ServiceError, tenant: str | None) -> ServiceError:
     text = str(exc)
     if "invalid_scope" in text:
         return AuthError("HaloPSA", f"{text}. The API application is not allowed one of the scopes requested: "
-                         "add them under Configuration > Integrations > HaloPSA API > Applications > (your application) > Permissions", exc.status)
+                         f"add them under {APPLICATION_PERMISSIONS}", exc.status)
     if "invalid_client" in text or exc.status in (400, 401, 403):
-        return AuthError("HaloPSA", f"{text}. Check [halo] client_id and client_secret against "
-                         "Configuration > Integrations > HaloPSA API > Applications", exc.status)
+        return AuthError("HaloPSA", f"{text}. Check [halo] client_id and client_secret against {APPLICATIONS}",
+                         exc.status)
     if exc.status is not None and exc.status >= 500:
         hint = f"is tenant = {tenant!r} right?" if tenant else "hosted instances need [halo] tenant"
-        exc.args = (f"{text} ({hint})",)
+        return type(exc)(exc.service, f"{text} ({hint})", exc.status, ambiguous=exc.ambiguous)
     return exc
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from halosync.config import Config
@@ -87,6 +88,12 @@ def is_ours(licence: Licence, item_id: int, licence_name: str) -> bool:
     return licence.name == licence_name
 
 
+def ours(licences: Iterable[Licence], client_id: int, item_id: int, licence_name: str) -> list[Licence]:
+    """halosync's licences for one client and item, by id; more than one means halosync must not guess."""
+    return sorted((l for l in licences if l.client_id == client_id and is_ours(l, item_id, licence_name)),
+                  key=lambda l: l.id)
+
+
 def build_plan(mapping: Mapping, huntress: Huntress, licences: list[Licence], stamp: Stamp = Stamp()) -> Plan:
     by_client: dict[int, list[Licence]] = defaultdict(list)
     for licence in licences:
@@ -100,7 +107,7 @@ def build_plan(mapping: Mapping, huntress: Huntress, licences: list[Licence], st
         client_problem = _client_problem(org_ids, huntress)
         for product, item_id in mapping.products_of(client_id).items():
             name = mapping.licence_names[product]
-            matches = sorted((l for l in by_client[client_id] if is_ours(l, item_id, name)), key=lambda l: l.id)
+            matches = ours(by_client[client_id], client_id, item_id, name)
             base = dict(
                 run_id=stamp.run_id,
                 time=stamp.time,

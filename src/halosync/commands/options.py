@@ -11,8 +11,7 @@ import typer
 
 from halosync import console
 from halosync.errors import AuthError, HalosyncError
-
-APPLICATION_PERMISSIONS = "Configuration > Integrations > HaloPSA API > Applications > (your application) > Permissions"
+from halosync.halo_menus import APPLICATION_PERMISSIONS
 
 ConfigOption = Annotated[
     Optional[Path],
