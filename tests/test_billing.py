@@ -155,3 +155,9 @@ def test_sandbox_agent_pages_cover_every_agent_once(sandbox):
             break
     expected = [a for o in sorted(sandbox.state.organizations, reverse=True) for a in reversed(sandbox.state.agents(o))]
     assert seen == expected and len({a["id"] for a in seen}) == len(seen)
+
+
+def test_a_clients_entry_error_names_the_entry(tmp_path):
+    path = write_config(tmp_path / "c.toml", basic_config(clients=[{"halo_client_id": 12, "minimum": {"av": 3}}]))
+    with pytest.raises(ConfigError, match=r"\[\[clients\]\] #1 minimum av: unknown product"):
+        load_config(path)

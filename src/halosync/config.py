@@ -158,6 +158,10 @@ class NotifyConfig(_Model):
     webhook_url: str | None = None  # receives the run record as JSON after each sync
     timeout: float = Field(default=10.0, gt=0, le=120, strict=False)
 
+    @property
+    def enabled(self) -> bool:
+        return bool(self.healthcheck_url or self.webhook_url)
+
     @field_validator("healthcheck_url", "webhook_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
@@ -181,7 +185,8 @@ class Config(_Model):
     clients: list[ClientConfig] = []
 
     @model_validator(mode="after")
-    def _unique_organizations(self) -> Config:
+    def _cross_checks(self) -> Config:
+        """What no single table can check: unique organizations and clients, [[clients]] against [products]."""
         seen: set[int] = set()
         for org in self.organizations:
             if org.huntress_id in seen:
@@ -211,10 +216,6 @@ class Config(_Model):
         value = getattr(getattr(self, section), key)
         assert value is not None, "load_config guarantees every secret is present"
         return value.get_secret_value()
-
-    def secrets(self) -> list[str]:
-        """Every secret value, for redaction."""
-        return [self.secret(section, key) for section, key in SECRET_ENV]
 
 
 def load_config(explicit: Path | None = None, *, warn=None) -> tuple[Path, Config]:
@@ -339,8 +340,8 @@ def _key_name(loc: tuple[Any, ...]) -> str:
     if not parts:
         return "(top level)"
     section, rest = parts[0], parts[1:]
-    if section == "organizations" and rest and isinstance(rest[0], int):
-        name = f"[[organizations]] #{rest[0] + 1}"
+    if rest and isinstance(rest[0], int):  # an array of tables: [[organizations]], [[clients]]
+        name = f"[[{section}]] #{rest[0] + 1}"
         rest = rest[1:]
     else:
         name = f"[{section}]" if rest else str(section)
@@ -355,10 +356,7 @@ def _message(error: dict[str, Any]) -> str:
         return "unknown key (check the spelling against config.example.toml)"
     if kind == "missing":
         return "is required"
-    if kind in {"int_type", "string_type", "dict_type", "list_type", "bool_type", "literal_error"}:
-        return error["msg"].replace("Input should be", "should be")
-    msg = error["msg"]
-    return msg.removeprefix("Value error, ").replace("Input should be", "should be")
+    return error["msg"].removeprefix("Value error, ").replace("Input should be", "should be")
 
 
 def _check_url(value: str) -> str:

@@ -170,7 +170,7 @@ class Service:
                 response = self._client.request(
                     method, url, params=params, json=json, data=data, content=content, headers=headers
                 )
-            except (httpx.TransportError, httpx.InvalidURL) as exc:
+            except (httpx.RequestError, httpx.InvalidURL) as exc:  # no httpx error leaves this layer
                 failures += 1
                 if retry_errors and failures < self.retry.attempts:
                     self._sleep(self.retry.backoff(failures))
@@ -269,6 +269,8 @@ def _path_of(url: str) -> str:
 def _transport_reason(exc: Exception) -> str:
     if isinstance(exc, httpx.InvalidURL):
         return "the URL is not valid"
+    if isinstance(exc, httpx.DecodingError):
+        return "the answer could not be decoded"
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError):

@@ -48,9 +48,6 @@ class HuntressClient:
     def close(self) -> None:
         self.service.close()
 
-    def actor(self) -> dict[str, Any]:
-        return self._json(self.service.request("GET", "/actor"))
-
     def account(self) -> dict[str, Any]:
         body = self._json(self.service.request("GET", "/account"))
         return body.get("account", body)

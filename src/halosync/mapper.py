@@ -28,13 +28,12 @@ class Inventory:
         return [(i, str(item.get("name") or "")) for i, item in self.items.items() if not item.get("inactive")]
 
 
-def fetch_inventory(config: Config, **service_options: Any) -> tuple[Inventory, dict[str, int]]:
+def fetch_inventory(config: Config, **service_options: Any) -> Inventory:
     huntress = HuntressClient.from_config(config, **service_options)
     halo = HaloClient.from_config(config, extra_scopes=MAP_SCOPES, **service_options)
     try:
         organizations = {org.id: org.name for org in huntress.organizations()}
-        inventory = Inventory(organizations=organizations, clients=halo.clients(), items=halo.items())
-        return inventory, {"huntress": huntress.service.requests, "halo": halo.service.requests}
+        return Inventory(organizations=organizations, clients=halo.clients(), items=halo.items())
     finally:
         huntress.close()
         halo.close()

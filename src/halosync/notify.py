@@ -22,10 +22,6 @@ class Notifier:
         self.warn = warn
         self._service_options = {"retry": NOTIFY_RETRY, "timeout": httpx.Timeout(config.timeout), **service_options}
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self.config.healthcheck_url or self.config.webhook_url)
-
     def start(self) -> None:
         if self.config.healthcheck_url:
             self._send("health check", f"{self.config.healthcheck_url}/start", content=b"")
@@ -46,7 +42,5 @@ class Notifier:
             service.request("POST", url, headers={"Content-Type": "text/plain"} if "content" in body else None, **body)
         except ServiceError as exc:
             self.warn(f"warning: {what} notification to {host} failed ({exc}); the sync itself is unaffected")
-        except httpx.HTTPError as exc:  # an invalid URL and the like
-            self.warn(f"warning: {what} notification to {host} failed ({type(exc).__name__}); the sync itself is unaffected")
         finally:
             service.close()

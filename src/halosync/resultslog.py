@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import re
@@ -61,7 +60,7 @@ def append(path: Path, records: Iterable[Any], rotate_bytes: int | None = None) 
     try:
         if os.fstat(fd).st_size and not _ends_with_newline(path):
             os.write(fd, b"\n")
-        for chunk in itertools.batched(records, CHUNK_RECORDS) if hasattr(itertools, "batched") else _batched(records):
+        for chunk in _batched(records):  # itertools.batched arrives in Python 3.12
             data = "".join(json.dumps(r.dump(), ensure_ascii=False) + "\n" for r in chunk)
             os.write(fd, data.encode("utf-8"))
         os.fsync(fd)

@@ -68,7 +68,7 @@ def run(
             if not is_due(config.sync, today, last):
                 return RunResult(exit_code=ExitCode.OK, due=False, next_due=next_due(config.sync, today, last))
         notifier = None
-        if not dry_run and (config.notify.healthcheck_url or config.notify.webhook_url):
+        if not dry_run and config.notify.enabled:
             from halosync.notify import Notifier
 
             notifier = Notifier(config.notify, warn or (lambda message: None), **(service_options or {}))

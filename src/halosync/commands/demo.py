@@ -37,23 +37,20 @@ def command(
             f.write(sandbox_config_toml(url, str(Path(tmp) / "results.jsonl")))
         _, config = load_config(config_path)
 
-        _say(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
+        console.say(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
              "1) First sync (halosync run --force): licences are created, one stale count is updated.")
         first = run(config, force=True)
         report(first, json_output=False, quiet=False)
 
-        _say("\n2) Meanwhile in Huntress:\n" + "\n".join(f"   - {why}" for _, _, _, why in CHANGES))
+        console.say("\n2) Meanwhile in Huntress:\n" + "\n".join(f"   - {why}" for _, _, _, why in CHANGES))
         for org_id, product, count, _ in CHANGES:
             sandbox.state.set_count(org_id, product, count)
-        _say("   Second sync: only the changed counts are written.")
+        console.say("   Second sync: only the changed counts are written.")
         second = run(config, force=True)
         report(second, json_output=False, quiet=False)
 
-        _say(f"\nThe results log of both runs was {config.log_path} (deleted with the demo's temp directory).\n"
+        console.say(f"\nThe results log of both runs was {config.log_path} (deleted with the demo's temp directory).\n"
              "Next: copy config.example.toml, fill in your credentials, then `halosync check-permissions` and "
              "`halosync run --dry-run`.")
     raise typer.Exit(max(first.exit_code, second.exit_code))
 
-
-def _say(text: str) -> None:
-    console.say(text)

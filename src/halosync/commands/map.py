@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-
-from typing import TYPE_CHECKING
 
 from halosync import console
 from halosync.commands.options import ConfigOption, exit_on_error
@@ -40,7 +38,7 @@ def command(
 
     with exit_on_error("the scopes read:customers and read:items"):
         path, cfg = load_config(config, warn=console.warn)
-        inventory, _ = fetch_inventory(cfg)
+        inventory = fetch_inventory(cfg)
 
     report = build_report(cfg, inventory)
     _print_report(report, inventory)
@@ -54,31 +52,31 @@ def command(
         for org, choice in result.organizations:
             editor.map_organization(org, choice.id, inventory.organizations[org])
             added.append((org, choice.id))
-            _say(f"mapped organization {org} {inventory.organizations[org]!r} -> client {choice.id} {choice.name!r} (score {choice.score})")
+            console.say(f"mapped organization {org} {inventory.organizations[org]!r} -> client {choice.id} {choice.name!r} (score {choice.score})")
         for product, choice in result.products:
             editor.map_product(product, choice.id)
-            _say(f"mapped product {product} -> item {choice.id} {choice.name!r} (score {choice.score})")
+            console.say(f"mapped product {product} -> item {choice.id} {choice.name!r} (score {choice.score})")
         for what, best in result.left:
             near = f"; best candidate {best.name!r} ({best.id}) scores {best.score}" if best else ""
-            _say(f"left {what}: no unambiguous match at {min_score} or above{near}")
+            console.say(f"left {what}: no unambiguous match at {min_score} or above{near}")
     else:
         try:
             _interactive(editor, inventory, report, added)
         except _Quit as stop:
             if not stop.save:
-                _say("Quit without saving; the config is unchanged.")
+                console.say("Quit without saving; the config is unchanged.")
                 raise typer.Exit(0) from None
 
     for client, orgs in build_report(cfg, inventory, added).shared_clients.items():
         if any(org in dict(added) for org in orgs):
             console.warn(f"note: organizations {', '.join(map(str, orgs))} all map to client {client}: their counts are summed")
     if not editor.changed:
-        _say("Nothing to change.")
+        console.say("Nothing to change.")
     elif dry_run:
         sys.stdout.write(editor.diff())
     else:
         editor.save()
-        _say(f"Saved {path}.")
+        console.say(f"Saved {path}.")
     raise typer.Exit(0)
 
 
@@ -89,27 +87,27 @@ def _interactive(editor: ConfigEditor, inventory: Inventory, report: Report, add
     try:
         for n, org in enumerate(report.unmapped, start=1):
             name = inventory.organizations[org]
-            _say(f"\n[{n}/{len(report.unmapped)}] Huntress organization {org} {name!r}")
+            console.say(f"\n[{n}/{len(report.unmapped)}] Huntress organization {org} {name!r}")
             choice = _choose(client_candidates(inventory, org), inventory.clients.items(), HELP, allow_ignore=True)
             if choice == "ignore":
                 editor.ignore_organization(org)
-                _say(f"  ignored {org}")
+                console.say(f"  ignored {org}")
             elif choice is not None:
                 editor.map_organization(org, choice.id, name)
                 added.append((org, choice.id))
-                _say(f"  {name!r} -> client {choice.id} {choice.name!r}")
+                console.say(f"  {name!r} -> client {choice.id} {choice.name!r}")
         chosen = set(report.products_mapped)
         for product in report.products_unmapped:
             if excludes(product, chosen):
                 continue  # EDR is billed whole or split, never both
-            _say(f"\nProduct {product} ({PRODUCTS[product].display_name}) -> which HaloPSA item?")
+            console.say(f"\nProduct {product} ({PRODUCTS[product].display_name}) -> which HaloPSA item?")
             choice = _choose(item_candidates(inventory, product), inventory.active_items(), HELP_PRODUCTS, allow_ignore=False)
             if choice is not None:
                 editor.map_product(product, choice.id)
                 chosen.add(product)
-                _say(f"  {product} -> item {choice.id} {choice.name!r}")
+                console.say(f"  {product} -> item {choice.id} {choice.name!r}")
     except (typer.Abort, EOFError):
-        _say("\nEnd of input.")
+        console.say("\nEnd of input.")
         raise _Quit(save=False) from None
     raise _Quit(save=True)
 
@@ -119,9 +117,9 @@ def _choose(candidates: list[Candidate], options, help_text: str, *, allow_ignor
 
     while True:
         for i, c in enumerate(candidates, start=1):
-            _say(f"  {i}) {c.name} ({c.id})  score {c.score}")
+            console.say(f"  {i}) {c.name} ({c.id})  score {c.score}")
         if not candidates:
-            _say("  (no candidates)")
+            console.say("  (no candidates)")
         answer = typer.prompt(f"  {help_text}\n  >", default="", show_default=False).strip()
         if answer == "":
             return None
@@ -134,17 +132,14 @@ def _choose(candidates: list[Candidate], options, help_text: str, *, allow_ignor
             return "ignore"
         if answer.lower() in ("q", "x"):
             raise _Quit(save=answer.lower() == "q")
-        _say(f"  {answer!r} is not one of the choices")
+        console.say(f"  {answer!r} is not one of the choices")
 
 
 def _print_report(report: Report, inventory: Inventory) -> None:
-    _say(f"Mapped: {len(report.mapped)} organizations · unmapped: {len(report.unmapped)} · ignored: {len(report.ignored)} · "
+    console.say(f"Mapped: {len(report.mapped)} organizations · unmapped: {len(report.unmapped)} · ignored: {len(report.ignored)} · "
          f"products unmapped: {', '.join(report.products_unmapped) or 'none'}")
     for line in report.stale:
         console.warn(f"stale: {line}")
     for org in report.unmapped:
-        _say(f"  unmapped: {org} {inventory.organizations[org]!r}")
+        console.say(f"  unmapped: {org} {inventory.organizations[org]!r}")
 
-
-def _say(text: str) -> None:
-    console.say(text)
