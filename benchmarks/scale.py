@@ -22,11 +22,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import tomli_w
+
 from halosync.apply import BATCH_SIZE
 from halosync.http import POOL_SIZE
 from halosync.huntress import PAGE_LIMIT
 from halosync.sandbox import Sandbox, State, serve
-from halosync.sandbox.state import HALO_CLIENT_ID, HALO_CLIENT_SECRET, HALO_TENANT, HUNTRESS_KEY, HUNTRESS_SECRET
+from halosync.sandbox.config import sandbox_config
 
 HALOSYNC = Path(sys.executable).with_name("halosync")
 PRODUCTS = {"edr": 1001, "itdr": 1002, "sat": 1003, "siem": 1004}
@@ -34,18 +36,16 @@ SPLIT_PRODUCTS = {"edr_servers": 1006, "edr_workstations": 1007, "itdr": 1002, "
 PAGE_SIZE = 100
 
 
-def config_text(url: str, orgs: int, mode: str, log: Path, per_minute: int, products: dict[str, int] = PRODUCTS) -> str:
-    lines = [
-        "[huntress]", f'api_key = "{HUNTRESS_KEY}"', f'api_secret = "{HUNTRESS_SECRET}"', f'base_url = "{url}/huntress"',
-        f'counts = "{mode}"', f"requests_per_minute = {per_minute}",
-        "[halo]", f'url = "{url}/halo"', f'client_id = "{HALO_CLIENT_ID}"', f'client_secret = "{HALO_CLIENT_SECRET}"',
-        f'tenant = "{HALO_TENANT}"', f"requests_per_minute = {per_minute}", f"page_size = {PAGE_SIZE}",
-        "[sync]", 'frequency = "monthly"', "[log]", f'path = "{log}"', "[products]",
-        *(f"{k} = {v}" for k, v in products.items()),
-    ]
-    for i in range(1, orgs + 1):
-        lines += ["[[organizations]]", f"huntress_id = {10_000 + i}", f"halo_client_id = {20_000 + i}"]
-    return "\n".join(lines) + "\n"
+def write_config(path: Path, url: str, sandbox: Sandbox, mode: str, log: Path, per_minute: int,
+                 products: dict[str, int] = PRODUCTS) -> Path:
+    """The sandbox's own ready config (every organization mapped), tuned for the benchmark."""
+    config = sandbox_config(url, str(log), sandbox.state)
+    config["huntress"].update(counts=mode, requests_per_minute=per_minute)
+    config["halo"].update(requests_per_minute=per_minute, page_size=PAGE_SIZE)
+    config["products"] = dict(products)
+    path.write_text(tomli_w.dumps(config))
+    path.chmod(0o600)
+    return path
 
 
 # A forked child's peak RSS starts at its parent's size, and this process holds the whole
@@ -103,10 +103,8 @@ def main() -> None:
             sandbox.faults.latency = args.latency
             sandbox.faults.huntress_rate_limit = 0  # measured here: requests and the pool; limits below
             with serve(sandbox) as url, tempfile.TemporaryDirectory() as tmp:
-                config = Path(tmp) / "config.toml"
-                config.write_text(config_text(url, orgs, mode, Path(tmp) / "results.jsonl", per_minute=10_000,
-                                              products=SPLIT_PRODUCTS if split else PRODUCTS))
-                config.chmod(0o600)
+                config = write_config(Path(tmp) / "config.toml", url, sandbox, mode, Path(tmp) / "results.jsonl",
+                                      per_minute=10_000, products=SPLIT_PRODUCTS if split else PRODUCTS)
                 for phase in ("first", "steady"):
                     before = len(sandbox.live_licences())
                     mark = len(sandbox.requests)
@@ -132,9 +130,8 @@ def main() -> None:
         sandbox.faults.latency = args.latency
         sandbox.faults.huntress_rate_limit = 60
         with serve(sandbox) as url, tempfile.TemporaryDirectory() as tmp:
-            config = Path(tmp) / "config.toml"
-            config.write_text(config_text(url, orgs, "billable", Path(tmp) / "results.jsonl", per_minute=60))
-            config.chmod(0o600)
+            config = write_config(Path(tmp) / "config.toml", url, sandbox, "billable", Path(tmp) / "results.jsonl",
+                                  per_minute=60)
             out, wall, peak, code = peak_rss_mb([str(HALOSYNC), "run", "--force", "--json", "--config", str(config)])
             too_many = sum(1 for r in sandbox.requests if r.status == 429)
             print(f"\nDefault limits (60/min each side, the sandbox enforcing Huntress's): {orgs} organizations, billable, "

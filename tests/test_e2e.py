@@ -171,23 +171,29 @@ def test_demo_runs_and_touches_nothing_outside_a_temp_dir(isolated: Path):
     assert sorted(p for p in isolated.rglob("*")) == before
 
 
-def test_sandbox_command_prints_a_working_config(tmp_path: Path):
-    process = subprocess.Popen([str(HALOSYNC), "sandbox", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env={**os.environ, "COLUMNS": "200"})
+@pytest.mark.parametrize(
+    ("args", "tally"),
+    [
+        ([], {"create": 31, "update": 1, "unchanged": 8, "failed": 0}),
+        # 25 generated organizations x 4 products; zero counts (SAT of #20, SIEM of #5, 10, 15, 20, 25) create nothing
+        (["--organizations", "25"], {"create": 94, "update": 0, "unchanged": 6, "failed": 0}),
+    ],
+    ids=["seeded", "generated"],
+)
+def test_sandbox_command_prints_a_working_config(tmp_path: Path, args, tally):
+    process = subprocess.Popen([str(HALOSYNC), "sandbox", "--port", "0", *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"})
     try:
         lines = []
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            lines.append(line)
-            if line.startswith("name = ") and "Kestrel" in line:
-                break
+        while time.monotonic() < deadline and not (lines and lines[-1].startswith("# (end of config)")):
+            lines.append(process.stdout.readline())
         config = tmp_path / "sandbox.toml"
         config.write_text("".join(lines).replace("halosync-sandbox-results.jsonl", str(tmp_path / "r.jsonl")))
         config.chmod(0o600)
         result = halosync("run", "--config", str(config), "--force", "--json")
         assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["run"]["rows"]["create"] == 31
+        assert json.loads(result.stdout)["run"]["rows"] == tally
     finally:
         process.terminate()
         process.wait(timeout=10)

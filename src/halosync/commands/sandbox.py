@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from typing import Annotated, Optional
@@ -24,20 +25,19 @@ def command(
 
     sandbox = Sandbox(State.generated(organizations) if organizations else None)
     sandbox.faults.latency = latency
-    try:
-        server = serve(sandbox, port=port, verbose=verbose)
-        url = server.__enter__()
-    except OSError as exc:
-        console.error(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}")
-        raise typer.Exit(2) from None
-    try:
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(serve(sandbox, port=port, verbose=verbose))
+        except OSError as exc:
+            console.error(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}")
+            raise typer.Exit(2) from None
         console.say(f"# halosync sandbox at {url}: save this as a config file and run halosync against it.\n"
                     f"# Huntress and HaloPSA here are simulated; nothing leaves this machine.\n")
-        console.say(sandbox_config_toml(url, "halosync-sandbox-results.jsonl"))
+        console.say(sandbox_config_toml(url, "halosync-sandbox-results.jsonl", sandbox.state))
+        console.say("# (end of config)")
         sys.stdout.flush()
         console.warn("Serving; press Ctrl-C to stop.")
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.__exit__(None, None, None)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass

@@ -75,7 +75,7 @@ class _AgentList:
         start, stop = window.start or 0, window.stop
         found: list[dict[str, Any]] = []
         offset = 0
-        for org_id, count in zip(self.org_ids, self.counts):
+        for org_id, count in zip(self.org_ids, self.counts, strict=True):
             if offset + count > start and offset < stop:
                 # this organization's agents, newest (highest id) first
                 first, last = max(start - offset, 0), min(stop - offset, count)

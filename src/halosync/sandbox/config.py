@@ -4,38 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from halosync.sandbox.state import HALO_CLIENT_ID, HALO_CLIENT_SECRET, HALO_TENANT, HUNTRESS_KEY, HUNTRESS_SECRET
+from halosync.sandbox.state import (
+    HALO_CLIENT_ID,
+    HALO_CLIENT_SECRET,
+    HALO_TENANT,
+    HUNTRESS_KEY,
+    HUNTRESS_SECRET,
+    SEED_MAPPING,
+    State,
+)
 
-# Huntress organization -> Halo client. 101 and 102 share client 12 (their counts are summed);
-# 103 (Bob's Bakery) is left unmapped on purpose, so a run shows the warning.
-SANDBOX_MAPPING: list[tuple[int, int, str]] = [
-    (101, 12, "Acme Dental"), (102, 12, "Acme Dental - Annex"), (104, 14, "Cedar Law Group"),
-    (105, 15, "Delta Logistics"), (106, 16, "Evergreen Veterinary"), (107, 17, "Foxglove Architects"),
-    (108, 18, "Granite Credit Union"), (109, 19, "Harbor Pediatrics"), (110, 20, "Ironwood Manufacturing"),
-    (111, 21, "Juniper School District"), (112, 22, "Kestrel Accounting"),
-]
 SANDBOX_PRODUCTS = {"edr": 1001, "itdr": 1002, "sat": 1003, "siem": 1004}
 
 
-def sandbox_config(base_url: str, log_path: str | None = None) -> dict[str, Any]:
+def sandbox_config(base_url: str, log_path: str | None = None, state: State | None = None) -> dict[str, Any]:
+    """A config for a sandbox at `base_url`, mapping its organizations as `state` suggests (default: the seeded MSP)."""
+    mapping = SEED_MAPPING if state is None else state.suggested_mapping
     config: dict[str, Any] = {
         "huntress": {"api_key": HUNTRESS_KEY, "api_secret": HUNTRESS_SECRET, "base_url": f"{base_url}/huntress"},
         "halo": {"url": f"{base_url}/halo", "client_id": HALO_CLIENT_ID, "client_secret": HALO_CLIENT_SECRET,
                  "tenant": HALO_TENANT},
         "sync": {"frequency": "monthly", "day_of_month": 1},
         "products": dict(SANDBOX_PRODUCTS),
-        "organizations": [{"huntress_id": o, "halo_client_id": c, "name": n} for o, c, n in SANDBOX_MAPPING],
+        "organizations": [{"huntress_id": o, "halo_client_id": c, "name": n} for o, c, n in mapping],
     }
     if log_path:
         config["log"] = {"path": log_path}
     return config
 
 
-def sandbox_config_toml(base_url: str, log_path: str | None = None) -> str:
+def sandbox_config_toml(base_url: str, log_path: str | None = None, state: State | None = None) -> str:
     """The same config as TOML a person would write: [[organizations]] as tables, last."""
     import tomli_w
 
-    config = sandbox_config(base_url, log_path)
+    config = sandbox_config(base_url, log_path, state)
     organizations = config.pop("organizations")
     text = tomli_w.dumps(config)
     for org in organizations:

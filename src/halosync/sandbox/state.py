@@ -28,6 +28,15 @@ SEED_ORGANIZATIONS: list[tuple[int, str, int, tuple[int, int], int, int, int]] =
     (112, "Kestrel Accounting", 9, (9, 0), 9, 0, 0),
 ]
 
+# Huntress organization -> Halo client, as the sandbox's ready config maps them. 101 and 102 share
+# client 12 (their counts are summed); 103 (Bob's Bakery) is left unmapped, so a run shows the warning.
+SEED_MAPPING: list[tuple[int, int, str]] = [
+    (101, 12, "Acme Dental"), (102, 12, "Acme Dental - Annex"), (104, 14, "Cedar Law Group"),
+    (105, 15, "Delta Logistics"), (106, 16, "Evergreen Veterinary"), (107, 17, "Foxglove Architects"),
+    (108, 18, "Granite Credit Union"), (109, 19, "Harbor Pediatrics"), (110, 20, "Ironwood Manufacturing"),
+    (111, 21, "Juniper School District"), (112, 22, "Kestrel Accounting"),
+]
+
 SEED_CLIENTS: list[tuple[int, str]] = [
     (12, "Acme Dental"), (13, "Bob's Bakery"), (14, "Cedar Law Group"), (15, "Delta Logistics"),
     (16, "Evergreen Veterinary Clinic"), (17, "Foxglove Architects"), (18, "Granite Credit Union"),
@@ -78,10 +87,11 @@ class State:
     # The API application's allowed scopes (a token asking for more gets invalid_scope).
     application_scopes: set[str] = field(default_factory=lambda: set(ALL_SCOPES))
     tenant: str | None = HALO_TENANT
+    suggested_mapping: list[tuple[int, int, str]] = field(default_factory=list)  # what the ready config maps
 
     @classmethod
     def seeded(cls) -> State:
-        state = cls()
+        state = cls(suggested_mapping=list(SEED_MAPPING))
         for org_id, name, edr, (itdr_ms, itdr_google), sat, siem, ispm in SEED_ORGANIZATIONS:
             state.add_organization(org_id, name, edr=edr, itdr=[itdr_ms, itdr_google], sat=sat, siem=siem, ispm=[ispm])
         for client_id, name in SEED_CLIENTS:
@@ -114,6 +124,7 @@ class State:
         for i in range(1, organizations + 1):
             state.add_organization(10_000 + i, f"Customer {i:05d}", edr=10 + i % 50, itdr=[i % 30, 0], sat=i % 20, siem=i % 5, ispm=[0])
             state.clients[20_000 + i] = {"id": 20_000 + i, "name": f"Customer {i:05d}", "inactive": False, "toplevel_id": 1}
+            state.suggested_mapping.append((10_000 + i, 20_000 + i, f"Customer {i:05d}"))
         for item_id, name in SEED_ITEMS:
             state.items[item_id] = {"id": item_id, "name": name, "inactive": False}
         return state
