@@ -244,3 +244,20 @@ def test_an_internal_error_is_one_line_without_traceback(sandbox_config_file, mo
     err = capsys.readouterr().err
     assert exited.value.code == 1 and "internal error: KeyError" in err
     assert "Traceback" not in err and "hs_sandbox_secret" not in err
+
+
+@pytest.mark.parametrize("bad", ["48", -3, 12.9, 10**15])
+def test_summary_mode_a_bad_count_fails_that_row_with_the_value(sandbox_mock, sandbox_config_file, bad):
+    text = sandbox_config_file.read_text().replace('[huntress]\n', '[huntress]\ncounts = "summary"\n')
+    sandbox_config_file.write_text(text)
+    sandbox_mock.state.set_count(108, "sat", bad)  # Granite Credit Union, client 18
+    result = run(sandbox_config_file, "--force")
+    assert result.exit_code == 1, result.output
+    records = log_of(sandbox_config_file)
+    failed = [r for r in records if r["type"] == "row" and r["status"] == "failed"]
+    assert [(r["halo_client_id"], r["product"]) for r in failed] == [(18, "sat")]
+    assert "sat_learner_count" in failed[0]["message"] and repr(bad) in failed[0]["message"]
+    assert failed[0]["count"] is None  # never a truncated or guessed number
+    granite_edr = next(r for r in records if r["type"] == "row" and (r["halo_client_id"], r["product"]) == (18, "edr"))
+    assert granite_edr["status"] == "ok" and granite_edr["count"] == 210
+    assert records[-1]["type"] == "run" and records[-1]["exit_code"] == 1

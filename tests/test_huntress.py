@@ -11,7 +11,7 @@ import pytest
 from conftest import HUNTRESS, basic_config
 from halosync.config import Config
 from halosync.errors import AuthError
-from halosync.huntress import HuntressClient
+from halosync.huntress import HuntressClient, Organization
 
 V1 = f"{HUNTRESS}/v1"
 
@@ -52,7 +52,7 @@ def test_billable_mode_fetches_details_only_for_mapped_organizations_that_exist(
         200, json={"organization": {**org(101), "actual_usages": json.dumps(usages)}}))
     hc = client()
     orgs = {o: type("O", (), {"summary": org(o)})() for o in (101, 103)}
-    counts, errors = hc.counts(orgs, [101, 999], ["edr", "sat"], "billable")
+    counts, errors, _ = hc.counts(orgs, [101, 999], ["edr", "sat"], "billable")
     assert counts == {101: {"edr": 40, "sat": 20}} and errors == {}
     assert [c.request.url.path for c in detail.calls] == ["/v1/organizations/101"]
 
@@ -62,16 +62,16 @@ def test_summary_mode_uses_the_list_and_fetches_details_only_for_ispm(mock):
         200, json={"organization": {**org(101), "actual_usages": {"ispm": [{"billable_identities_count": 7}]}}}))
     hc = client(counts="summary")
     orgs = {101: type("O", (), {"summary": org(101, agents_count=42, sat_learner_count=9)})()}
-    counts, _ = hc.counts(orgs, [101], ["edr", "sat"], "summary")
+    counts, _, _ = hc.counts(orgs, [101], ["edr", "sat"], "summary")
     assert counts == {101: {"edr": 42, "sat": 9}} and detail.call_count == 0
-    counts, _ = hc.counts(orgs, [101], ["edr", "ispm"], "summary")
+    counts, _, _ = hc.counts(orgs, [101], ["edr", "ispm"], "summary")
     assert counts == {101: {"edr": 42, "ispm": 7}} and detail.call_count == 1
 
 
 def test_an_unreadable_organization_is_an_error_of_its_own(mock):
     mock.get(f"{V1}/organizations/101").mock(return_value=httpx.Response(404, json={"errors": ["Not found"]}))
     orgs = {101: type("O", (), {"summary": org(101)})()}
-    counts, errors = client().counts(orgs, [101], ["edr"], "billable")
+    counts, errors, _ = client().counts(orgs, [101], ["edr"], "billable")
     assert counts == {} and "404" in errors[101]
 
 
@@ -80,3 +80,12 @@ def test_bad_credentials_are_an_auth_error_without_the_secret(mock):
     with pytest.raises(AuthError) as caught:
         client().organizations()
     assert "hs_test_secret" not in str(caught.value)
+
+
+def test_a_bad_billable_value_is_refused_for_that_product_only(mock):
+    orgs = {101: Organization(101, "Acme", {})}
+    mock.get(f"{HUNTRESS}/v1/organizations/101").mock(return_value=httpx.Response(200, json={"organization": {
+        "id": 101, "actual_usages": {"edr": {"billable_agents_count": 12.9}, "sat": {"learners_count": 20}}}}))
+    counts, errors, bad = client().counts(orgs, [101], ["edr", "sat"], "billable")
+    assert counts == {101: {"sat": 20}} and errors == {}
+    assert "12.9" in bad[101, "edr"] and "billable_agents_count" in bad[101, "edr"]

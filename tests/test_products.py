@@ -44,3 +44,19 @@ def test_summary_fields():
 def test_which_products_need_the_detail_request():
     assert [p for p in ALL if needs_detail(p, "summary")] == ["ispm"]
     assert all(needs_detail(p, "billable") for p in ALL)
+
+
+@pytest.mark.parametrize("bad", ["12", -1, 12.9, 10**18, True, [3], {"n": 3}],
+                         ids=["string", "negative", "fraction", "absurd", "bool", "list", "object"])
+def test_a_bad_count_is_refused_with_its_value(bad):
+    with pytest.raises(ValueError) as raised:
+        summary_count({"agents_count": bad}, "edr")
+    assert "agents_count" in str(raised.value) and repr(bad).split(".")[0].strip("'[{") in str(raised.value)
+    with pytest.raises(ValueError):
+        billable_counts({"sat": {"learners_count": bad}}, ["sat"])
+
+
+def test_a_whole_float_is_its_integer_and_never_truncated():
+    assert summary_count({"agents_count": 12.0}, "edr") == 12
+    with pytest.raises(ValueError, match="12.9"):
+        summary_count({"agents_count": 12.9}, "edr")

@@ -12,7 +12,16 @@ import httpx
 from halosync.config import Config
 from halosync.errors import AuthError, ServiceError, UnreachableError
 from halosync.http import POOL_SIZE, Service, concurrently
-from halosync.products import AGENT_PRODUCTS, PRODUCTS, CountMode, billable_counts, is_server, needs_detail, summary_count
+from halosync.products import (
+    AGENT_PRODUCTS,
+    PRODUCTS,
+    CountMode,
+    billable_count,
+    is_server,
+    needs_detail,
+    parse_usages,
+    summary_count,
+)
 
 PAGE_LIMIT = 500  # the maximum Huntress allows; its default is 10
 MAX_PAGES = 10_000  # guards against a server that never stops handing out tokens
@@ -67,12 +76,12 @@ class HuntressClient:
                 progress(f"Huntress: {len(found)} organizations read ({page} pages)")
         return list(found.values())
 
-    def usage(self, organization_id: int, products: Iterable[str]) -> dict[str, int]:
-        """Billable counts from GET /v1/organizations/{id} `actual_usages`."""
+    def usage(self, organization_id: int) -> dict[str, Any]:
+        """`actual_usages` of GET /v1/organizations/{id}, parsed (billable_count reads each product from it)."""
         body = self._json(self.service.request("GET", f"/organizations/{organization_id}"))
         org = body.get("organization", body)
         try:
-            return billable_counts(org.get("actual_usages"), list(products))
+            return parse_usages(org.get("actual_usages") if isinstance(org, dict) else None)
         except ValueError as exc:
             raise ServiceError("Huntress", f"Huntress organization {organization_id}: {exc}") from None
 
@@ -83,11 +92,13 @@ class HuntressClient:
         products: Iterable[str],
         mode: CountMode,
         progress: Callable[[str], None] | None = None,
-    ) -> tuple[dict[int, dict[str, int]], dict[int, str]]:
+    ) -> tuple[dict[int, dict[str, int]], dict[int, str], dict[tuple[int, str], str]]:
         """Counts of the `wanted` organizations that exist, fetching details only where the mode needs them.
 
-        Returns (counts, errors): an organization whose usage cannot be read
-        (a 404, unreadable JSON) is an error of its own, not the end of the run.
+        Returns (counts, errors, bad): an organization whose usage cannot be read
+        (a 404, unreadable JSON) is an error of its own, not the end of the run;
+        a count that is not a whole number from 0 up is `bad` for that
+        (organization, product) alone, and left out of `counts`.
         """
         products = list(products)
         detail_products = [p for p in products if needs_detail(p, mode)]
@@ -97,35 +108,50 @@ class HuntressClient:
         done = [0]
         lock = threading.Lock()
 
-        def one(org_id: int) -> tuple[int, dict[str, int] | None, str | None]:
-            summary = {p: summary_count(organizations[org_id].summary, p) for p in list_products}
+        def one(org_id: int) -> tuple[int, dict[str, int] | None, str | None, dict[str, str]]:
+            found: dict[str, int] = {}
+            bad: dict[str, str] = {}
+
+            def read(product: str, count: Callable[[], int]) -> None:
+                try:
+                    found[product] = count()
+                except ValueError as exc:  # the vendor's bad value fails this row only, with the value in its message
+                    bad[product] = f"Huntress organization {org_id}: {exc}"
+
+            summary = organizations[org_id].summary
+            for p in list_products:
+                read(p, lambda p=p: summary_count(summary, p))
             if not detail_products:
-                return org_id, summary, None
+                return org_id, found, None, bad
             try:
-                detail = self.usage(org_id, detail_products)
+                usages = self.usage(org_id)
             except (AuthError, UnreachableError):
                 raise
             except ServiceError as exc:
-                return org_id, None, str(exc)
+                return org_id, None, str(exc), {}
+            for p in detail_products:
+                read(p, lambda p=p: billable_count(usages, p))
             if progress:
                 with lock:
                     done[0] += 1
                     if done[0] % 100 == 0:
                         progress(f"Huntress: usage read for {done[0]} of {len(present)} organizations")
-            return org_id, {**summary, **detail}, None
+            return org_id, found, None, bad
 
         counts: dict[int, dict[str, int]] = {}
         errors: dict[int, str] = {}
+        bad_counts: dict[tuple[int, str], str] = {}
         workers = POOL_SIZE if detail_products else 1
-        for org_id, found, error in concurrently(one, present, workers):
-            if error is not None:
-                errors[org_id] = error
+        for org_id, found, error, bad in concurrently(one, present, workers):
+            if error is not None or found is None:
+                errors[org_id] = error or "no counts"
             else:
                 counts[org_id] = found
+                bad_counts.update({(org_id, p): why for p, why in bad.items()})
         if agent_products:
             for org_id, split in self.agent_counts(organizations, [o for o in present if o in counts]).items():
                 counts[org_id].update({p: split[p] for p in agent_products})
-        return counts, errors
+        return counts, errors, bad_counts
 
     def agent_counts(self, organizations: dict[int, Organization], wanted: list[int]) -> dict[int, dict[str, int]]:
         """EDR agents of each wanted organization, split into servers and workstations.

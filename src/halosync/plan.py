@@ -62,6 +62,7 @@ class Huntress:
     organizations: dict[int, str]  # every organization of the account: id -> name
     counts: dict[int, dict[str, int]]  # per mapped organization that exists: product -> count
     errors: dict[int, str] = field(default_factory=dict)  # mapped organizations whose counts could not be read
+    bad: dict[tuple[int, str], str] = field(default_factory=dict)  # (organization, product) -> why its value was refused
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ def build_plan(mapping: Mapping, huntress: Huntress, licences: list[Licence], st
                 rows.append(_failed(base, matches, shared_items[product]))
             elif client_problem:
                 rows.append(_failed(base, matches, client_problem))
+            elif bad := [huntress.bad[org, product] for org in org_ids if (org, product) in huntress.bad]:
+                rows.append(_failed(base, matches, "; ".join(bad) + "; not syncing a count Huntress sent wrongly"))
             elif len(matches) > 1:
                 ids = ", ".join(str(l.id) for l in matches)
                 rows.append(_failed(base, matches, f"several licences on client {client_id} match item {item_id}: {ids}; "

@@ -50,20 +50,21 @@ def is_server(agent: dict[str, Any]) -> bool:
 def summary_count(organization: dict[str, Any], product: str) -> int:
     field = PRODUCTS[product].summary_field
     assert field is not None, f"{product} has no count on the organization list"
-    return _as_count(organization.get(field))
+    return _as_count(organization.get(field), field)
 
 
 def billable_counts(actual_usages: Any, products: list[str]) -> dict[str, int]:
-    """Counts from `actual_usages` of GET /v1/organizations/{id}.
+    """Counts from `actual_usages` of GET /v1/organizations/{id}; raises ValueError on the first bad value.
 
     The vendor spec types `actual_usages` as a string while its example is an
     object, so both are accepted. A product absent from it counts 0.
     """
-    usages = _parse_usages(actual_usages)
-    return {product: _billable_count(usages, product) for product in products}
+    usages = parse_usages(actual_usages)
+    return {product: billable_count(usages, product) for product in products}
 
 
-def _parse_usages(actual_usages: Any) -> dict[str, Any]:
+def parse_usages(actual_usages: Any) -> dict[str, Any]:
+    """`actual_usages` as an object, whether it came as one or as a JSON string."""
     if actual_usages is None or actual_usages == "":
         return {}
     if isinstance(actual_usages, str):
@@ -76,20 +77,22 @@ def _parse_usages(actual_usages: Any) -> dict[str, Any]:
     return actual_usages
 
 
-def _billable_count(usages: dict[str, Any], product: str) -> int:
+def billable_count(usages: dict[str, Any], product: str) -> int:
+    """One product's count from parsed `actual_usages`; ValueError names the field and the bad value."""
     entry = usages.get(product)
     if entry is None:
         return 0
     if product == "edr":
-        return _as_count(_get(entry, "billable_agents_count"))
+        return _as_count(_get(entry, "billable_agents_count"), "actual_usages edr.billable_agents_count")
     if product in ("itdr", "ispm"):
         # One entry per identity provider (microsoft, google): summed.
         entries = entry if isinstance(entry, list) else [entry]
-        return sum(_as_count(_get(e, "billable_identities_count")) for e in entries)
+        return sum(_as_count(_get(e, "billable_identities_count"), f"actual_usages {product}[].billable_identities_count")
+                   for e in entries)
     if product == "sat":
-        return _as_count(_get(entry, "learners_count"))
+        return _as_count(_get(entry, "learners_count"), "actual_usages sat.learners_count")
     if product == "siem":
-        return _as_count(_get(entry, "billable_log_sources_count"))
+        return _as_count(_get(entry, "billable_log_sources_count"), "actual_usages siem.billable_log_sources_count")
     raise KeyError(product)
 
 
@@ -97,12 +100,23 @@ def _get(entry: Any, key: str) -> Any:
     return entry.get(key) if isinstance(entry, dict) else None
 
 
-def _as_count(value: Any) -> int:
+MAX_COUNT = 1_000_000  # units of one product in one organization; more is a vendor's bad value, not a customer
+
+
+def _as_count(value: Any, field: str) -> int:
+    """A count as Huntress should send it: a whole number from 0 to MAX_COUNT (12.0 is 12).
+
+    Anything else is the vendor's bad value, refused with the value in the message:
+    a string, a fraction (12.9 is never billed as 12), a negative or an absurd number.
+    """
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"count should be a number, got {value!r}")
-    count = int(value)
-    if count < 0:
-        raise ValueError(f"count should not be negative, got {count}")
-    return count
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{field} should be a whole number, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{field} should not be negative, got {value}")
+    if value > MAX_COUNT:
+        raise ValueError(f"{field} {value} is beyond any real organization's count (more than {MAX_COUNT:,})")
+    return value

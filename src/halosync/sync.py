@@ -36,7 +36,7 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
             # Halo first: a wrong Halo secret should not cost a minute of the Huntress rate limit.
             halo.authenticate()
             organizations = {org.id: org for org in huntress.organizations(progress)}
-            counts, errors = huntress.counts(
+            counts, errors, bad = huntress.counts(
                 organizations, mapping.organization_ids, mapping.wanted_products, config.huntress.counts, progress
             )
             licences = halo.licences(keep=mapping.is_candidate)
@@ -48,7 +48,7 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
 
         names = {org_id: org.name for org_id, org in organizations.items()}
         stamp = Stamp(run_id=run_id, time=now_utc(), dry_run=dry_run)
-        plan = build_plan(mapping, Huntress(organizations=names, counts=counts, errors=errors), licences, stamp)
+        plan = build_plan(mapping, Huntress(organizations=names, counts=counts, errors=errors, bad=bad), licences, stamp)
         del licences, counts  # the plan holds what it needs; at 10,000 organizations memory matters
         rows = plan.rows
         exit_code, error = ExitCode.OK, ""
