@@ -66,3 +66,19 @@ def test_empty_log_and_bad_product(sandbox_config_file):
     assert "No runs recorded" in history(sandbox_config_file).stdout
     bad = history(sandbox_config_file, "--product", "av")
     assert bad.exit_code == 2 and "edr" in bad.output
+
+
+def test_a_record_of_the_wrong_shape_is_skipped_and_counted_by_history(sandbox_mock, sandbox_config_file):
+    runner.invoke(app, ["run", "--force", "--config", str(sandbox_config_file)])
+    log = sandbox_config_file.parent / "results.jsonl"
+    with log.open("a") as f:
+        f.write(json.dumps({"type": "run", "run_id": "bad", "started": "2026-11-02T02:00:00Z", "exit_code": 0,
+                            "rows": "abc", "requests": {}}) + "\n")
+        f.write(json.dumps({"type": "row", "run_id": "bad", "time": "x", "halo_client_id": 12, "product": "edr",
+                            "halo_item_id": 1001, "action": "update", "status": "ok", "huntress_organization_ids": [],
+                            "licence_id": 1, "previous_count": "abc", "count": 2}) + "\n")
+    for args in ((), ("--rows",), ("--json",)):
+        result = history(sandbox_config_file, *args)
+        assert result.exit_code == 0, result.output
+        assert "skipped 2 unreadable" in result.stderr
+    assert [r["exit_code"] for r in json.loads(history(sandbox_config_file, "--json").stdout)["runs"]] == [0]

@@ -34,6 +34,8 @@ def broken(tmp_path: Path, data: dict) -> Path:
         (lambda c: c["organizations"].append({"huntress_id": 101, "halo_client_id": 3}), "organizations", "101"),
         (lambda c: c["organizations"][1].update(halo_client=3), "[[organizations]] #2 halo_client", "unknown key"),
         (lambda c: c["sync"].update(licence_name="Huntress {product} {client}"), "[sync] licence_name", "{client}"),
+        (lambda c: c["sync"].update(licence_name="Huntress {product:d}"), "[sync] licence_name", "not a valid template"),
+        (lambda c: c["sync"].update(licence_name="Huntress {product!z}"), "[sync] licence_name", "not a valid template"),
         (lambda c: c["halo"].update(url="acme.halopsa.com"), "[halo] url", "https://"),
         (lambda c: c["halo"].pop("url"), "[halo] url", "required"),
     ],
@@ -166,3 +168,45 @@ def test_secret_only_from_a_file_gives_no_permission_warning(tmp_path):
     warnings: list[str] = []
     load_config(path, warn=warnings.append)
     assert warnings == []
+
+
+@pytest.mark.parametrize("where", ["environment", "file", "secret file"])
+def test_blanks_around_a_secret_are_stripped_with_a_warning_that_shows_no_secret(tmp_path, monkeypatch, where):
+    data = basic_config()
+    del data["halo"]["client_secret"]
+    padded = "  halo-secret-value \n"
+    if where == "environment":
+        monkeypatch.setenv("HALOSYNC_HALO_CLIENT_SECRET", padded)
+    elif where == "file":
+        data["halo"]["client_secret"] = padded
+    else:
+        (tmp_path / "s").write_text(padded)
+        data["halo"]["client_secret_file"] = "s"  # relative: the config file's folder
+    warnings: list[str] = []
+    monkeypatch.chdir("/")
+    _, config = load_config(broken(tmp_path, data), warn=warnings.append)
+    assert config.secret("halo", "client_secret") == "halo-secret-value"
+    assert len(warnings) == 1 and "removed" in warnings[0] and "halo-secret-value" not in warnings[0]
+
+
+def test_a_blank_secret_is_missing(tmp_path, monkeypatch):
+    data = basic_config()
+    del data["halo"]["client_secret"]
+    monkeypatch.setenv("HALOSYNC_HALO_CLIENT_SECRET", " \n")
+    with pytest.raises(ConfigError, match="client_secret is missing"):
+        load_config(broken(tmp_path, data))
+
+
+def test_relative_paths_are_the_config_folders_not_the_current_ones(tmp_path, monkeypatch):
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    (folder / "huntress_key").write_text("hk_from_beside_the_config")
+    data = basic_config(log={"path": "state/results.jsonl"})
+    del data["huntress"]["api_key"]
+    data["huntress"]["api_key_file"] = "huntress_key"
+    path = write_config(folder / "config.toml", data)
+    for cwd in (tmp_path, folder, Path("/")):
+        monkeypatch.chdir(cwd)
+        _, config = load_config(Path("..") / path.relative_to(tmp_path) if cwd == folder else path)
+        assert config.log_path == folder / "state" / "results.jsonl"
+        assert config.secret("huntress", "api_key") == "hk_from_beside_the_config"

@@ -182,18 +182,22 @@ def test_demo_runs_and_touches_nothing_outside_a_temp_dir(isolated: Path):
 )
 def test_sandbox_command_prints_a_working_config(tmp_path: Path, args, tally):
     process = subprocess.Popen([str(HALOSYNC), "sandbox", "--port", "0", *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"})
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"}, cwd=tmp_path)
     try:
         lines = []
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not (lines and lines[-1].startswith("# (end of config)")):
             lines.append(process.stdout.readline())
-        config = tmp_path / "sandbox.toml"
-        config.write_text("".join(lines).replace("halosync-sandbox-results.jsonl", str(tmp_path / "r.jsonl")))
+        elsewhere = tmp_path / "saved" / "elsewhere"
+        elsewhere.mkdir(parents=True)
+        config = elsewhere / "sandbox.toml"
+        config.write_text("".join(lines))  # saved in another folder than the one it was printed in
         config.chmod(0o600)
         result = halosync("run", "--config", str(config), "--force", "--json")
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["run"]["rows"] == tally
+        assert f'path = "{tmp_path / "halosync-sandbox-results.jsonl"}"' in "".join(lines)  # printed absolute
+        assert (tmp_path / "halosync-sandbox-results.jsonl").exists() and not list(elsewhere.glob("*.jsonl"))
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -244,3 +248,20 @@ def test_audit_through_the_installed_command(served, config):
     findings = json.loads(result.stdout)["findings"]
     assert {"unbilled", "quantity_mismatch", "no_invoice"} == {f["kind"] for f in findings}
     assert sandbox.count("halo", "POST", "/api/SoftwareLicence") == 1  # only the sync wrote
+
+
+def test_a_relative_log_path_is_the_config_folders_whatever_the_current_folder(served, tmp_path):
+    _, url = served
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    config = write_config(folder / "config.toml", sandbox_config(url, "results.jsonl"))
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir(), two.mkdir()
+    first = subprocess.run([str(HALOSYNC), "run", "--config", "../etc/config.toml"], cwd=one, capture_output=True,
+                           text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert first.returncode == 0, first.stderr
+    second = subprocess.run([str(HALOSYNC), "run", "--config", str(config)], cwd=two, capture_output=True,
+                            text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert second.returncode == 0 and "Not due" in second.stdout  # the same log: the month is synced once
+    assert (folder / "results.jsonl").exists()
+    assert not list(one.iterdir()) and not list(two.iterdir())

@@ -88,3 +88,49 @@ def test_unreadable_lines_are_counted(tmp_path):
     unreadable = [0]
     assert len(list(resultslog.records_backwards(path, unreadable))) == 2
     assert unreadable == [2]
+
+
+def test_wrong_shaped_records_are_skipped_and_counted(tmp_path):
+    path = tmp_path / "results.jsonl"
+    resultslog.append(path, [run_record("2026-11-01T02:00:00Z")])
+    with path.open("a") as f:
+        f.write(json.dumps({"type": "run", "run_id": "x", "started": "2026-11-02T02:00:00Z", "exit_code": 0,
+                            "rows": "abc", "requests": {}}) + "\n")
+        f.write(json.dumps({"type": "run", "run_id": "y", "started": "2026-11-03T02:00:00Z", "exit_code": "0",
+                            "rows": {}, "requests": {}}) + "\n")
+        f.write(json.dumps({"type": "row", "run_id": "x", "halo_client_id": "12"}) + "\n")
+        f.write(json.dumps(["not", "an", "object"]) + "\n")
+    unreadable = [0]
+    assert [r["run_id"] for r in resultslog.records_backwards(path, unreadable)] == ["2026-11-01T02:00:00Z"]
+    assert unreadable == [4]
+
+
+def test_reading_backwards_stays_linear_on_megabytes_without_a_newline(tmp_path):
+    path = tmp_path / "results.jsonl"
+    resultslog.append(path, [run_record("2026-11-01T02:00:00Z")])
+    with path.open("ab") as f:
+        f.write(b"\0" * (8 * 1024 * 1024))
+    reads: list[int] = []
+    real_open = type(path).open
+
+    def counting_open(self, *args, **kwargs):
+        handle = real_open(self, *args, **kwargs)
+        read = handle.read
+        handle.read = lambda n=-1: (reads.append(n), read(n))[1]  # type: ignore[method-assign]
+        return handle
+
+    import pytest as _pytest
+    with _pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(path), "open", counting_open)
+        lines = list(resultslog.lines_backwards(path))
+    assert len(lines) == 2 and lines[0] == b"\0" and json.loads(lines[1])["type"] == "run"
+    assert sum(reads) == path.stat().st_size  # every byte read once
+    unreadable = [0]
+    assert len(list(resultslog.records_backwards(path, unreadable))) == 1 and unreadable == [1]
+
+
+def test_a_long_line_across_many_blocks_is_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(resultslog, "BLOCK", 5)
+    path = tmp_path / "log"
+    path.write_bytes(b"a" * 23 + b"\n" + b"b" * 12 + b"\nc")
+    assert list(resultslog.lines_backwards(path)) == [b"c", b"b" * 12, b"a" * 23]

@@ -8,6 +8,7 @@ import string
 import sys
 import tomllib
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -88,6 +89,10 @@ class SyncConfig(_Model):
             raise ValueError(f"may only use {{product}}, not {', '.join('{' + f + '}' for f in sorted(fields - {'product'}))}")
         if not value.strip():
             raise ValueError("must not be empty")
+        try:  # a format spec or conversion ("{product:d}") parses, then fails on a real name: try one
+            value.format(product=PRODUCTS["edr"].display_name)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            raise ValueError(f"is not a valid template: {exc}") from None
         return value
 
     def render_licence_name(self, product: str) -> str:
@@ -218,11 +223,12 @@ class Config(_Model):
         return value.get_secret_value()
 
 
-def load_config(explicit: Path | None = None, *, warn=None) -> tuple[Path, Config]:
+def load_config(explicit: Path | None = None, *, warn: Callable[[str], None] | None = None) -> tuple[Path, Config]:
     """Read, merge the environment into, and validate the config file.
 
     Raises ConfigError with a message naming the file and the key. `warn`
-    receives warnings (a world-readable file holding secrets).
+    receives warnings (a world-readable file holding secrets, blanks around a secret).
+    Relative paths inside the file are taken from the file's folder.
     """
     path = config_path(explicit)
     try:
@@ -241,7 +247,8 @@ def load_config(explicit: Path | None = None, *, warn=None) -> tuple[Path, Confi
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
-    secrets_in_file = _resolve_secrets(path, data)
+    secrets_in_file = _resolve_secrets(path, data, warn)
+    _anchor_log_path(path, data)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
@@ -261,7 +268,7 @@ def load_config(explicit: Path | None = None, *, warn=None) -> tuple[Path, Confi
     return path, config
 
 
-def _resolve_secrets(path: Path, data: dict[str, Any]) -> bool:
+def _resolve_secrets(path: Path, data: dict[str, Any], warn: Callable[[str], None] | None = None) -> bool:
     """Put each secret in place, by precedence; return whether the config file itself holds a secret.
 
     For each secret X: env HALOSYNC_X, then env HALOSYNC_X_FILE (a path), then X in the file,
@@ -277,26 +284,52 @@ def _resolve_secrets(path: Path, data: dict[str, Any]) -> bool:
         if table.get(key) is not None and table.get(file_key) is not None:
             raise ConfigError(f"config file {path}: [{section}] has both {key} and {file_key}; keep one")
         in_file = in_file or bool(table.get(key))
-        value = os.environ.get(env) or None
-        if value is None and os.environ.get(f"{env}_FILE"):
+        value: str | None = None
+        if os.environ.get(env):
+            value, source = os.environ[env], f"environment variable {env}"
+        elif os.environ.get(f"{env}_FILE"):
             value = _read_secret(os.environ[f"{env}_FILE"], f"environment variable {env}_FILE")
-        if value is None and table.get(file_key) is not None:
+            source = f"the secret file named by {env}_FILE"
+        elif table.get(file_key) is not None:
             where = table[file_key]
             if not isinstance(where, str):
                 raise ConfigError(f"config file {path}: [{section}] {file_key}: should be a path (a string)")
-            value = _read_secret(where, f"config file {path}: [{section}] {file_key}")
+            value = _read_secret(where, f"config file {path}: [{section}] {file_key}", base=Path(os.path.abspath(path)).parent)
+            source = f"the secret file named by [{section}] {file_key}"
+        elif isinstance(table.get(key), str):
+            value, source = table[key], f"config file {path}: [{section}] {key}"
         table.pop(file_key, None)
         if value is not None:
-            table[key] = value
+            stripped = value.strip()
+            if stripped != value and warn is not None:
+                # A pasted secret often carries a line break or spaces; they are never part of a key.
+                warn(f"warning: {source}: spaces or a line break around the secret were removed")
+            if stripped:
+                table[key] = stripped
+            else:
+                table.pop(key, None)  # blank: reported as missing
         if table:
             data[section] = table
     return in_file
 
 
-def _read_secret(where: str, named_by: str) -> str:
+def _anchor_log_path(path: Path, data: dict[str, Any]) -> None:
+    """A relative [log] path is relative to the config file's folder, never to wherever cron started:
+    two runs from different folders must share one log and one lock."""
+    log = data.get("log")
+    if isinstance(log, dict) and isinstance(log.get("path"), str) and log["path"]:
+        log_path = Path(log["path"]).expanduser()
+        if not log_path.is_absolute():
+            log["path"] = str(Path(os.path.abspath(path)).parent / log_path)
+
+
+def _read_secret(where: str, named_by: str, base: Path | None = None) -> str:
+    """A secret from a file; a relative path in the config file is relative to the config's folder."""
     secret_path = Path(os.path.expandvars(where)).expanduser()
+    if base is not None and not secret_path.is_absolute():
+        secret_path = base / secret_path
     try:
-        value = secret_path.read_text(encoding="utf-8").rstrip("\r\n")
+        value = secret_path.read_text(encoding="utf-8").rstrip("\r\n")  # `echo secret > file` adds one
     except FileNotFoundError:
         raise ConfigError(f"{named_by}: the secret file {secret_path} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -85,39 +85,94 @@ def _ends_with_newline(path: Path) -> bool:
         return f.read(1) == b"\n"
 
 
+MAX_LINE = 1024 * 1024  # a record is a few hundred bytes; a longer "line" is damage, skipped without being held
+
+
 def lines_backwards(path: Path) -> Iterator[bytes]:
-    """The file's lines, last first, reading only as far back as the caller goes."""
+    """The file's lines, last first, reading only as far back as the caller goes.
+
+    Linear in the file's size whatever it holds: a line's pieces are kept in a
+    list until its start is found (never re-joined block by block), and a line
+    longer than MAX_LINE is yielded as b"\0" (unreadable) without keeping its bytes.
+    """
     try:
         f = path.open("rb")
     except FileNotFoundError:
         return
     with f:
         position = f.seek(0, os.SEEK_END)
-        tail = b""
+        pieces: list[bytes] = []  # the end of the current line, last piece first
+        held = 0
+        too_long = False
+
+        def finish(start: bytes) -> bytes:
+            if too_long or held + len(start) > MAX_LINE:
+                return b"\0"
+            return b"".join([start, *reversed(pieces)])
+
         while position > 0:
             step = min(BLOCK, position)
             position -= step
             f.seek(position)
-            chunk = f.read(step) + tail
+            chunk = f.read(step)
             lines = chunk.split(b"\n")
-            tail = lines.pop(0)  # may be the end of a line that starts in an earlier block
-            for line in reversed(lines):
+            if len(lines) == 1:  # no line starts in this block
+                if not too_long:
+                    pieces.append(chunk)
+                    held += len(chunk)
+                    if held > MAX_LINE:
+                        too_long, pieces, held = True, [], 0
+                continue
+            last = finish(lines[-1])
+            if last.strip():
+                yield last
+            pieces, held, too_long = [], 0, False
+            for line in reversed(lines[1:-1]):
                 if line.strip():
                     yield line
-        if tail.strip():
-            yield tail
+            pieces.append(lines[0])  # may be the end of a line that starts in an earlier block
+            held = len(lines[0])
+        first = finish(b"")
+        if first.strip():
+            yield first
+
+
+# What each kind of record must hold for a reader to use it; a record of the wrong shape is skipped and counted.
+_SHAPES: dict[str, dict[str, tuple[type, ...]]] = {
+    "run": {"run_id": (str,), "started": (str,), "exit_code": (int,), "rows": (dict,), "requests": (dict,)},
+    "row": {"run_id": (str,), "time": (str,), "halo_client_id": (int,), "product": (str,), "halo_item_id": (int,),
+            "action": (str,), "status": (str,), "huntress_organization_ids": (list,), "licence_id": (int, type(None)),
+            "previous_count": (int, type(None)), "count": (int, type(None))},
+    "unmapped": {"run_id": (str,), "huntress_organization_id": (int,), "name": (str,)},
+}
+_COUNTS = {"run": ("rows", "requests")}
+
+
+def well_formed(record: dict[str, Any]) -> bool:
+    """Whether a record has the shape its type promises (kinds this version does not know pass)."""
+    shape = _SHAPES.get(record.get("type"))  # type: ignore[arg-type]
+    if shape is None:
+        return isinstance(record.get("type"), str)
+    for key, types in shape.items():
+        value = record.get(key)
+        if not isinstance(value, types) or isinstance(value, bool):
+            return False
+    for key in _COUNTS.get(record["type"], ()):
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in record[key].values()):
+            return False
+    return True
 
 
 def records_backwards(path: Path, unreadable: list[int] | None = None) -> Iterator[dict[str, Any]]:
-    """Parsed records, last first, through the rotated files too; lines that are not JSON objects
-    are skipped (and counted in `unreadable[0]` when given)."""
+    """Parsed records, last first, through the rotated files too. Lines that are not JSON
+    objects, and records of the wrong shape, are skipped (and counted in `unreadable[0]`)."""
     for file in [path, *rotated_files(path)]:
         for line in lines_backwards(file):
             try:
                 record = json.loads(line)
             except ValueError:
                 record = None
-            if isinstance(record, dict):
+            if isinstance(record, dict) and well_formed(record):
                 yield record
             elif unreadable is not None:
                 unreadable[0] += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -33,7 +34,8 @@ def command(
             raise typer.Exit(2) from None
         console.say(f"# halosync sandbox at {url}: save this as a config file and run halosync against it.\n"
                     f"# Huntress and HaloPSA here are simulated; nothing leaves this machine.\n")
-        console.say(sandbox_config_toml(url, "halosync-sandbox-results.jsonl", sandbox.state))
+        # Absolute: the printed config may be saved anywhere, and run from anywhere.
+        console.say(sandbox_config_toml(url, str(Path("halosync-sandbox-results.jsonl").absolute()), sandbox.state))
         console.say("# (end of config)")
         sys.stdout.flush()
         console.warn("Serving; press Ctrl-C to stop.")
