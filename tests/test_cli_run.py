@@ -261,3 +261,25 @@ def test_summary_mode_a_bad_count_fails_that_row_with_the_value(sandbox_mock, sa
     granite_edr = next(r for r in records if r["type"] == "row" and (r["halo_client_id"], r["product"]) == (18, "edr"))
     assert granite_edr["status"] == "ok" and granite_edr["count"] == 210
     assert records[-1]["type"] == "run" and records[-1]["exit_code"] == 1
+
+
+def test_a_create_whose_outcome_stays_unknown_is_never_sent_again(sandbox_mock, sandbox_config_file):
+    # The batch is applied but answered 500, and every read after it fails too: the creates' fate is unknown.
+    sandbox_mock.faults.write_ok_then_500 = 1
+    sandbox_mock.faults.halo_read_500_after_write = 1000
+    result = run(sandbox_config_file, "--force")
+    assert result.exit_code == 1, result.output
+    posts = [r.json for r in sandbox_mock.requests if r.method == "POST" and r.path == "/api/SoftwareLicence"]
+    assert all("id" in licence for body in posts[1:] for licence in body)  # only updates (idempotent) are resent
+    assert max(licences_per_slot(sandbox_mock).values()) == 1
+    records = log_of(sandbox_config_file)
+    creates = [r for r in records if r["type"] == "row" and r["action"] == "create" and r["count"]]
+    assert creates and all(r["status"] == "failed" and "may have been created" in r["message"] for r in creates)
+    assert records[-1]["type"] == "run" and records[-1]["rows"]["failed"] == len(creates)
+
+    sandbox_mock.faults.halo_read_500_after_write = 0
+    again = run(sandbox_config_file, "--force", "--json")
+    assert again.exit_code == 0, again.output
+    tally = json.loads(again.stdout)["run"]["rows"]
+    assert tally["create"] == 0 and tally["failed"] == 0  # the next run adopts what the first created
+    assert max(licences_per_slot(sandbox_mock).values()) == 1

@@ -124,6 +124,22 @@ def test_write_that_succeeds_but_answers_500_makes_no_duplicate(served, config):
     assert no_duplicates(sandbox) and len(sandbox.live_licences()) == 2 + 31
 
 
+def test_unknown_create_outcome_fails_the_rows_and_the_next_run_adopts(served, config):
+    sandbox, _ = served
+    sandbox.faults.write_ok_then_500 = 1  # the batch is applied, then answered 500 ...
+    sandbox.faults.halo_read_500_after_write = 1000  # ... and the re-read that would settle it fails too
+    result = halosync("run", "--config", str(config), "--force")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert no_duplicates(sandbox) and len(sandbox.live_licences()) == 2 + 31
+    failed = [r for r in rows(config) if r["status"] == "failed"]
+    assert len(failed) == 31 and all("may have been created" in r["message"] for r in failed)
+    sandbox.faults.halo_read_500_after_write = 0
+    again = halosync("run", "--config", str(config), "--force", "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["run"]["rows"] == {"create": 0, "update": 0, "unchanged": 40, "failed": 0}
+    assert no_duplicates(sandbox)
+
+
 def test_token_expiry_mid_run(served, config):
     sandbox, _ = served
     sandbox.faults.token_ttl = 2  # halosync refreshes a little before expiry

@@ -72,17 +72,23 @@ class Applier:
         return len(batch)
 
     def _one_by_one_batch(self, rows: list[Row], batch: list[int], exc: ServiceError) -> int:
-        # One bad licence must fail one row, not the batch: try each on its own. Creates
-        # first look at a fresh read of their client (once per client): they may have happened.
+        # One bad licence must fail one row, not the batch: try each on its own. After an answer
+        # that leaves the outcome unknown, creates first look at a fresh read of their client
+        # (once per client): they may have happened. A create is sent again only when that read
+        # shows it absent; when the read fails too, its row fails and the next run adopts it.
         creates = {rows[i].halo_client_id for i in batch if rows[i].action == "create"}
         existing = self._reread(creates) if exc.ambiguous else {}
         written = 0
         for n, i in enumerate(batch):
             if self._denied is not None:
                 return written + self._mark_denied(rows, batch[n:])
-            found = self._match(existing.get(rows[i].halo_client_id), rows[i]) if rows[i].action == "create" else None
+            row = rows[i]
+            if row.action == "create" and exc.ambiguous and existing.get(row.halo_client_id) is None:
+                rows[i] = self._unknown(row, exc)
+                continue
+            found = self._match(existing.get(row.halo_client_id), row) if row.action == "create" else None
             try:
-                rows[i] = _confirmed(rows[i], found, exc) if found else self._one_by_one(rows[i])
+                rows[i] = _confirmed(row, found, exc) if found else self._one_by_one(row)
             except AuthError as denied:
                 self._denied = self._denied or denied
                 return written + self._mark_denied(rows, batch[n:])
@@ -103,7 +109,10 @@ class Applier:
             raise  # the caller stops writing altogether
         except ServiceError as exc:
             if row.action == "create" and exc.ambiguous:
-                found = self._match(self._reread({row.halo_client_id}).get(row.halo_client_id), row)
+                licences = self._reread({row.halo_client_id})[row.halo_client_id]
+                if licences is None:
+                    return self._unknown(row, exc)
+                found = self._match(licences, row)
                 if found is not None:
                     return _confirmed(row, found, exc)
             return self._failed(row, exc)
@@ -112,15 +121,18 @@ class Applier:
         return row
 
     def _reread(self, client_ids: set[int]) -> dict[int, list[Licence] | None]:
-        """Each client's licences as Halo has them now (None where the read itself failed)."""
+        """Each client's licences as Halo has them now; None where the read failed (refused included):
+        then what was created is unknown, and nothing is sent again."""
         found: dict[int, list[Licence] | None] = {}
+        failing = False
         for client_id in sorted(client_ids):
+            if failing:  # a read that failed after every retry: the others would only wait out the same outage
+                found[client_id] = None
+                continue
             try:
                 found[client_id] = self.halo.licences(client_id=client_id)
-            except AuthError:
-                raise
             except ServiceError:
-                found[client_id] = None
+                found[client_id], failing = None, True
         return found
 
     def _match(self, licences: list[Licence] | None, row: Row) -> Licence | None:
@@ -146,6 +158,13 @@ class Applier:
         what = (f"creating licence {name!r}" if row.action == "create"
                 else f"updating licence {row.licence_id} ({name!r})")
         return row.replace(status="failed", message=f"{what} on HaloPSA client {row.halo_client_id} failed: {exc}")
+
+    def _unknown(self, row: Row, exc: ServiceError) -> Row:
+        name = self.mapping.licence_names[row.product]
+        return row.replace(status="failed", message=(
+            f"creating licence {name!r} on HaloPSA client {row.halo_client_id}: HaloPSA answered {exc}, and "
+            "re-reading the client's licences failed too, so it may have been created: not sent again; "
+            "the next run checks, and adopts it if it is there"))
 
     def _mark_denied(self, rows: list[Row], indices: list[int]) -> int:
         for i in indices:

@@ -102,6 +102,7 @@ class Sandbox:
         self._tokens: dict[str, tuple[float, set[str]]] = {}
         self._token_uses: dict[str, int] = {}
         self._huntress_window: deque[float] = deque()
+        self.licence_posts = 0  # licence POSTs received, whatever they answered (faults may start after the first)
         self._lock = threading.RLock()
 
     # -- bookkeeping -----------------------------------------------------------
@@ -257,11 +258,15 @@ class Sandbox:
         if request.method == "GET" and faults.halo_read_500:
             faults.halo_read_500 -= 1
             return _bare_500()
+        if request.method == "GET" and faults.halo_read_500_after_write and self.licence_posts:
+            faults.halo_read_500_after_write -= 1
+            return _bare_500()
 
         route = path[len("/api"):]
         if route == "/SoftwareLicence" and request.method == "GET":
             return self._need(scopes, "read:softwarelicensing") or self._list_licences(request)
         if route == "/SoftwareLicence" and request.method == "POST":
+            self.licence_posts += 1
             return self._need(scopes, "edit:softwarelicensing") or self._post_licences(request)
         match = re.fullmatch(r"/Item/(\d+)", route)
         if match and request.method == "GET":
