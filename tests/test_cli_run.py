@@ -242,8 +242,33 @@ def test_an_internal_error_is_one_line_without_traceback(sandbox_config_file, mo
     with pytest.raises(SystemExit) as exited:
         cli.main()
     err = capsys.readouterr().err
-    assert exited.value.code == 1 and "internal error: KeyError" in err
+    assert exited.value.code == 70 and "internal error (a bug): KeyError" in err
+    assert "Nothing had been written to HaloPSA" in err
     assert "Traceback" not in err and "hs_sandbox_secret" not in err
+
+
+def test_an_internal_error_after_writes_says_so_and_is_on_record(sandbox_mock, sandbox_config_file, monkeypatch, capsys):
+    import sys
+
+    from halosync import cli
+    from halosync.apply import Applier
+
+    real_apply = Applier.apply
+
+    def apply_then_break(self, rows):
+        real_apply(self, rows)
+        raise ZeroDivisionError("a bug after the writes")
+
+    monkeypatch.setattr(Applier, "apply", apply_then_break)
+    monkeypatch.setattr(sys, "argv", ["halosync", "run", "--force", "--config", str(sandbox_config_file)])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    err = capsys.readouterr().err
+    assert exited.value.code == 70
+    assert "1 write request(s) had been sent to HaloPSA" in err and "Nothing had been written" not in err
+    records = log_of(sandbox_config_file)
+    assert records[-1]["type"] == "run" and records[-1]["exit_code"] == 70 and "ZeroDivisionError" in records[-1]["error"]
+    assert f"{len(records)} record(s) were added to the results log" in err
 
 
 @pytest.mark.parametrize("bad", ["48", -3, 12.9, 10**15])

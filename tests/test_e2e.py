@@ -281,3 +281,41 @@ def test_a_relative_log_path_is_the_config_folders_whatever_the_current_folder(s
     assert second.returncode == 0 and "Not due" in second.stdout  # the same log: the month is synced once
     assert (folder / "results.jsonl").exists()
     assert not list(one.iterdir()) and not list(two.iterdir())
+
+
+@pytest.mark.parametrize("where", ["a directory", "under a file", "unwritable"])
+def test_a_log_that_cannot_be_written_stops_the_run_before_any_contact(served, tmp_path, where):
+    sandbox, url = served
+    (tmp_path / "plain-file").write_text("x")
+    log = {"a directory": tmp_path, "under a file": tmp_path / "plain-file" / "results.jsonl",
+           "unwritable": Path("/sys/halosync-results.jsonl")}[where]
+    config = write_config(tmp_path / "config.toml", sandbox_config(url, str(log)))
+    result = halosync("run", "--config", str(config), "--force")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert str(log) in result.stderr and result.stderr.startswith("halosync: error: ")
+    assert "Traceback" not in result.stderr and sandbox.requests == []
+
+
+def test_a_full_disk_after_the_writes_exits_74_with_every_record_on_stderr(served, config):
+    import resource
+    import signal
+
+    sandbox, _ = served
+
+    def small_disk() -> None:  # the log may grow 2,000 bytes: a short write, then EFBIG, as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+
+    result = subprocess.run([str(HALOSYNC), "run", "--config", str(config), "--force"], capture_output=True,
+                            text=True, timeout=120, stdin=subprocess.DEVNULL, preexec_fn=small_disk)
+    assert result.returncode == 74, result.stdout + result.stderr
+    assert posts(sandbox) == 1  # Halo was written
+    assert "HaloPSA was written, but the results log" in result.stderr
+    printed = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert [r["type"] for r in printed].count("row") == 40 and printed[-1]["type"] == "run"
+    log = (config.parent / "results.jsonl").read_bytes()
+    assert len(log) <= 2000 and b'"type": "run"' not in log
+    # Nothing counts as synced: the next run (with room) is due, checks, and finds nothing left to write.
+    again = halosync("run", "--config", str(config), "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["run"]["rows"] == {"create": 0, "update": 0, "unchanged": 40, "failed": 0}

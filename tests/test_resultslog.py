@@ -134,3 +134,37 @@ def test_a_long_line_across_many_blocks_is_whole(tmp_path, monkeypatch):
     path = tmp_path / "log"
     path.write_bytes(b"a" * 23 + b"\n" + b"b" * 12 + b"\nc")
     assert list(resultslog.lines_backwards(path)) == [b"c", b"b" * 12, b"a" * 23]
+
+
+def test_short_writes_are_carried_on_until_every_byte_is_written(tmp_path, monkeypatch):
+    import os
+
+    real_write = os.write
+    monkeypatch.setattr(resultslog.os, "write", lambda fd, data: real_write(fd, bytes(data[:7])))
+    path = tmp_path / "results.jsonl"
+    resultslog.append(path, [run_record("2026-11-01T02:00:00Z"), run_record("2026-11-02T02:00:00Z")])
+    assert [json.loads(line)["started"] for line in path.read_text().splitlines()] == [
+        "2026-11-01T02:00:00Z", "2026-11-02T02:00:00Z"]
+
+
+def test_a_disk_that_takes_nothing_is_an_error_not_a_silent_cut(tmp_path, monkeypatch):
+    import pytest
+
+    from halosync.errors import LogWriteError
+
+    monkeypatch.setattr(resultslog.os, "write", lambda fd, data: 0)
+    with pytest.raises(LogWriteError, match="could not be written"):
+        resultslog.append(tmp_path / "results.jsonl", [run_record("2026-11-01T02:00:00Z")])
+
+
+def test_an_unwritable_log_is_a_config_error_naming_the_path(tmp_path, monkeypatch):
+    import pytest
+
+    from halosync.errors import ConfigError
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(resultslog.os, "open", refuse)
+    with pytest.raises(ConfigError, match=r"results\.jsonl cannot be created or appended to \(Permission denied\)"):
+        resultslog.ensure_writable(tmp_path / "results.jsonl")

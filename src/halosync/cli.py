@@ -11,6 +11,7 @@ import typer
 from halosync import __version__
 from halosync.commands import audit, check_permissions, demo, history, map, run, sandbox
 from halosync.commands.options import ConfigOption
+from halosync.errors import ExitCode
 from halosync.paths import CONFIG_ENV
 
 app = typer.Typer(
@@ -55,11 +56,18 @@ def main() -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         app()
+    except KeyboardInterrupt:  # outside a sync (a sync records its own interruption)
+        from halosync import journal
+
+        sys.stderr.write(f"halosync: error: interrupted. {journal.last_words()}\n")
+        sys.exit(ExitCode.SIGINT)
     except Exception as exc:  # a bug: say so without a traceback, which could carry request details
+        from halosync import journal
+
         where = exc.__traceback__
         while where is not None and where.tb_next is not None:
             where = where.tb_next
         place = f" at {where.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{where.tb_lineno}" if where else ""
-        sys.stderr.write(f"halosync: internal error: {type(exc).__name__}{place}. Nothing after this point was done; "
-                         "please report it with the command you ran.\n")
-        sys.exit(1)
+        sys.stderr.write(f"halosync: error: internal error (a bug): {type(exc).__name__}{place}. "
+                         f"{journal.last_words()} Please report it with the command you ran.\n")
+        sys.exit(ExitCode.INTERNAL)

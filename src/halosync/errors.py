@@ -12,6 +12,11 @@ class ExitCode(IntEnum):
     AUTH = 3
     LOCKED = 4
     UNREACHABLE = 5
+    HELD = 6
+    INTERNAL = 70
+    LOG_UNWRITABLE = 74
+    SIGINT = 130
+    SIGTERM = 143
 
 
 class HalosyncError(Exception):
@@ -53,3 +58,9 @@ class UnreachableError(ServiceError):
     """The service could not be reached, or kept failing after every retry."""
 
     exit_code = ExitCode.UNREACHABLE
+
+
+class LogWriteError(HalosyncError):
+    """The results log could not take a run's records (disk full, I/O error)."""
+
+    exit_code = ExitCode.LOG_UNWRITABLE

@@ -11,7 +11,7 @@ import httpx
 from halosync.config import Config
 from halosync.errors import AuthError, ServiceError
 from halosync.halo_menus import APPLICATION_PERMISSIONS, APPLICATIONS
-from halosync import http
+from halosync import http, journal
 from halosync.http import POOL_SIZE, Clock, Service, concurrently
 from halosync.models import Licence
 
@@ -194,6 +194,7 @@ class HaloClient:
         Never retried here on a 5xx or a dropped connection: a create may
         have happened, and only the caller can check.
         """
+        journal.halo_write()
         response = self._request("POST", "/SoftwareLicence", json=licences, retry_errors=False)
         if not response.content:
             return []

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from halosync import journal
+from halosync.errors import ConfigError, LogWriteError
 
 
 BLOCK = 64 * 1024
@@ -45,38 +49,64 @@ def rotate_if_large(path: Path, max_bytes: int) -> Path | None:
 CHUNK_RECORDS = 1000
 
 
-def append(path: Path, records: Iterable[Any], rotate_bytes: int | None = None) -> None:
+def ensure_writable(path: Path) -> None:
+    """Make sure the log (and its lock beside it) can be created and appended to, before anything is
+    contacted: a sync whose results cannot be recorded must not start. Raises ConfigError naming the path."""
+    for target in (path, path.with_name(path.name + ".lock")):
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if target.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "is a directory")
+            os.close(os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+        except OSError as exc:
+            what = "results log" if target == path else "results log's lock"
+            reason = ("a folder in its path is a file" if isinstance(exc, (FileExistsError, NotADirectoryError))
+                      else exc.strerror or str(exc))
+            raise ConfigError(f"the {what} {target} cannot be created or appended to ({reason}); set [log] path "
+                              "in the config to a file in a folder halosync can write") from None
+
+
+def append(path: Path, records: Sequence[Any], rotate_bytes: int | None = None) -> None:
     """Append records, one per line, a thousand lines per write; the file is created 0600.
 
     A killed run may have left half a line: it is closed with a newline first
     so that the new records start on a line of their own (readers skip the
     broken one). With `rotate_bytes`, a log that has grown that large is
     renamed aside first. The run lock keeps two runs from writing at once.
+
+    Raises LogWriteError when the disk refuses (full, I/O error, a write that
+    stays short). The caller still holds the records and must not lose them.
     """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if rotate_bytes:
-        rotate_if_large(path, rotate_bytes)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        if os.fstat(fd).st_size and not _ends_with_newline(path):
-            os.write(fd, b"\n")
-        for chunk in _batched(records):  # itertools.batched arrives in Python 3.12
-            data = "".join(json.dumps(r.dump(), ensure_ascii=False) + "\n" for r in chunk)
-            os.write(fd, data.encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if rotate_bytes:
+            rotate_if_large(path, rotate_bytes)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_size and not _ends_with_newline(path):
+                _write_all(fd, b"\n")
+            for start in range(0, len(records), CHUNK_RECORDS):
+                chunk = records[start:start + CHUNK_RECORDS]
+                _write_all(fd, "".join(json.dumps(r.dump(), ensure_ascii=False) + "\n" for r in chunk).encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        journal.logged(len(records))
+    except OSError as exc:
+        # Until fsync succeeds nothing is known to be on disk: every record counts as unsaved. Printing
+        # a saved one twice costs a reader a duplicate line; losing one costs the billing record.
+        raise LogWriteError(f"the results log {path} could not be written ({exc.strerror or exc})") from None
 
 
-def _batched(records: Iterable[Any]) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) == CHUNK_RECORDS:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _write_all(fd: int, data: bytes) -> None:
+    """os.write may write less than asked (a nearly full disk, a file-size limit): go on until all is
+    written or the system says why not. A write that makes no progress is an error, never a silent cut."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(errno.ENOSPC, "the disk accepted no more bytes")
+        view = view[written:]
 
 
 def _ends_with_newline(path: Path) -> bool:

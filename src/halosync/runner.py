@@ -34,6 +34,8 @@ class RunResult:
     rows: list[Row] = field(default_factory=list)
     unmapped: list[Unmapped] = field(default_factory=list)
     organization_names: dict[int, str] = field(default_factory=dict)
+    log_error: str = ""  # why the results log refused the records (exit 74)
+    unsaved: list[Row | Unmapped | RunRecord] = field(default_factory=list)  # what it refused, to print instead
 
 
 def lock_path(log_path: Path) -> Path:
@@ -55,7 +57,7 @@ def run(
     Monitoring ([notify]) hears of every sync that is not a dry run; `warn` gets its failures.
     """
     log = config.log_path
-    log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    resultslog.ensure_writable(log)  # before anything is contacted: results that cannot be recorded stop here
     lock = FileLock(str(lock_path(log)), timeout=0, mode=0o600)
     try:
         lock.acquire()

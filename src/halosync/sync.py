@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from typing import Any
 
 from halosync import resultslog
 from halosync.apply import Applier
 from halosync.config import Config
-from halosync.errors import AuthError, ExitCode, ServiceError, UnreachableError
+from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, ServiceError, UnreachableError
 from halosync.halo import HaloClient
 from halosync.huntress import HuntressClient
-from halosync.models import Row, RunRecord, tally
+from halosync.models import Row, RunRecord, Unmapped, tally
 from halosync.plan import Huntress, Mapping, Stamp, build_plan
 from halosync.runner import Progress, RunResult, now_utc
 
@@ -23,13 +22,24 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
     mapping = Mapping.from_config(config)
     huntress = HuntressClient.from_config(config, **service_options)
     halo = HaloClient.from_config(config, **service_options)
+    names: dict[int, str] = {}
 
-    def record(exit_code: int, rows: list[Row], error: str = "") -> RunRecord:
-        return RunRecord(
+    def finish(exit_code: int, rows: list[Row], unmapped: list[Unmapped], error: str = "") -> RunResult:
+        """Append the rows and the run record; a log that refuses them ends the run with 74, records in hand."""
+        summary = RunRecord(
             run_id=run_id, started=started, finished=now_utc(), dry_run=dry_run, forced=force, exit_code=exit_code,
             rows=tally(rows), requests={"huntress": huntress.service.requests, "halo": halo.service.requests},
             error=error,
         )
+        result = RunResult(exit_code=exit_code, record=summary, rows=rows, unmapped=unmapped, organization_names=names)
+        records: list[Row | Unmapped | RunRecord] = [*rows, *unmapped, summary]
+        try:
+            resultslog.append(config.log_path, records, config.log.rotate_bytes)
+        except LogWriteError as exc:
+            result.exit_code = ExitCode.LOG_UNWRITABLE
+            result.log_error = str(exc)
+            result.unsaved = records
+        return result
 
     try:
         try:
@@ -42,28 +52,30 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
             licences = halo.licences(keep=mapping.is_candidate)
         except ServiceError as exc:
             code = exc.exit_code if isinstance(exc, (AuthError, UnreachableError)) else ExitCode.UNREACHABLE
-            summary = record(code, [], error=str(exc))
-            resultslog.append(config.log_path, [summary], config.log.rotate_bytes)
-            return RunResult(exit_code=code, record=summary)
+            return finish(code, [], [], error=str(exc))
 
-        names = {org_id: org.name for org_id, org in organizations.items()}
+        names.update({org_id: org.name for org_id, org in organizations.items()})
         stamp = Stamp(run_id=run_id, time=now_utc(), dry_run=dry_run)
         plan = build_plan(mapping, Huntress(organizations=names, counts=counts, errors=errors, bad=bad), licences, stamp)
         del licences, counts  # the plan holds what it needs; at 10,000 organizations memory matters
         rows = plan.rows
         exit_code, error = ExitCode.OK, ""
-        if not dry_run:
-            applied = Applier(halo, mapping, progress=progress).apply(rows)  # replaces rows in place
-            if applied.denied is not None:
-                error = applied.denial_message
-                if applied.written == 0:
-                    exit_code = ExitCode.AUTH
+        try:
+            if not dry_run:
+                applied = Applier(halo, mapping, progress=progress).apply(rows)  # replaces rows in place
+                if applied.denied is not None:
+                    error = applied.denial_message
+                    if applied.written == 0:
+                        exit_code = ExitCode.AUTH
+        except Exception as exc:
+            if isinstance(exc, HalosyncError):
+                raise
+            # A bug mid-write: put on record what is known before the CLI reports it (exit 70).
+            finish(ExitCode.INTERNAL, rows, plan.unmapped, error=f"internal error (a bug): {type(exc).__name__}")
+            raise
         if exit_code == ExitCode.OK and any(row.status == "failed" for row in rows):
             exit_code = ExitCode.ROWS_FAILED
-
-        summary = record(exit_code, rows, error)
-        resultslog.append(config.log_path, itertools.chain(rows, plan.unmapped, [summary]), config.log.rotate_bytes)
-        return RunResult(exit_code=exit_code, record=summary, rows=rows, unmapped=plan.unmapped, organization_names=names)
+        return finish(exit_code, rows, plan.unmapped, error)
     finally:
         huntress.close()
         halo.close()

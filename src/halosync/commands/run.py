@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Annotated
 
@@ -50,6 +51,12 @@ def report(result: RunResult, *, json_output: bool, quiet: bool) -> None:
         print_results(console.stdout, result, only_failed=quiet)
     for unmapped in result.unmapped:  # warnings go to stderr in every mode
         console.warn(unmapped.warning())
+    if result.log_error:
+        written = "HaloPSA was written, but " if result.record and not result.record.dry_run else ""
+        console.error(f"{written}{result.log_error}. The {len(result.unsaved)} records it should hold follow as JSON "
+                      "lines: keep them (append them to the log once it has room).")
+        for record in result.unsaved:
+            sys.stderr.write(json.dumps(record.dump(), ensure_ascii=False) + "\n")
 
 
 def _progress(message: str) -> None:
