@@ -308,3 +308,16 @@ def test_a_create_whose_outcome_stays_unknown_is_never_sent_again(sandbox_mock, 
     tally = json.loads(again.stdout)["run"]["rows"]
     assert tally["create"] == 0 and tally["failed"] == 0  # the next run adopts what the first created
     assert max(licences_per_slot(sandbox_mock).values()) == 1
+
+
+def test_a_future_dated_run_does_not_make_the_sync_not_due(sandbox_mock, sandbox_config_file):
+    from halosync import resultslog
+    from halosync.models import RunRecord
+
+    future = RunRecord(run_id="20991101T020000Z-abcdef", started="2099-11-01T02:00:00Z",
+                       finished="2099-11-01T02:00:09Z", dry_run=False, forced=False, exit_code=0,
+                       rows={"create": 0, "update": 0, "unchanged": 40, "failed": 0}, requests={})
+    resultslog.append(sandbox_config_file.parent / "results.jsonl", [future])
+    result = run(sandbox_config_file)  # not forced: the due logic decides
+    assert result.exit_code == 0 and writes(sandbox_mock) == 1  # it synced
+    assert "20991101T020000Z-abcdef" in result.stderr and "dated in the future" in result.stderr

@@ -7,7 +7,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -208,31 +208,44 @@ def records_backwards(path: Path, unreadable: list[int] | None = None) -> Iterat
                 unreadable[0] += 1
 
 
-def last_success(path: Path, since: date) -> date | None:
+CLOCK_SLACK = timedelta(minutes=5)  # NTP steps of a few seconds are not "the future"
+
+
+def last_success(path: Path, since: date, *, now: datetime | None = None,
+                 future: list[dict[str, Any]] | None = None) -> date | None:
     """Local date of the newest successful non-dry run started on or after `since`, else None.
 
     Runs are appended in order, so the scan stops at the first run older than `since`.
+    A run record dated after `now` (a clock that was wrong once) is ignored, and
+    collected in `future`: trusting it would make every later run "not due".
     """
+    now = now or datetime.now(timezone.utc)
     for record in records_backwards(path):
         if record.get("type") != "run":
             continue
-        started = local_date(record.get("started"))
-        if started is None:
+        moment = _moment(record.get("started"))
+        if moment is None:
             continue
+        if moment > now + CLOCK_SLACK:
+            if future is not None:
+                future.append(record)
+            continue
+        started = moment.astimezone().date()
         if started < since:
             return None
-        if record.get("exit_code") == 0 and record.get("dry_run") is False:
+        if record.get("exit_code") in DONE_EXIT_CODES and record.get("dry_run") is False:
             return started
     return None
 
 
-def local_date(stamp: Any) -> date | None:
+DONE_EXIT_CODES = (0,)  # a run that ended so counts as this period's sync
+
+
+def _moment(stamp: Any) -> datetime | None:
     if not isinstance(stamp, str):
         return None
     try:
         moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        return moment.date()
-    return moment.astimezone().date()
+    return moment if moment.tzinfo is not None else moment.astimezone()

@@ -66,7 +66,13 @@ def run(
     try:
         if not force:
             today = today or date.today()
-            last = resultslog.last_success(log, period_start(config.sync, today))
+            future: list[dict[str, Any]] = []
+            last = resultslog.last_success(log, period_start(config.sync, today), future=future)
+            if future and warn is not None:
+                named = ", ".join(f"{r.get('run_id')} started {r.get('started')}" for r in future[:3])
+                more = f" and {len(future) - 3} more" if len(future) > 3 else ""
+                warn(f"warning: the results log {log} has run records dated in the future ({named}{more}); "
+                     "the due check ignores them. Is this machine's clock right?")
             if not is_due(config.sync, today, last):
                 return RunResult(exit_code=ExitCode.OK, due=False, next_due=next_due(config.sync, today, last))
         notifier = None
