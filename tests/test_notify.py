@@ -81,3 +81,35 @@ class respx_routes:
 
     def __exit__(self, *exc):
         self.router.__exit__(*exc)
+
+
+def test_credentials_inside_notification_urls_never_show(sandbox_mock, sandbox_config_file):
+    hook = "https://alice:hunter2-pass@hooks.example.com/services/T0KEN-PATH?sig=q-secret-sig&x=1"
+    ping = "https://hc-ping.com/ping/p-secret-key?token=q-ping-token"
+    config = with_notify(sandbox_config_file, healthcheck_url=ping, webhook_url=hook)
+    import respx
+
+    with respx.mock(assert_all_mocked=False, assert_all_called=False) as router:
+        router.route(host="sandbox.test").pass_through()
+        router.route(host="hooks.example.com").mock(return_value=httpx.Response(500, text=f"bad request to {hook}"))
+        router.route(host="hc-ping.com").mock(side_effect=httpx.ConnectError(f"refused {ping}"))
+        result = runner.invoke(app, ["run", "--force", "--config", str(config)])
+    assert result.exit_code == 0
+    assert "webhook notification to hooks.example.com failed" in result.stderr
+    assert "health check notification to hc-ping.com failed" in result.stderr
+    shown = result.output + (sandbox_config_file.parent / "results.jsonl").read_text()
+    for secret in ("alice", "hunter2-pass", "T0KEN-PATH", "q-secret-sig", "p-secret-key", "q-ping-token"):
+        assert secret not in shown, secret
+
+
+def test_a_password_in_a_service_url_is_redacted(mock):
+    from halosync.http import Service
+
+    service = Service("HaloPSA", "https://svc:p4ss-word@acme.halopsa.com/api", per_minute=60)
+    mock.get("https://acme.halopsa.com/api/Item").mock(return_value=httpx.Response(400, text="no p4ss-word for svc"))
+    try:
+        service.request("GET", "/Item")
+    except Exception as exc:  # noqa: BLE001 - the message is what is under test
+        assert "p4ss-word" not in str(exc) and "400" in str(exc)
+    else:
+        raise AssertionError("a 400 should raise")

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import parse_qsl, unquote, urlsplit
 from typing import Any, TypeVar
 
 import httpx
@@ -117,7 +118,7 @@ class Service:
         self.requests = 0
         self._sleep = sleep or (lambda seconds: _pause(seconds))
         self._secrets: set[str] = set()
-        for secret in secrets:
+        for secret in [*secrets, *url_secrets(base_url)]:  # a user:password@ in a configured URL is a secret too
             self.add_secret(secret)
         self._limiter = SlidingWindowLimiter(per_minute, clock=clock, sleep=sleep)
         self._count_lock = threading.Lock()
@@ -260,6 +261,34 @@ def vendor_words(response: httpx.Response, limit: int = 300) -> str:
     if isinstance(body, str):
         return body[:limit]
     return ""
+
+
+def url_secrets(url: str, *, path: bool = False) -> list[str]:
+    """The credentials a URL can carry: user and password (as written and decoded), every query value,
+    and with `path` the path itself (a ping or webhook URL's path is its token)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url]
+    found = [parts.username, parts.password]
+    found += [unquote(p) for p in (parts.username, parts.password) if p]
+    netloc_user = parts.netloc.rpartition("@")[0]
+    found += [netloc_user, *netloc_user.split(":", 1)] if netloc_user else []
+    found += [value for _, value in parse_qsl(parts.query, keep_blank_values=True)]
+    found += [v for v in parts.query.split("&")] if parts.query else []
+    if path and parts.path not in ("", "/"):
+        found += [parts.path, unquote(parts.path)]
+    return [secret for secret in found if secret]
+
+
+def safe_host(url: str) -> str:
+    """Host and port of a URL: all a message may say about where it points."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "?"
+        return f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return "?"
 
 
 def _path_of(url: str) -> str:

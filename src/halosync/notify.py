@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from halosync.config import NotifyConfig
 from halosync.errors import ServiceError
-from halosync.http import RetryPolicy, Service
+from halosync.http import RetryPolicy, Service, safe_host, url_secrets
 from halosync.models import RunRecord
 
 NOTIFY_RETRY = RetryPolicy(attempts=2, rate_limited_attempts=2, base_delay=1.0, max_delay=2.0, max_retry_after=5.0)
@@ -35,12 +34,13 @@ class Notifier:
             self._send("webhook", self.config.webhook_url, json=record.dump())
 
     def _send(self, what: str, url: str, **body: Any) -> None:
-        # The whole URL is treated as a secret: a ping URL lets anyone report on your behalf.
-        host = urlsplit(url).netloc
-        service = Service(what, url, per_minute=1000, secrets=(url, urlsplit(url).path), **self._service_options)
+        # Everything in the URL but its host is a secret: a ping URL lets anyone report on your behalf,
+        # and a webhook may carry user:password@ or a token in its path or query.
+        service = Service(what, url, per_minute=1000, secrets=(url, *url_secrets(url, path=True)),
+                          **self._service_options)
         try:
             service.request("POST", url, headers={"Content-Type": "text/plain"} if "content" in body else None, **body)
         except ServiceError as exc:
-            self.warn(f"warning: {what} notification to {host} failed ({exc}); the sync itself is unaffected")
+            self.warn(f"warning: {what} notification to {safe_host(url)} failed ({exc}); the sync itself is unaffected")
         finally:
             service.close()
