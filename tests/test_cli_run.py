@@ -163,7 +163,8 @@ def test_no_edit_permission_exits_3_and_writes_nothing(sandbox_mock, sandbox_con
     result = run(sandbox_config_file, "--force")
     assert result.exit_code == 3
     assert len(sandbox_mock.state.licences) == 3  # the seed
-    assert "Software Licensing Access Level" in result.stdout
+    assert "halosync: error: " in result.stderr and "Software Licensing Access Level" in result.stderr
+    assert "Software Licensing Access Level" not in result.stdout
 
 
 def test_a_service_that_keeps_failing_exits_5(sandbox_mock, sandbox_config_file):
@@ -321,3 +322,12 @@ def test_a_future_dated_run_does_not_make_the_sync_not_due(sandbox_mock, sandbox
     result = run(sandbox_config_file)  # not forced: the due logic decides
     assert result.exit_code == 0 and writes(sandbox_mock) == 1  # it synced
     assert "20991101T020000Z-abcdef" in result.stderr and "dated in the future" in result.stderr
+
+
+def test_a_runs_error_goes_to_stderr_with_the_prefix_and_no_python_list(sandbox_mock, sandbox_config_file, monkeypatch):
+    monkeypatch.setenv("HALOSYNC_HUNTRESS_API_SECRET", "wrong-secret")
+    result = run(sandbox_config_file, "--force")
+    assert result.exit_code == 3
+    [line] = [line for line in result.stderr.splitlines() if "401" in line]
+    assert line.startswith("halosync: error: Huntress answered 401") and "Invalid API credentials" in line
+    assert "['" not in result.stderr and "error" not in result.stdout

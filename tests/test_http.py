@@ -114,3 +114,41 @@ def test_every_request_has_a_timeout_and_user_agent(mock):
     request = route.calls.last.request
     assert request.headers["user-agent"].startswith("halosync/")
     assert all(v is not None for v in request.extensions["timeout"].values())
+
+
+def test_a_wait_over_five_seconds_is_announced_once_with_its_reason(mock, sleeps):
+    mock.get(f"{BASE}/organizations").mock(side_effect=[
+        httpx.Response(429, headers={"Retry-After": "300"}), httpx.Response(429, headers={"Retry-After": "2"}),
+        httpx.Response(200, json={})])
+    notices: list[str] = []
+    with service(notice=notices.append) as s:
+        s.request("GET", "/organizations")
+    assert sleeps == [300.0, 2.0]
+    assert len(notices) == 1  # the 2-second wait is not worth a line
+    assert notices[0].startswith("halosync: waiting 300 s") and "429" in notices[0] and "/v1/organizations" in notices[0]
+
+
+def test_backoff_after_server_errors_is_announced_when_long(mock, sleeps):
+    mock.get(f"{BASE}/organizations").mock(side_effect=[httpx.Response(503)] * 3 + [httpx.Response(200, json={})])
+    notices: list[str] = []
+    with service(notice=notices.append, retry=RetryPolicy(base_delay=4, max_delay=30)) as s:
+        s.request("GET", "/organizations")
+    assert sleeps == [4.0, 8.0, 16.0]
+    assert [n.split(":")[1].strip() for n in notices] == ["waiting 8 s before trying again", "waiting 16 s before trying again"]
+
+
+def test_pacing_by_the_rate_limiter_is_announced_once():
+    clock = FakeClock()
+    notices: list[str] = []
+    s = Service("Huntress", BASE, per_minute=2, clock=clock, sleep=clock.sleep, notice=notices.append,
+                transport=httpx.MockTransport(lambda request: httpx.Response(200, json={})))
+    for _ in range(7):
+        s.request("GET", "/organizations")
+    assert len(clock.slept) >= 3 and len(notices) == 1 and "2 per minute" in notices[0]
+
+
+def test_a_vendors_error_list_reads_as_words(mock):
+    mock.get(f"{BASE}/account").mock(return_value=httpx.Response(401, json={"errors": ["Invalid API credentials", "x"]}))
+    with service() as s, pytest.raises(AuthError) as raised:
+        s.request("GET", "/account")
+    assert "Invalid API credentials; x" in str(raised.value) and "[" not in str(raised.value)

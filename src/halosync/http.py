@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import deque
@@ -24,6 +25,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 POOL_SIZE = 4  # requests in flight at once per service; the rate limiter still caps the rate
+ANNOUNCE_WAITS_OVER = 5.0  # seconds: a longer wait gets a line on stderr, so a silent process is never a mystery
 
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)  # Halo gateways give up near 60 s
 
@@ -35,6 +37,11 @@ def _pause(seconds: float) -> None:
 
 def _monotonic() -> float:
     return time.monotonic()
+
+
+def _stderr(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def concurrently(fn: Callable[[T], R], items: Sequence[T], workers: int = POOL_SIZE) -> list[R]:
@@ -59,11 +66,13 @@ class SlidingWindowLimiter:
     arrive closer together than that, and the vendor counts arrivals.
     """
 
-    def __init__(self, per_minute: int, clock: Clock | None = None, sleep: Sleep | None = None, window: float = 61.0):
+    def __init__(self, per_minute: int, clock: Clock | None = None, sleep: Sleep | None = None, window: float = 61.0,
+                 on_wait: Callable[[float], None] | None = None):
         self.per_minute = per_minute
         self.window = window
         self._clock = clock or (lambda: _monotonic())
         self._sleep = sleep or (lambda seconds: _pause(seconds))
+        self._on_wait = on_wait
         self._sent: deque[float] = deque()
         self._lock = threading.Lock()
 
@@ -76,7 +85,10 @@ class SlidingWindowLimiter:
                 if len(self._sent) < self.per_minute:
                     self._sent.append(now)
                     return
-                self._sleep(self._sent[0] + self.window - now)
+                wait = self._sent[0] + self.window - now
+                if self._on_wait is not None:
+                    self._on_wait(wait)
+                self._sleep(wait)
 
 
 @dataclass(frozen=True)
@@ -112,15 +124,19 @@ class Service:
         transport: httpx.BaseTransport | None = None,
         clock: Clock | None = None,
         sleep: Sleep | None = None,
+        notice: Callable[[str], None] | None = None,
     ):
         self.name = name
         self.retry = retry
         self.requests = 0
         self._sleep = sleep or (lambda seconds: _pause(seconds))
+        self._notice = notice or _stderr
+        self._paced = False
+        self._base_path = httpx.URL(base_url).path.rstrip("/")  # named in messages: /api/SoftwareLicence
         self._secrets: set[str] = set()
         for secret in [*secrets, *url_secrets(base_url)]:  # a user:password@ in a configured URL is a secret too
             self.add_secret(secret)
-        self._limiter = SlidingWindowLimiter(per_minute, clock=clock, sleep=sleep)
+        self._limiter = SlidingWindowLimiter(per_minute, clock=clock, sleep=sleep, on_wait=self._pacing)
         self._count_lock = threading.Lock()
         self._client = httpx.Client(
             base_url=base_url,
@@ -162,7 +178,7 @@ class Service:
         """
         failures = 0
         rate_limited = 0
-        what = f"{method} {_path_of(url)}"
+        what = f"{method} {_path_of(url) if '://' in url else self._base_path + _path_of(url)}"
         while True:
             self._limiter.acquire()
             with self._count_lock:
@@ -173,12 +189,13 @@ class Service:
                 )
             except (httpx.RequestError, httpx.InvalidURL) as exc:  # no httpx error leaves this layer
                 failures += 1
+                reason = _transport_reason(exc)
                 if retry_errors and failures < self.retry.attempts:
-                    self._sleep(self.retry.backoff(failures))
+                    self._wait(self.retry.backoff(failures), f"{what} failed ({reason})")
                     continue
                 raise UnreachableError(
                     self.name,
-                    self.redact(f"{self.name} could not be reached ({what}): {_transport_reason(exc)}"),
+                    self.redact(f"{self.name} could not be reached ({what}): {reason}"),
                     ambiguous=True,
                 ) from None
 
@@ -186,7 +203,9 @@ class Service:
             if status == 429:
                 rate_limited += 1
                 if rate_limited < self.retry.rate_limited_attempts:
-                    self._sleep(self._retry_after(response, rate_limited))
+                    wait = self._retry_after(response, rate_limited)
+                    told = "its Retry-After" if response.headers.get("Retry-After") else "no Retry-After: backing off"
+                    self._wait(wait, f"{self.name} answered 429 Too Many Requests to {what} ({told})")
                     continue
                 raise UnreachableError(
                     self.name, f"{self.name} kept answering 429 Too Many Requests to {what}", status
@@ -194,7 +213,7 @@ class Service:
             if status >= 500:
                 failures += 1
                 if retry_errors and failures < self.retry.attempts:
-                    self._sleep(self.retry.backoff(failures))
+                    self._wait(self.retry.backoff(failures), f"{self.name} answered {status} to {what}")
                     continue
                 error = UnreachableError if retry_errors else ServiceError
                 raise error(self.name, self._describe(response, what), status, ambiguous=True)
@@ -203,6 +222,19 @@ class Service:
             if status >= 400:
                 raise ServiceError(self.name, self._describe(response, what), status)
             return response
+
+    def _wait(self, seconds: float, why: str) -> None:
+        if seconds > ANNOUNCE_WAITS_OVER:
+            self._notice(self.redact(f"halosync: waiting {seconds:.0f} s before trying again: {why}"))
+        self._sleep(seconds)
+
+    def _pacing(self, seconds: float) -> None:
+        """The rate limiter is about to wait: said once per service and run (it recurs every minute)."""
+        if seconds > ANNOUNCE_WAITS_OVER and not self._paced:
+            self._paced = True
+            self._notice(f"halosync: pacing {self.name} requests at {self._limiter.per_minute} per minute "
+                         f"(requests_per_minute): waiting {seconds:.0f} s now, and again each time the minute's "
+                         "allowance is used")
 
     def _retry_after(self, response: httpx.Response, attempt: int) -> float:
         wait = parse_retry_after(response.headers.get("Retry-After"))
@@ -253,7 +285,7 @@ def vendor_words(response: httpx.Response, limit: int = 300) -> str:
         return text[:limit] if text and not text.lstrip().startswith("<") else ""
     if isinstance(body, dict):
         parts = [
-            str(body[key])
+            _words(body[key])
             for key in ("error", "error_description", "message", "Message", "errors", "detail", "title")
             if body.get(key)
         ]
@@ -261,6 +293,15 @@ def vendor_words(response: httpx.Response, limit: int = 300) -> str:
     if isinstance(body, str):
         return body[:limit]
     return ""
+
+
+def _words(value: Any) -> str:
+    """A vendor's error value as words: lists joined, objects as key: value, never Python's repr."""
+    if isinstance(value, list):
+        return "; ".join(_words(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_words(v)}" for k, v in value.items())
+    return str(value)
 
 
 def url_secrets(url: str, *, path: bool = False) -> list[str]:

@@ -81,8 +81,6 @@ def print_results(console: Console, result: RunResult, *, only_failed: bool = Fa
     if left_out:
         console.print(f"{left_out} more rows not shown (unchanged rows first); `halosync history --rows --last 1` "
                       "or `halosync run --json` lists them all.", markup=False)
-    if result.record.error:
-        console.print(Text(f"error: {result.record.error}", style="red"), soft_wrap=True)
     console.print(result.record.summary())
 
 

@@ -51,6 +51,8 @@ def report(result: RunResult, *, json_output: bool, quiet: bool) -> None:
         print_results(console.stdout, result, only_failed=quiet)
     for unmapped in result.unmapped:  # warnings go to stderr in every mode
         console.warn(unmapped.warning())
+    if result.record is not None and result.record.error:
+        console.error(result.record.error)
     if result.log_error:
         written = "HaloPSA was written, but " if result.record and not result.record.dry_run else ""
         console.error(f"{written}{result.log_error}. The {len(result.unsaved)} records it should hold follow as JSON "
