@@ -149,6 +149,8 @@ def test_unreachable_huntress_exits_5(mock, config_file):
     mock.get(f"{HALO}/api/Agent/me").mock(return_value=httpx.Response(200, json={"name": "API"}))
     mock.get(f"{HALO}/api/SoftwareLicence").mock(return_value=httpx.Response(200, json={"record_count": 0, "licences": []}))
     mock.get(url__regex=rf"{HALO}/api/Item/\d+").mock(return_value=httpx.Response(200, json={"id": 1, "name": "x", "inactive": False}))
+    mock.get(f"{HALO}/api/Client").mock(return_value=httpx.Response(200, json={"record_count": 2, "clients": [
+        {"id": 12, "name": "Acme", "inactive": False}, {"id": 14, "name": "Cedar", "inactive": False}]}))
     result, payload = check(config_file)
     assert result.exit_code == 5
     assert by_name(payload, "Huntress credentials")["cause"] == "unreachable"
@@ -172,3 +174,30 @@ def test_agent_listing_is_checked_only_when_the_edr_split_is_mapped(sandbox_mock
     data["products"] = {"edr_servers": 1006, "edr_workstations": 1007}
     result, payload = check(write_config(tmp_path / "split.toml", data))
     assert result.exit_code == 0 and by_name(payload, "List Huntress agents")["status"] == "pass"
+
+
+def test_a_mapped_client_missing_or_inactive_in_halo_fails(sandbox_mock, sandbox_config_file):
+    import tomllib
+
+    data = tomllib.loads(sandbox_config_file.read_text())
+    data["organizations"].append({"huntress_id": 103, "halo_client_id": 99})  # no such client
+    write_config(sandbox_config_file, data)
+    sandbox_mock.state.clients[21]["inactive"] = True  # Juniper School District
+    result, payload = check(sandbox_config_file)
+    assert result.exit_code == 1
+    assert by_name(payload, "Mapped HaloPSA clients")["detail"] == "not in HaloPSA: 99"
+    inactive = by_name(payload, "Mapped HaloPSA clients (active)")
+    assert inactive["status"] == "fail" and "21 'Juniper School District'" in inactive["detail"]
+    table = runner.invoke(app, ["check-permissions", "--config", str(sandbox_config_file)])
+    assert "ready to sync" not in table.stdout
+    assert_no_writes(sandbox_mock)
+
+
+def test_clients_pass_when_all_exist_and_warn_without_read_customers(sandbox_mock, sandbox_config_file):
+    result, payload = check(sandbox_config_file)
+    assert by_name(payload, "Mapped HaloPSA clients")["status"] == "pass" and result.exit_code == 0
+    sandbox_mock.state.application_scopes = {"read:softwarelicensing", "edit:softwarelicensing", "read:items"}
+    result, payload = check(sandbox_config_file)
+    assert result.exit_code == 0  # the sync itself needs no read:customers
+    warned = by_name(payload, "Mapped HaloPSA clients")
+    assert warned["status"] == "warn" and "read:customers" in warned["fix"]

@@ -64,8 +64,10 @@ def check_permissions(config: Config, **service_options: Any) -> Report:
         if organizations is not None:
             _agent_check(huntress, config, checks)
         _halo_checks(halo, config, checks)
+        client_requests = _client_checks(config, checks, service_options) if not _failed_auth(checks) else 0
         _mapping_checks(config, organizations, checks)
-        return Report(checks=checks, requests={"huntress": huntress.service.requests, "halo": halo.service.requests})
+        return Report(checks=checks, requests={"huntress": huntress.service.requests,
+                                               "halo": halo.service.requests + client_requests})
     finally:
         huntress.close()
         halo.close()
@@ -175,6 +177,53 @@ def _halo_checks(halo: HaloClient, config: Config, checks: list[Check]) -> None:
                                 fix=f"Reactivate it in Halo, or map {product} to an active item."))
         else:
             checks.append(Check(area="mapping", name=name, status="pass", detail=f"{item.get('name', '')!r}, active"))
+
+
+def _failed_auth(checks: list[Check]) -> bool:
+    return any(c.area == "halo" and c.name == "HaloPSA token" and c.status == "fail" for c in checks)
+
+
+def _client_checks(config: Config, checks: list[Check], service_options: dict[str, Any]) -> int:
+    """Every mapped HaloPSA client exists and is active: a missing one fails its rows on every run.
+
+    Listing clients needs read:customers, which the sync itself does not: it is asked for on a token
+    of its own, so an application without it still passes the sync's checks, with a warning here.
+    Returns the requests it cost.
+    """
+    wanted = sorted({o.halo_client_id for o in config.organizations} | {c.halo_client_id for c in config.clients})
+    if not wanted:
+        return 0
+    name = "Mapped HaloPSA clients"
+    halo = HaloClient.from_config(config, extra_scopes=("read:customers",), **service_options)
+    try:
+        clients = halo.client_states()
+    except AuthError as exc:
+        checks.append(Check(area="halo", name=name, status="warn",
+                            detail=f"could not list clients to prove the {len(wanted)} mapped ones exist: {exc}",
+                            fix=f"Allow the scope read:customers in {APPLICATION_PERMISSIONS} and give the agent "
+                                f"access to Customers ({AGENT_PERMISSIONS}); halosync map needs it too."))
+        return halo.service.requests
+    except ServiceError as exc:
+        checks.append(_failed("halo", name, exc, "Check [halo] url."))
+        return halo.service.requests
+    finally:
+        halo.close()
+    missing = [c for c in wanted if c not in clients]
+    inactive = [f"{c} {clients[c][0]!r}" for c in wanted if c in clients and not clients[c][1]]
+    if missing:
+        checks.append(Check(area="mapping", name=name, status="fail", cause="other",
+                            detail=f"not in HaloPSA: {', '.join(map(str, missing))}",
+                            fix="Correct halo_client_id in [[organizations]] / [[clients]] (halosync map --show lists "
+                                "the mapping); until then every row of these clients fails."))
+    if inactive:
+        checks.append(Check(area="mapping", name=f"{name} (active)", status="fail", cause="other",
+                            detail=f"inactive in HaloPSA: {', '.join(inactive)}",
+                            fix="Reactivate the client in HaloPSA (Customers), or map its organizations to an active "
+                                "client, or list them in [sync] ignore_organizations."))
+    if not missing and not inactive:
+        checks.append(Check(area="mapping", name=name, status="pass",
+                            detail=f"all {len(wanted)} exist in HaloPSA and are active"))
+    return halo.service.requests
 
 
 def _token_fix(exc: ServiceError, config: Config) -> str:

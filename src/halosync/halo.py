@@ -140,6 +140,11 @@ class HaloClient:
         return {int(row["id"]): str(row.get("name") or "") for rows in self._pages("/Client", "clients", {})
                 for row in rows if "id" in row and not row.get("inactive")}
 
+    def client_states(self) -> dict[int, tuple[str, bool]]:
+        """Every client, inactive included: id -> (name, active) (needs read:customers)."""
+        return {int(row["id"]): (str(row.get("name") or ""), not row.get("inactive"))
+                for rows in self._pages("/Client", "clients", {"includeinactive": "true"}) for row in rows if "id" in row}
+
     def items(self) -> dict[int, dict[str, Any]]:
         """Items (inactive included): id -> item."""
         return {int(row["id"]): row for rows in self._pages("/Item", "items", {"includeinactive": "true"})

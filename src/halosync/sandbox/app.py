@@ -276,7 +276,9 @@ class Sandbox:
         if route == "/Item" and request.method == "GET":
             return self._need(scopes, "read:items") or self._paged(request, "items", list(self.state.items.values()))
         if route == "/Client" and request.method == "GET":
-            return self._need(scopes, "read:customers") or self._paged(request, "clients", list(self.state.clients.values()))
+            clients = [c for c in self.state.clients.values()
+                       if not c["inactive"] or request.param("includeinactive") in ("true", "True", "1")]
+            return self._need(scopes, "read:customers") or self._paged(request, "clients", clients)
         if route == "/RecurringInvoice" and request.method == "GET":
             return self._need(scopes, "read:invoices") or self._recurring_invoices(request)
         if route == "/Agent/me" and request.method == "GET":
