@@ -155,3 +155,43 @@ def test_edr_is_mapped_whole_or_split_never_both(sandbox_mock, tmp_path):
     write_config(path, data)
     result = map_(path, "--show")
     assert "products unmapped: itdr, ispm, sat, siem, edr_workstations\n" in result.stdout
+
+
+def test_a_config_folder_that_refuses_new_files_stops_map_before_any_question(sandbox_mock, tmp_path, monkeypatch):
+    path = first_use_config(tmp_path)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("halosync.configfile.tempfile.mkstemp", refuse)
+    result = map_(path, input="1\nq\n")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("halosync: error: ") and str(path) in result.stderr and "--dry-run" in result.stderr
+    assert "[1/" not in result.stdout and sandbox_mock.requests == []  # nothing asked, nothing contacted
+    assert map_(path, "--dry-run", "--auto").exit_code == 0  # a dry run needs no write
+
+
+@pytest.mark.parametrize("beside_works", [True, False])
+def test_a_save_that_fails_keeps_the_choices(sandbox_mock, tmp_path, monkeypatch, beside_works):
+    path = first_use_config(tmp_path)
+    before = path.read_text()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("halosync.configfile.os.replace", full_disk)
+    if not beside_works:
+        real_open = __import__("os").open
+        monkeypatch.setattr("halosync.configfile.os.open",
+                            lambda p, *a, **k: full_disk() if str(p).endswith(".new") else real_open(p, *a, **k))
+    result = map_(path, input="1\nq\n")  # map the first organization to its best candidate, then save
+    assert result.exit_code == 1
+    assert "No space left on device" in result.stderr and path.read_text() == before
+    if beside_works:
+        kept = (tmp_path / "config.toml.new").read_text()
+        assert str(tmp_path / "config.toml.new") in result.stderr
+    else:
+        kept = result.stdout[result.stdout.index("# written by hand"):]
+        assert not (tmp_path / "config.toml.new").exists()
+    assert "[[organizations]]" in kept and "# written by hand" in kept
+    assert tomllib.loads(kept)["organizations"]

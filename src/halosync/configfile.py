@@ -92,6 +92,26 @@ class ConfigEditor:
             self.original.splitlines(keepends=True), self.text.splitlines(keepends=True),
             fromfile=str(self.path), tofile=f"{self.path} (after map)"))
 
+    def check_writable(self) -> None:
+        """Raise OSError now if save() could not work later: it needs a new file in the config's folder."""
+        fd, temporary = tempfile.mkstemp(dir=self.path.resolve().parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(temporary)
+
+    def save_elsewhere(self) -> Path | None:
+        """After save() failed: the new config beside the old one (config.toml.new, 0600), else None."""
+        target = self.path.resolve()
+        beside = target.with_name(target.name + ".new")
+        try:
+            fd = os.open(beside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(self.text)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError:
+            return None
+        return beside
+
     def save(self) -> None:
         """Write atomically (temporary file in the same folder, then rename), keeping the file's mode (0600 if it had none stricter)."""
         target = self.path.resolve()

@@ -38,6 +38,9 @@ def command(
 
     with exit_on_error("the scopes read:customers and read:items"):
         path, cfg = load_config(config, warn=console.warn)
+        editor = ConfigEditor(path)
+        if not (show or dry_run):
+            _check_writable(editor)  # before a single question: choices that cannot be saved are not asked for
         inventory = fetch_inventory(cfg)
 
     report = build_report(cfg, inventory)
@@ -45,7 +48,6 @@ def command(
     if show:
         raise typer.Exit(0)
 
-    editor = ConfigEditor(path)
     added: list[tuple[int, int]] = []
     if auto:
         result = auto_map(cfg, inventory, report, min_score)
@@ -75,9 +77,38 @@ def command(
     elif dry_run:
         sys.stdout.write(editor.diff())
     else:
-        editor.save()
+        _save(editor)
         console.say(f"Saved {path}.")
     raise typer.Exit(0)
+
+
+def _check_writable(editor: ConfigEditor) -> None:
+    from halosync.errors import ConfigError
+
+    try:
+        editor.check_writable()
+    except OSError as exc:
+        raise ConfigError(f"the config file {editor.path} cannot be rewritten: its folder refuses new files "
+                          f"({exc.strerror or exc}); run map where it can save, or use --dry-run to see the change "
+                          "without saving") from None
+
+
+def _save(editor: ConfigEditor) -> None:
+    """Save, and if that fails keep the choices: beside the config, else on stdout. Exit 1 either way."""
+    try:
+        editor.save()
+        return
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    beside = editor.save_elsewhere()
+    if beside is not None:
+        console.error(f"could not save {editor.path} ({reason}); your choices are in {beside}: review it, then move "
+                      "it over the config")
+    else:
+        console.error(f"could not save {editor.path} ({reason}), nor a copy beside it; the new config follows on "
+                      "stdout: save it as the config")
+        sys.stdout.write(editor.text)
+    raise typer.Exit(1)
 
 
 def _interactive(editor: ConfigEditor, inventory: Inventory, report: Report, added: list[tuple[int, int]]) -> None:
