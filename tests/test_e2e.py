@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -319,3 +320,55 @@ def test_a_full_disk_after_the_writes_exits_74_with_every_record_on_stderr(serve
     again = halosync("run", "--config", str(config), "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["run"]["rows"] == {"create": 0, "update": 0, "unchanged": 40, "failed": 0}
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_an_interrupt_mid_writes_finishes_what_is_in_flight_and_records_every_row(tmp_path, signum, code):
+    from halosync.sandbox import State
+
+    sandbox = Sandbox(State.generated(150))  # 600 rows: 12 batches of 50, 4 at a time
+    sandbox.faults.latency = 0.5
+    with serve(sandbox) as url:
+        data = sandbox_config(url, str(tmp_path / "results.jsonl"), sandbox.state)
+        data["huntress"]["counts"] = "summary"  # one Huntress request: the test is about the writes
+        config = write_config(tmp_path / "config.toml", data)
+        process = subprocess.Popen([str(HALOSYNC), "run", "--config", str(config), "--force"], text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                   env={**os.environ, "COLUMNS": "200"})
+        deadline = time.monotonic() + 60
+        while sandbox.licence_posts == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        at_signal = sandbox.licence_posts
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    assert 1 <= at_signal and sandbox.licence_posts <= at_signal + 4  # in flight (pool of 4) finished, none started
+    records = read_log(tmp_path / "results.jsonl")
+    run_record = records[-1]
+    assert run_record["type"] == "run" and run_record["exit_code"] == code and "interrupted" in run_record["error"]
+    logged = [r for r in records if r["type"] == "row"]
+    assert len(logged) == 600  # every row is on record, written or not
+    written = [r for r in logged if r["status"] == "ok" and r["action"] != "unchanged"]
+    assert len(written) == 50 * sandbox.licence_posts and len(sandbox.live_licences()) == len(written)
+    assert all("interrupted" in r["message"] for r in logged if r["status"] == "failed")
+    assert "interrupted by" in stderr and "exit " + str(code) in stdout  # the summary was printed
+    history = halosync("history", "--config", str(config), "--json")
+    assert json.loads(history.stdout)["runs"][0]["exit_code"] == code
+
+
+def test_an_interrupt_before_the_writes_writes_nothing_and_is_on_record(tmp_path):
+    sandbox = Sandbox()
+    sandbox.faults.latency = 0.3
+    with serve(sandbox) as url:
+        config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
+        process = subprocess.Popen([str(HALOSYNC), "run", "--config", str(config), "--force"], text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while sandbox.count("huntress") < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert sandbox.licence_posts == 0
+    run_record = read_log(tmp_path / "results.jsonl")[-1]
+    assert run_record["exit_code"] == 143 and "nothing was written" in run_record["error"]

@@ -34,8 +34,10 @@ class Applied:
 
 class Applier:
     def __init__(self, halo: HaloClient, mapping: Mapping, batch_size: int = BATCH_SIZE,
-                 progress: Callable[[str], None] | None = None, workers: int = POOL_SIZE):
+                 progress: Callable[[str], None] | None = None, workers: int = POOL_SIZE,
+                 stop: threading.Event | None = None):
         self.halo = halo
+        self.stop = stop or threading.Event()  # set: start no new write (the run was interrupted)
         self.mapping = mapping
         self.batch_size = batch_size
         self.progress = progress
@@ -58,6 +60,8 @@ class Applier:
         """One batch; each batch owns its rows' slots, so batches can run side by side. Returns licences written."""
         if self._denied is not None:
             return self._mark_denied(rows, batch)
+        if self.stop.is_set():
+            return self._mark_stopped(rows, batch)
         try:
             answer = self.halo.post_licences([self._body(rows[i]) for i in batch])
         except AuthError as exc:
@@ -82,6 +86,8 @@ class Applier:
         for n, i in enumerate(batch):
             if self._denied is not None:
                 return written + self._mark_denied(rows, batch[n:])
+            if self.stop.is_set():
+                return written + self._mark_stopped(rows, batch[n:])
             row = rows[i]
             if row.action == "create" and exc.ambiguous and existing.get(row.halo_client_id) is None:
                 rows[i] = self._unknown(row, exc)
@@ -165,6 +171,12 @@ class Applier:
             f"creating licence {name!r} on HaloPSA client {row.halo_client_id}: HaloPSA answered {exc}, and "
             "re-reading the client's licences failed too, so it may have been created: not sent again; "
             "the next run checks, and adopts it if it is there"))
+
+    def _mark_stopped(self, rows: list[Row], indices: list[int]) -> int:
+        for i in indices:
+            rows[i] = rows[i].replace(status="failed", message="not written: the run was interrupted before this "
+                                                                "write; the next run writes it")
+        return 0
 
     def _mark_denied(self, rows: list[Row], indices: list[int]) -> int:
         for i in indices:

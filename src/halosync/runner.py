@@ -81,11 +81,14 @@ def run(
 
             notifier = Notifier(config.notify, warn or (lambda message: None), **(service_options or {}))
             notifier.start()
+        from halosync.interrupt import Interrupt
         from halosync.sync import sync
 
-        result = sync(config, force=force, dry_run=dry_run, progress=progress, service_options=service_options or {})
-        if notifier is not None and result.record is not None:
-            notifier.finish(result.record)
+        with Interrupt() as interrupt:
+            result = sync(config, force=force, dry_run=dry_run, progress=progress,
+                          service_options=service_options or {}, interrupt=interrupt)
+            if notifier is not None and result.record is not None:
+                notifier.finish(result.record)
         return result
     finally:
         lock.release()

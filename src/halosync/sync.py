@@ -11,12 +11,15 @@ from halosync.config import Config
 from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, ServiceError, UnreachableError
 from halosync.halo import HaloClient
 from halosync.huntress import HuntressClient
+from halosync.interrupt import Interrupt, Interrupted
+from halosync.interrupt import exit_code as interrupt_exit_code
 from halosync.models import Row, RunRecord, Unmapped, tally
 from halosync.plan import Huntress, Mapping, Stamp, build_plan
 from halosync.runner import Progress, RunResult, now_utc
 
 
-def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | None, service_options: dict[str, Any]) -> RunResult:
+def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | None, service_options: dict[str, Any],
+         interrupt: Interrupt | None = None) -> RunResult:
     started = now_utc()
     run_id = f"{started.replace(':', '').replace('-', '')}-{uuid.uuid4().hex[:6]}"
     mapping = Mapping.from_config(config)
@@ -26,6 +29,8 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
 
     def finish(exit_code: int, rows: list[Row], unmapped: list[Unmapped], error: str = "") -> RunResult:
         """Append the rows and the run record; a log that refuses them ends the run with 74, records in hand."""
+        if interrupt is not None:
+            interrupt.writing = True  # a signal now must not cut the record short
         summary = RunRecord(
             run_id=run_id, started=started, finished=now_utc(), dry_run=dry_run, forced=force, exit_code=exit_code,
             rows=tally(rows), requests={"huntress": huntress.service.requests, "halo": halo.service.requests},
@@ -50,19 +55,25 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
                 organizations, mapping.organization_ids, mapping.wanted_products, config.huntress.counts, progress
             )
             licences = halo.licences(keep=mapping.is_candidate)
+            names.update({org_id: org.name for org_id, org in organizations.items()})
+            stamp = Stamp(run_id=run_id, time=now_utc(), dry_run=dry_run)
+            huntress_side = Huntress(organizations=names, counts=counts, errors=errors, bad=bad)
+            plan = build_plan(mapping, huntress_side, licences, stamp)
+            del licences, counts, huntress_side  # the plan holds what it needs; at 10,000 organizations memory matters
+            if interrupt is not None:
+                interrupt.writing = True  # from here a signal lets the writes in flight finish, then stops
         except ServiceError as exc:
             code = exc.exit_code if isinstance(exc, (AuthError, UnreachableError)) else ExitCode.UNREACHABLE
             return finish(code, [], [], error=str(exc))
+        except Interrupted as stopped:
+            return finish(stopped.exit_code, [], [], error=f"{stopped}: nothing was written")
 
-        names.update({org_id: org.name for org_id, org in organizations.items()})
-        stamp = Stamp(run_id=run_id, time=now_utc(), dry_run=dry_run)
-        plan = build_plan(mapping, Huntress(organizations=names, counts=counts, errors=errors, bad=bad), licences, stamp)
-        del licences, counts  # the plan holds what it needs; at 10,000 organizations memory matters
         rows = plan.rows
         exit_code, error = ExitCode.OK, ""
         try:
             if not dry_run:
-                applied = Applier(halo, mapping, progress=progress).apply(rows)  # replaces rows in place
+                stop = interrupt.event if interrupt is not None else None
+                applied = Applier(halo, mapping, progress=progress, stop=stop).apply(rows)  # replaces rows in place
                 if applied.denied is not None:
                     error = applied.denial_message
                     if applied.written == 0:
@@ -73,7 +84,13 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
             # A bug mid-write: put on record what is known before the CLI reports it (exit 70).
             finish(ExitCode.INTERNAL, rows, plan.unmapped, error=f"internal error (a bug): {type(exc).__name__}")
             raise
-        if exit_code == ExitCode.OK and any(row.status == "failed" for row in rows):
+        if interrupt is not None and interrupt.signum is not None:
+            written = sum(1 for row in rows if row.is_write)
+            left = sum(1 for row in rows if row.status == "failed" and row.message.startswith("not written: the run was"))
+            exit_code = interrupt_exit_code(interrupt.signum)
+            error = (f"interrupted by {interrupt.name}: the writes in flight were finished ({written} licences written); "
+                     f"{left} not started; the next run writes them")
+        elif exit_code == ExitCode.OK and any(row.status == "failed" for row in rows):
             exit_code = ExitCode.ROWS_FAILED
         return finish(exit_code, rows, plan.unmapped, error)
     finally:
