@@ -195,3 +195,16 @@ def test_a_save_that_fails_keeps_the_choices(sandbox_mock, tmp_path, monkeypatch
         assert not (tmp_path / "config.toml.new").exists()
     assert "[[organizations]]" in kept and "# written by hand" in kept
     assert tomllib.loads(kept)["organizations"]
+
+
+def test_at_80_columns_the_legend_and_summary_wrap_between_words(sandbox_mock, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr("halosync.console._consoles", {})  # made again, at 80 columns
+    path = first_use_config(tmp_path)
+    result = map_(path, input="x\n")
+    lines = result.stdout.splitlines()
+    assert lines and all(len(line) <= 80 for line in lines)
+    text = " ".join(result.stdout.split())
+    assert "number: choose · Enter: skip · /text: search · i: ignore (not billed) · q: save and quit · x: quit " \
+           "without saving" in text
+    assert "Mapped: 0 organizations · unmapped: 12 · ignored: 0 · products unmapped:" in text

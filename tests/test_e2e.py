@@ -372,3 +372,57 @@ def test_an_interrupt_before_the_writes_writes_nothing_and_is_on_record(tmp_path
     assert sandbox.licence_posts == 0
     run_record = read_log(tmp_path / "results.jsonl")[-1]
     assert run_record["exit_code"] == 143 and "nothing was written" in run_record["error"]
+
+
+def cron(*args: str) -> subprocess.CompletedProcess[str]:
+    """As cron runs it: no terminal, 80 columns."""
+    return subprocess.run([str(HALOSYNC), *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "80"}, stdin=subprocess.DEVNULL)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def assert_fits(text: str, width: int = 80) -> None:
+    for line in text.splitlines():
+        assert len(line) <= width or " " not in line.strip(), line  # only an unbreakable word may overflow
+
+
+def test_cron_mail_at_80_columns_keeps_every_datum(served, config):
+    sandbox, _ = served
+    sandbox.faults.fail_writes_for_clients = {18}
+    run = cron("run", "--config", str(config), "--force")
+    assert run.returncode == 1
+    assert_fits(run.stdout)
+    logged = rows(config)
+    for row in logged:
+        if row["status"] == "failed":
+            assert flat(row["message"]) in flat(run.stdout)  # whole, not a sliver
+    summary = read_log(config.parent / "results.jsonl")[-1]
+    assert "27 created, 1 updated, 8 unchanged, 4 failed" in flat(run.stdout) and "exit 1" in run.stdout
+    assert "Cedar Law Group (14)" in run.stdout  # the client by name where Halo named it
+
+    sandbox.faults.fail_writes_for_clients = set()
+    sandbox.faults.halo_read_500 = 100  # a run that ends with an error: history must show it
+    cron("run", "--config", str(config), "--force")
+    history = cron("history", "--config", str(config))
+    assert_fits(history.stdout)
+    text = flat(history.stdout)
+    assert "exit 5" in text and "exit 1" in text
+    error = read_log(config.parent / "results.jsonl")[-1]["error"]
+    assert flat(error) in text
+    assert summary["run_id"] in text
+
+    by_rows = cron("history", "--config", str(config), "--rows", "--last", "2")
+    assert_fits(by_rows.stdout)
+    text = flat(by_rows.stdout)
+    for row in logged:
+        count = "?" if row["count"] is None else str(row["count"])
+        if row["previous_count"] not in (None, row["count"]) and row["count"] is not None:
+            count = f"{row['previous_count']} → {count}"
+        facts = (f"client {row['halo_client_id']} · ", f"count {count}",
+                 "FAILED" if row["status"] == "failed" else "ok",
+                 f"organizations: {', '.join(map(str, row['huntress_organization_ids']))}")
+        assert all(fact in text for fact in facts), facts
+    assert text.count("organizations: ") == len(logged)

@@ -258,6 +258,7 @@ def _licence(row: dict[str, Any]) -> Licence | None:
         count=count,
         item_id=item_id,
         deleted=bool(row.get("deleted")),
+        client_name=str(row.get("client_name") or ""),
     )
 
 

@@ -23,6 +23,7 @@ class Licence:
     count: int | None
     item_id: int | None  # None where this Halo build does not report it
     deleted: bool = False
+    client_name: str = ""
 
 
 Action = Literal["create", "update", "unchanged"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Iterator
 
 from rich.console import Console
@@ -14,36 +15,104 @@ from halosync.products import PRODUCTS
 from halosync.runner import RunResult
 
 ACTION_STYLE = {"create": "green", "update": "yellow", "unchanged": "dim"}
+TABLES_FROM = 120  # columns; narrower (cron mail and pipes get 80), a table would squash or drop data
+
+
+def fits_table(console: Console) -> bool:
+    return console.width >= TABLES_FROM
+
+
+def wrap(text: str, width: int, indent: str = "  ", first: str = "") -> str:
+    """Wrapped at spaces, never inside a word, never cut: a word longer than the line stays whole."""
+    return textwrap.fill(" ".join(text.split()), width=max(width, 20), initial_indent=first, subsequent_indent=indent,
+                         break_long_words=False, break_on_hyphens=False)
+
+
+_KEEP = "\u00a0"  # textwrap breaks only at ASCII spaces: within a part, spaces become this until wrapped
+
+
+def wrap_parts(parts: list[str], width: int, indent: str = "  ") -> str:
+    """Parts joined by ' · ', lines broken only between parts (a part alone wider than the line stays whole)."""
+    glued = " · ".join(" ".join(part.split()).replace(" ", _KEEP) for part in parts)
+    return textwrap.fill(glued, width=max(width, 20), subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False).replace(_KEEP, " ")
+
+
+def client_label(client_id: int, names: dict[int, str]) -> str:
+    return f"{names[client_id]} ({client_id})" if names.get(client_id) else str(client_id)
+
+
+def _organizations(row: Row, names: dict[int, str]) -> str:
+    return ", ".join(f"{names[o]} ({o})" if names.get(o) else str(o) for o in row.huntress_organization_ids)
+
+
+def _product(row: Row) -> str:
+    return PRODUCTS[row.product].display_name if row.product in PRODUCTS else row.product
+
+
+def _licence(row: Row) -> str:
+    return "new" if row.licence_id is None and row.action == "create" and row.status == "ok" else _opt(row.licence_id)
+
+
+def _when(row: Row) -> str:
+    return row.time.replace("T", " ").removesuffix("Z") + (" dry run" if row.dry_run else "")
 
 
 def results_table(rows: list[Row], names: dict[int, str], *, dry_run: bool, show_time: bool = False,
-                  title: str | None = None) -> Table:
+                  title: str | None = None, client_names: dict[int, str] | None = None) -> Table:
     title = title or ("halosync results (dry run: nothing written)" if dry_run else "halosync results")
     table = Table(title=title, title_justify="left", show_lines=False)
     if show_time:
         table.add_column("Time (UTC)", no_wrap=True)
-    table.add_column("Halo client", justify="right", no_wrap=True)
+    table.add_column("Halo client", justify="right")
     table.add_column("Huntress organizations")
     table.add_column("Product", no_wrap=True)
     table.add_column("Licence", justify="right", no_wrap=True)
     table.add_column("Count", justify="right")
     table.add_column("Action", no_wrap=True)
-    table.add_column("Status")
+    table.add_column("Status", min_width=24)
     for row in rows:
-        orgs = ", ".join(f"{names[o]} ({o})" if names.get(o) else str(o) for o in row.huntress_organization_ids)
-        when = [row.time.replace("T", " ").removesuffix("Z") + (" dry run" if row.dry_run else "")] if show_time else []
         table.add_row(
-            *when,
-            str(row.halo_client_id),
-            orgs,
-            PRODUCTS[row.product].display_name if row.product in PRODUCTS else row.product,
-            "new" if row.licence_id is None and row.action == "create" and row.status == "ok" else _opt(row.licence_id),
+            *([_when(row)] if show_time else []),
+            client_label(row.halo_client_id, client_names or {}),
+            _organizations(row, names),
+            _product(row),
+            _licence(row),
             _count(row),
             Text(row.action + (" (planned)" if dry_run and row.is_write else ""), style=ACTION_STYLE[row.action]),
             Text("ok", style="green") if row.status == "ok" and not row.message
             else Text(row.message or row.status, style="green" if row.status == "ok" else "red"),
         )
     return table
+
+
+def result_lines(rows: list[Row], names: dict[int, str], *, dry_run: bool, width: int, show_time: bool = False,
+                 client_names: dict[int, str] | None = None) -> Iterator[str]:
+    """The same rows for a narrow page: a wrapped line of facts per row, its organizations and its
+    message on lines of their own below it. Nothing is dropped or shortened."""
+    for row in rows:
+        action = row.action + (" (planned)" if dry_run and row.is_write else "")
+        facts = [*([_when(row)] if show_time else []), f"client {client_label(row.halo_client_id, client_names or {})}",
+                 _product(row), f"licence {_licence(row)}", f"count {_count(row)}", action,
+                 "FAILED" if row.status == "failed" else row.status]
+        yield wrap_parts(facts, width)
+        yield wrap(f"organizations: {_organizations(row, names)}", width, first="  ", indent="    ")
+        if row.message:
+            yield wrap(f"{'why' if row.status == 'failed' else 'note'}: {row.message}", width, first="  ", indent="    ")
+
+
+def print_rows(console: Console, rows: list[Row], names: dict[int, str], *, dry_run: bool, show_time: bool = False,
+               title: str | None = None, client_names: dict[int, str] | None = None) -> None:
+    """A table when the page is wide enough, else the line format."""
+    if fits_table(console):
+        console.print(results_table(rows, names, dry_run=dry_run, show_time=show_time, title=title,
+                                    client_names=client_names))
+        return
+    if title:
+        console.print(title, markup=False, highlight=False)
+    for line in result_lines(rows, names, dry_run=dry_run, width=console.width, show_time=show_time,
+                             client_names=client_names):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def as_json(result: RunResult) -> Iterator[str]:
@@ -77,11 +146,19 @@ def print_results(console: Console, result: RunResult, *, only_failed: bool = Fa
     rows = [r for r in result.rows if r.status == "failed"] if only_failed else result.rows
     shown, left_out = rows_to_show(rows)
     if shown:
-        console.print(results_table(shown, result.organization_names, dry_run=result.record.dry_run))
+        title = "halosync results (dry run: nothing written)" if result.record.dry_run else "halosync results"
+        print_rows(console, shown, result.organization_names, dry_run=result.record.dry_run, title=title,
+                   client_names=result.client_names)
     if left_out:
-        console.print(f"{left_out} more rows not shown (unchanged rows first); `halosync history --rows --last 1` "
-                      "or `halosync run --json` lists them all.", markup=False)
-    console.print(result.record.summary())
+        say_wrapped(console, f"{left_out} more rows not shown (unchanged rows first); `halosync history --rows "
+                             "--last 1` or `halosync run --json` lists them all.")
+    console.print(wrap_parts(result.record.summary().split(" · "), console.width), markup=False, highlight=False,
+                  soft_wrap=True)
+
+
+def say_wrapped(console: Console, text: str) -> None:
+    """A line of prose, wrapped at spaces to the page (rich would wrap it too, but cron mail has no rich)."""
+    console.print(wrap(text, console.width), markup=False, highlight=False, soft_wrap=True)
 
 
 def _opt(value: int | None) -> str:

@@ -34,6 +34,7 @@ class RunResult:
     rows: list[Row] = field(default_factory=list)
     unmapped: list[Unmapped] = field(default_factory=list)
     organization_names: dict[int, str] = field(default_factory=dict)
+    client_names: dict[int, str] = field(default_factory=dict)  # HaloPSA clients, as their licences name them
     log_error: str = ""  # why the results log refused the records (exit 74)
     unsaved: list[Row | Unmapped | RunRecord] = field(default_factory=list)  # what it refused, to print instead
 

@@ -25,7 +25,8 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
     mapping = Mapping.from_config(config)
     huntress = HuntressClient.from_config(config, **service_options)
     halo = HaloClient.from_config(config, **service_options)
-    names: dict[int, str] = {}
+    names: dict[int, str] = {}  # Huntress organizations
+    client_names = {c.halo_client_id: c.name for c in config.clients if c.name}  # HaloPSA clients
 
     def finish(exit_code: int, rows: list[Row], unmapped: list[Unmapped], error: str = "") -> RunResult:
         """Append the rows and the run record; a log that refuses them ends the run with 74, records in hand."""
@@ -36,7 +37,8 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
             rows=tally(rows), requests={"huntress": huntress.service.requests, "halo": halo.service.requests},
             error=error,
         )
-        result = RunResult(exit_code=exit_code, record=summary, rows=rows, unmapped=unmapped, organization_names=names)
+        result = RunResult(exit_code=exit_code, record=summary, rows=rows, unmapped=unmapped, organization_names=names,
+                           client_names=client_names)
         records: list[Row | Unmapped | RunRecord] = [*rows, *unmapped, summary]
         try:
             resultslog.append(config.log_path, records, config.log.rotate_bytes)
@@ -55,6 +57,7 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
                 organizations, mapping.organization_ids, mapping.wanted_products, config.huntress.counts, progress
             )
             licences = halo.licences(keep=mapping.is_candidate)
+            client_names.update({l.client_id: l.client_name for l in licences if l.client_name})
             names.update({org_id: org.name for org_id, org in organizations.items()})
             stamp = Stamp(run_id=run_id, time=now_utc(), dry_run=dry_run)
             huntress_side = Huntress(organizations=names, counts=counts, errors=errors, bad=bad)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Optional
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from halosync import console
 from halosync.commands.options import ConfigOption, exit_on_error
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def command(
@@ -44,37 +48,64 @@ def command(
     if not history.runs:
         console.say(f"No runs recorded in {cfg.log_path} yet.")
         raise typer.Exit(0)
+    from halosync.render import fits_table, print_rows
+
+    out = console.stdout
     if want_rows:
         from halosync.models import Row
-        from halosync.render import results_table
 
         parsed = [Row.load(r) for r in history.rows]
-        console.stdout.print(results_table(parsed, {}, dry_run=False, show_time=True, title="halosync history: rows"))
+        print_rows(out, parsed, {}, dry_run=False, show_time=True, title="halosync history: rows, newest run first")
+    elif fits_table(out):
+        out.print(_runs_table(history.runs))
     else:
-        console.stdout.print(_runs_table(history.runs))
+        out.print("halosync history: runs, newest first", markup=False, highlight=False)
+        for line in _runs_lines(history.runs, out.width):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(0)
 
 
-def _runs_table(runs: list[dict]):
+COUNTS = ("create", "update", "unchanged", "failed")
+
+
+def _mode(run: dict[str, Any]) -> str:
+    return "dry run" if run.get("dry_run") else ("forced" if run.get("forced") else "scheduled")
+
+
+def _runs_table(runs: list[dict[str, Any]]) -> Table:
     from rich.table import Table
     from rich.text import Text
 
     table = Table(title="halosync history: runs, newest first", title_justify="left")
     for name, justify in (("Started", "left"), ("Run", "left"), ("Mode", "left"), ("Exit", "right"), ("Created", "right"),
                           ("Updated", "right"), ("Unchanged", "right"), ("Failed", "right"), ("Requests", "right"), ("Error", "left")):
-        table.add_column(name, justify=justify, no_wrap=name != "Error")
+        table.add_column(name, justify=justify, no_wrap=name != "Error", min_width=20 if name == "Error" else None)
     for run in runs:
-        counts = run.get("rows") or {}
-        requests = run.get("requests") or {}
-        mode = "dry run" if run.get("dry_run") else ("forced" if run.get("forced") else "scheduled")
-        code = run.get("exit_code")
+        counts = run["rows"]
+        requests = run["requests"]
+        code = run["exit_code"]
         table.add_row(
-            _local(run.get("started")), str(run.get("run_id", "")), mode,
+            _local(run.get("started")), str(run.get("run_id", "")), _mode(run),
             Text(str(code), style="green" if code == 0 else "red"),
-            *(str(counts.get(k, 0)) for k in ("create", "update", "unchanged", "failed")),
-            f"{requests.get('huntress', 0)} + {requests.get('halo', 0)}", run.get("error") or "",
+            *(str(counts.get(k, 0)) for k in COUNTS),
+            f"{requests.get('huntress', 0)} + {requests.get('halo', 0)}", str(run.get("error") or ""),
         )
     return table
+
+
+def _runs_lines(runs: list[dict[str, Any]], width: int) -> Iterator[str]:
+    """One run per wrapped line, its error on lines of its own: for cron mail and narrow terminals."""
+    from halosync.render import wrap, wrap_parts
+
+    for run in runs:
+        counts, requests = run["rows"], run["requests"]
+        tally = [f"{counts.get(k, 0)} {word}" for k, word in zip(COUNTS, ("created", "updated", "unchanged", "failed"),
+                                                                  strict=True)]
+        yield wrap_parts([_local(run.get("started")), f"run {run.get('run_id', '')}", _mode(run),
+                          f"exit {run['exit_code']}", *tally,
+                          f"{requests.get('huntress', 0)} + {requests.get('halo', 0)} requests"], width)
+        if run.get("error"):
+            yield wrap(f"error: {run['error']}", width, first="  ", indent="    ")
 
 
 def _local(stamp: str | None) -> str:

@@ -151,7 +151,7 @@ def _choose(candidates: list[Candidate], options, help_text: str, *, allow_ignor
             console.say(f"  {i}) {c.name} ({c.id})  score {c.score}")
         if not candidates:
             console.say("  (no candidates)")
-        answer = typer.prompt(f"  {help_text}\n  >", default="", show_default=False).strip()
+        answer = typer.prompt(f"{_wrapped('  ' + help_text)}\n  >", default="", show_default=False).strip()
         if answer == "":
             return None
         if answer.isdigit() and 1 <= int(answer) <= len(candidates):
@@ -166,9 +166,18 @@ def _choose(candidates: list[Candidate], options, help_text: str, *, allow_ignor
         console.say(f"  {answer!r} is not one of the choices")
 
 
+def _wrapped(text: str) -> str:
+    """Wrapped at spaces to the terminal (80 columns in a pipe), keeping its indent."""
+    from halosync.render import wrap
+
+    indent = text[: len(text) - len(text.lstrip())]
+    return indent + wrap(text, console.stdout.width - len(indent), indent=indent + "  ")
+
+
 def _print_report(report: Report, inventory: Inventory) -> None:
-    console.say(f"Mapped: {len(report.mapped)} organizations · unmapped: {len(report.unmapped)} · ignored: {len(report.ignored)} · "
-         f"products unmapped: {', '.join(report.products_unmapped) or 'none'}")
+    console.say(_wrapped(f"Mapped: {len(report.mapped)} organizations · unmapped: {len(report.unmapped)} · "
+                         f"ignored: {len(report.ignored)} · products unmapped: "
+                         f"{', '.join(report.products_unmapped) or 'none'}"))
     for line in report.stale:
         console.warn(f"stale: {line}")
     for org in report.unmapped:
