@@ -99,10 +99,13 @@ def test_wrong_shaped_records_are_skipped_and_counted(tmp_path):
         f.write(json.dumps({"type": "run", "run_id": "y", "started": "2026-11-03T02:00:00Z", "exit_code": "0",
                             "rows": {}, "requests": {}}) + "\n")
         f.write(json.dumps({"type": "row", "run_id": "x", "halo_client_id": "12"}) + "\n")
+        f.write(json.dumps({"type": "row", "run_id": "x", "time": "t", "halo_client_id": 12, "product": "edr",
+                            "halo_item_id": 1, "action": "explode", "status": "ok", "huntress_organization_ids": [],
+                            "licence_id": None, "previous_count": None, "count": 1}) + "\n")
         f.write(json.dumps(["not", "an", "object"]) + "\n")
     unreadable = [0]
     assert [r["run_id"] for r in resultslog.records_backwards(path, unreadable)] == ["2026-11-01T02:00:00Z"]
-    assert unreadable == [4]
+    assert unreadable == [5]
 
 
 def test_reading_backwards_stays_linear_on_megabytes_without_a_newline(tmp_path):

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from halosync.halo import HaloClient
 
 BATCH_SIZE = 50
+NOT_STARTED = "not written: the run was interrupted before this write; the next run writes it"
 
 
 @dataclass
@@ -174,8 +175,7 @@ class Applier:
 
     def _mark_stopped(self, rows: list[Row], indices: list[int]) -> int:
         for i in indices:
-            rows[i] = rows[i].replace(status="failed", message="not written: the run was interrupted before this "
-                                                                "write; the next run writes it")
+            rows[i] = rows[i].replace(status="failed", message=NOT_STARTED)
         return 0
 
     def _mark_denied(self, rows: list[Row], indices: list[int]) -> int:

@@ -176,6 +176,7 @@ _SHAPES: dict[str, dict[str, tuple[type, ...]]] = {
     "unmapped": {"run_id": (str,), "huntress_organization_id": (int,), "name": (str,)},
 }
 _COUNTS = {"run": ("rows", "requests")}
+_WORDS = {"row": {"action": {"create", "update", "unchanged"}, "status": {"ok", "failed"}}}  # as models.Row has them
 
 
 def well_formed(record: dict[str, Any]) -> bool:
@@ -186,6 +187,9 @@ def well_formed(record: dict[str, Any]) -> bool:
     for key, types in shape.items():
         value = record.get(key)
         if not isinstance(value, types) or isinstance(value, bool):
+            return False
+    for key, words in _WORDS.get(record["type"], {}).items():
+        if record[key] not in words:
             return False
     for key in _COUNTS.get(record["type"], ()):
         if not all(isinstance(n, int) and not isinstance(n, bool) for n in record[key].values()):

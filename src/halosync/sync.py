@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from halosync import resultslog
-from halosync.apply import Applier
+from halosync.apply import NOT_STARTED, Applier
 from halosync.config import Config
 from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, ServiceError, UnreachableError
 from halosync.halo import HaloClient
@@ -89,7 +89,7 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
             raise
         if interrupt is not None and interrupt.signum is not None:
             written = sum(1 for row in rows if row.is_write)
-            left = sum(1 for row in rows if row.status == "failed" and row.message.startswith("not written: the run was"))
+            left = sum(1 for row in rows if row.message == NOT_STARTED)
             exit_code = interrupt_exit_code(interrupt.signum)
             error = (f"interrupted by {interrupt.name}: the writes in flight were finished ({written} licences written); "
                      f"{left} not started; the next run writes them")
