@@ -24,9 +24,9 @@ from pathlib import Path
 
 import tomli_w
 
-from halosync.apply import BATCH_SIZE
-from halosync.http import POOL_SIZE
-from halosync.huntress import PAGE_LIMIT
+from halosync.halo.apply import BATCH_SIZE
+from halosync.transport.http import POOL_SIZE
+from halosync.huntress.client import PAGE_LIMIT
 from halosync.sandbox import Sandbox, State, serve
 from halosync.sandbox.config import sandbox_config
 

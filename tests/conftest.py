@@ -58,8 +58,8 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         asked.append(seconds)
         skipped[0] += seconds
 
-    monkeypatch.setattr("halosync.http._pause", pause)
-    monkeypatch.setattr("halosync.http._monotonic", lambda: time.monotonic() + skipped[0])
+    monkeypatch.setattr("halosync.transport.http._pause", pause)
+    monkeypatch.setattr("halosync.transport.http._monotonic", lambda: time.monotonic() + skipped[0])
     return asked
 
 

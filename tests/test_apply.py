@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 
 from conftest import HALO, basic_config
-from halosync.apply import Applier
-from halosync.config import Config
-from halosync.halo import HaloClient
-from halosync.models import Row
-from halosync.plan import Mapping
+from halosync.halo.apply import Applier
+from halosync.config.schema import Config
+from halosync.halo.client import HaloClient
+from halosync.core.models import Row
+from halosync.core.plan import Mapping
 
 API = f"{HALO}/api"
 

@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 
 from conftest import HUNTRESS, basic_config, read_log, write_config
 from halosync.cli import app
-from halosync.config import Config, load_config
+from halosync.config.schema import Config, load_config
 from halosync.errors import ConfigError
-from halosync.huntress import HuntressClient, Organization
-from halosync.plan import Huntress, Mapping, build_plan
-from halosync.products import is_server
+from halosync.huntress.client import HuntressClient, Organization
+from halosync.core.plan import Huntress, Mapping, build_plan
+from halosync.core.products import is_server
 
 runner = CliRunner()
 

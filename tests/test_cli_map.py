@@ -140,7 +140,7 @@ def test_application_without_read_customers(sandbox_mock, sandbox_config_file):
 
 
 def test_edr_is_mapped_whole_or_split_never_both(sandbox_mock, tmp_path):
-    from halosync.mapper import excludes, names_product
+    from halosync.run.mapper import excludes, names_product
 
     assert excludes("edr_servers", ["edr"]) and excludes("edr", ["edr_workstations"]) and not excludes("sat", ["edr"])
     assert names_product("Huntress Managed EDR - Servers", "edr_servers")
@@ -163,7 +163,7 @@ def test_a_config_folder_that_refuses_new_files_stops_map_before_any_question(sa
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("halosync.configfile.tempfile.mkstemp", refuse)
+    monkeypatch.setattr("halosync.config.editor.tempfile.mkstemp", refuse)
     result = map_(path, input="1\nq\n")
     assert result.exit_code == 2
     assert result.stderr.startswith("halosync: error: ") and str(path) in result.stderr and "--dry-run" in result.stderr
@@ -179,10 +179,10 @@ def test_a_save_that_fails_keeps_the_choices(sandbox_mock, tmp_path, monkeypatch
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("halosync.configfile.os.replace", full_disk)
+    monkeypatch.setattr("halosync.config.editor.os.replace", full_disk)
     if not beside_works:
         real_open = __import__("os").open
-        monkeypatch.setattr("halosync.configfile.os.open",
+        monkeypatch.setattr("halosync.config.editor.os.open",
                             lambda p, *a, **k: full_disk() if str(p).endswith(".new") else real_open(p, *a, **k))
     result = map_(path, input="1\nq\n")  # map the first organization to its best candidate, then save
     assert result.exit_code == 1
@@ -199,7 +199,7 @@ def test_a_save_that_fails_keeps_the_choices(sandbox_mock, tmp_path, monkeypatch
 
 def test_at_80_columns_the_legend_and_summary_wrap_between_words(sandbox_mock, tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
-    monkeypatch.setattr("halosync.console._consoles", {})  # made again, at 80 columns
+    monkeypatch.setattr("halosync.formats.console._consoles", {})  # made again, at 80 columns
     path = first_use_config(tmp_path)
     result = map_(path, input="x\n")
     lines = result.stdout.splitlines()

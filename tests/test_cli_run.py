@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from conftest import read_log, write_config
 from halosync.cli import app
-from halosync.runner import lock_path
+from halosync.run.runner import lock_path
 from halosync.sandbox.state import HALO_CLIENT_SECRET, HUNTRESS_SECRET
 
 runner = CliRunner()
@@ -216,7 +216,7 @@ def test_quiet_still_warns_on_stderr(sandbox_mock, sandbox_config_file):
 
 
 def test_a_large_run_shows_changed_rows_only(sandbox_mock, sandbox_config_file, monkeypatch):
-    monkeypatch.setattr("halosync.render.ALL_ROWS_UP_TO", 10)
+    monkeypatch.setattr("halosync.formats.table.ALL_ROWS_UP_TO", 10)
     run(sandbox_config_file, "--force")
     sandbox_mock.state.set_count(106, "edr", 15)
     result = run(sandbox_config_file, "--force")
@@ -238,7 +238,7 @@ def test_an_internal_error_is_one_line_without_traceback(sandbox_config_file, mo
     def broken(*args, **kwargs):
         raise KeyError("hs_sandbox_secret")
 
-    monkeypatch.setattr("halosync.runner.run", broken)
+    monkeypatch.setattr("halosync.run.runner.run", broken)
     monkeypatch.setattr(sys, "argv", ["halosync", "run", "--force", "--config", str(sandbox_config_file)])
     with pytest.raises(SystemExit) as exited:
         cli.main()
@@ -252,7 +252,7 @@ def test_an_internal_error_after_writes_says_so_and_is_on_record(sandbox_mock, s
     import sys
 
     from halosync import cli
-    from halosync.apply import Applier
+    from halosync.halo.apply import Applier
 
     real_apply = Applier.apply
 
@@ -312,8 +312,8 @@ def test_a_create_whose_outcome_stays_unknown_is_never_sent_again(sandbox_mock, 
 
 
 def test_a_future_dated_run_does_not_make_the_sync_not_due(sandbox_mock, sandbox_config_file):
-    from halosync import resultslog
-    from halosync.models import RunRecord
+    from halosync.run import resultslog
+    from halosync.core.models import RunRecord
 
     future = RunRecord(run_id="20991101T020000Z-abcdef", started="2099-11-01T02:00:00Z",
                        finished="2099-11-01T02:00:09Z", dry_run=False, forced=False, exit_code=0,

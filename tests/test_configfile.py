@@ -8,7 +8,7 @@ import stat
 import tomllib
 from pathlib import Path
 
-from halosync.configfile import ConfigEditor
+from halosync.config.editor import ConfigEditor
 
 HAND_WRITTEN = '''\
 # Acme MSP billing sync -- owned by ops, ask Dana before changing

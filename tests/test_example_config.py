@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from halosync.config import Config, load_config
+from halosync.config.schema import Config, load_config
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
 

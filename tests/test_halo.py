@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from conftest import HALO, basic_config
-from halosync.config import Config
+from halosync.config.schema import Config
 from halosync.errors import AuthError, UnreachableError
-from halosync.halo import HaloClient
+from halosync.halo.client import HaloClient
 
 API = f"{HALO}/api"
 
@@ -140,7 +140,7 @@ def test_post_answer_as_list_or_single_object(mock, answer):
 
 def test_requests_side_by_side_share_one_token_refresh(mock):
     """Four threads meeting a revoked token must not each fetch a new one (SPEC: once per run, once more on a 401)."""
-    from halosync.http import concurrently
+    from halosync.transport.http import concurrently
 
     tokens = mock.post(f"{HALO}/auth/token").mock(side_effect=[token("t1"), token("t2"), token("t3"), token("t4"), token("t5")])
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from halosync.errors import AuthError, ServiceError, UnreachableError
-from halosync.http import RetryPolicy, Service, SlidingWindowLimiter, parse_retry_after
+from halosync.transport.http import RetryPolicy, Service, SlidingWindowLimiter, parse_retry_after
 
 BASE = "https://api.huntress.io/v1"
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from conftest import HUNTRESS, basic_config
-from halosync.config import Config
+from halosync.config.schema import Config
 from halosync.errors import AuthError
-from halosync.huntress import HuntressClient, Organization
+from halosync.huntress.client import HuntressClient, Organization
 
 V1 = f"{HUNTRESS}/v1"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from halosync.matching import normalise, rank, score, search, unambiguous
+from halosync.core.matching import normalise, rank, score, search, unambiguous
 
 CLIENTS = [
     (12, "Acme Dental"), (13, "Acme Dental Group"), (14, "Cedar Law Group"), (15, "Delta Logistics"),

@@ -103,7 +103,7 @@ def test_credentials_inside_notification_urls_never_show(sandbox_mock, sandbox_c
 
 
 def test_a_password_in_a_service_url_is_redacted(mock):
-    from halosync.http import Service
+    from halosync.transport.http import Service
 
     service = Service("HaloPSA", "https://svc:p4ss-word@acme.halopsa.com/api", per_minute=60)
     mock.get("https://acme.halopsa.com/api/Item").mock(return_value=httpx.Response(400, text="no p4ss-word for svc"))

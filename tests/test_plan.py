@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from halosync.models import Licence
-from halosync.plan import Huntress, Mapping, build_plan
+from halosync.core.models import Licence
+from halosync.core.plan import Huntress, Mapping, build_plan
 
 MAPPING = Mapping(
     clients={12: [101, 102], 14: [104]},

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from halosync.products import billable_counts, needs_detail, summary_count
+from halosync.core.products import billable_counts, needs_detail, summary_count
 
 USAGES = {
     "edr": {"billable_agents_count": 42, "unresponsive_agents_count": 3},

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import stat
 
-from halosync import resultslog
-from halosync.models import RunRecord, Unmapped
+from halosync.run import resultslog
+from halosync.core.models import RunRecord, Unmapped
 
 
 def run_record(started: str, exit_code: int = 0, dry_run: bool = False) -> RunRecord:

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from halosync.config import SyncConfig
-from halosync.schedule import is_due, next_due
+from halosync.config.schema import SyncConfig
+from halosync.core.schedule import is_due, next_due
 
 DAILY = SyncConfig(frequency="daily")
 MONTHLY_1 = SyncConfig(frequency="monthly", day_of_month=1)

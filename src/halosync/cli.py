@@ -12,7 +12,7 @@ from halosync import __version__
 from halosync.commands import audit, check_permissions, demo, history, map, run, sandbox
 from halosync.commands.options import ConfigOption
 from halosync.errors import ExitCode
-from halosync.paths import CONFIG_ENV
+from halosync.config.paths import CONFIG_ENV
 
 app = typer.Typer(
     name="halosync",

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from halosync import console
+from halosync.formats import console
 from halosync.commands.options import ConfigOption, exit_on_error
 
 
@@ -17,8 +17,8 @@ def command(
     json_output: Annotated[bool, typer.Option("--json", help="The audit as JSON on stdout.")] = False,
 ) -> None:
     """Check HaloPSA recurring invoices against the licences halosync manages; exit 1 when something is off."""
-    from halosync.audit import fetch_and_audit
-    from halosync.config import load_config
+    from halosync.core.audit import fetch_and_audit
+    from halosync.config.schema import load_config
 
     with exit_on_error("the scope read:invoices"):
         _, cfg = load_config(config, warn=console.warn)
@@ -36,7 +36,7 @@ def command(
 
     from rich.table import Table
 
-    from halosync.products import PRODUCTS
+    from halosync.core.products import PRODUCTS
 
     table = Table(title="halosync audit: managed licences and the invoice lines that bill them", title_justify="left")
     for name in ("Client", "Product", "Licence", "Count", "Billed by"):

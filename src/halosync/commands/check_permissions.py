@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from halosync import console
+from halosync.formats import console
 from halosync.commands.options import ConfigOption, exit_on_error
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from halosync.checks import Report
+    from halosync.run.checks import Report
 
 
 def command(
@@ -21,8 +21,8 @@ def command(
     json_output: Annotated[bool, typer.Option("--json", help="The checks as JSON on stdout.")] = False,
 ) -> None:
     """Verify both sets of credentials, every permission the sync needs, and the mapping; writes nothing."""
-    from halosync.checks import check_permissions
-    from halosync.config import load_config
+    from halosync.run.checks import check_permissions
+    from halosync.config.schema import load_config
 
     with exit_on_error():
         _, cfg = load_config(config, warn=console.warn)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from halosync import console
+from halosync.formats import console
 
 # What changes in Huntress between the two runs: (organization, product, new count, why)
 CHANGES = [
@@ -23,8 +23,8 @@ def command(
 ) -> None:
     """Run the real sync against a simulated Huntress and HaloPSA on 127.0.0.1 (no credentials needed)."""
     from halosync.commands.run import report
-    from halosync.config import load_config
-    from halosync.runner import run
+    from halosync.config.schema import load_config
+    from halosync.run.runner import run
     from halosync.sandbox import Sandbox, serve
     from halosync.sandbox.config import sandbox_config_toml
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from halosync import console
+from halosync.formats import console
 from halosync.commands.options import ConfigOption, exit_on_error
 
 if TYPE_CHECKING:
@@ -26,9 +26,9 @@ def command(
     json_output: Annotated[bool, typer.Option("--json", help="The records as JSON on stdout.")] = False,
 ) -> None:
     """Show past runs from the results log (the results at the bottom of the Billing tab)."""
-    from halosync.config import load_config
-    from halosync.history import read_history
-    from halosync.products import PRODUCTS
+    from halosync.config.schema import load_config
+    from halosync.run.history import read_history
+    from halosync.core.products import PRODUCTS
 
     if product is not None and product not in PRODUCTS:
         console.error(f"--product must be one of {', '.join(PRODUCTS)}")
@@ -48,11 +48,11 @@ def command(
     if not history.runs:
         console.say(f"No runs recorded in {cfg.log_path} yet.")
         raise typer.Exit(0)
-    from halosync.render import fits_table, print_rows
+    from halosync.formats.table import fits_table, print_rows
 
     out = console.stdout
     if want_rows:
-        from halosync.models import Row
+        from halosync.core.models import Row
 
         parsed = [Row.load(r) for r in history.rows]
         print_rows(out, parsed, {}, dry_run=False, show_time=True, title="halosync history: rows, newest run first")
@@ -95,7 +95,7 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
 
 def _runs_lines(runs: list[dict[str, Any]], width: int) -> Iterator[str]:
     """One run per wrapped line, its error on lines of its own: for cron mail and narrow terminals."""
-    from halosync.render import wrap, wrap_parts
+    from halosync.formats.table import wrap, wrap_parts
 
     for run in runs:
         counts, requests = run["rows"], run["requests"]

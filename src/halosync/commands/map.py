@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from halosync import console
+from halosync.formats import console
 from halosync.commands.options import ConfigOption, exit_on_error
 
 if TYPE_CHECKING:
-    from halosync.configfile import ConfigEditor
-    from halosync.mapper import Inventory, Report
-    from halosync.matching import Candidate
+    from halosync.config.editor import ConfigEditor
+    from halosync.run.mapper import Inventory, Report
+    from halosync.core.matching import Candidate
 
 HELP = "number: choose · Enter: skip · /text: search · i: ignore (not billed) · q: save and quit · x: quit without saving"
 HELP_PRODUCTS = "number: choose · Enter: skip · /text: search · q: save and quit · x: quit without saving"
@@ -32,9 +32,9 @@ def command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the config as a diff; write nothing.")] = False,
 ) -> None:
     """Edit the organization -> client and product -> item mappings, with fuzzy name suggestions."""
-    from halosync.config import load_config
-    from halosync.configfile import ConfigEditor
-    from halosync.mapper import auto_map, build_report, fetch_inventory
+    from halosync.config.schema import load_config
+    from halosync.config.editor import ConfigEditor
+    from halosync.run.mapper import auto_map, build_report, fetch_inventory
 
     with exit_on_error("the scopes read:customers and read:items"):
         path, cfg = load_config(config, warn=console.warn)
@@ -112,8 +112,8 @@ def _save(editor: ConfigEditor) -> None:
 
 
 def _interactive(editor: ConfigEditor, inventory: Inventory, report: Report, added: list[tuple[int, int]]) -> None:
-    from halosync.mapper import client_candidates, excludes, item_candidates
-    from halosync.products import PRODUCTS
+    from halosync.run.mapper import client_candidates, excludes, item_candidates
+    from halosync.core.products import PRODUCTS
 
     try:
         for n, org in enumerate(report.unmapped, start=1):
@@ -144,7 +144,7 @@ def _interactive(editor: ConfigEditor, inventory: Inventory, report: Report, add
 
 
 def _choose(candidates: list[Candidate], options, help_text: str, *, allow_ignore: bool) -> Candidate | str | None:
-    from halosync.matching import search
+    from halosync.core.matching import search
 
     while True:
         for i, c in enumerate(candidates, start=1):
@@ -168,7 +168,7 @@ def _choose(candidates: list[Candidate], options, help_text: str, *, allow_ignor
 
 def _wrapped(text: str) -> str:
     """Wrapped at spaces to the terminal (80 columns in a pipe), keeping its indent."""
-    from halosync.render import wrap
+    from halosync.formats.table import wrap
 
     indent = text[: len(text) - len(text.lstrip())]
     return indent + wrap(text, console.stdout.width - len(indent), indent=indent + "  ")

@@ -9,9 +9,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from halosync import console
+from halosync.formats import console
 from halosync.errors import AuthError, HalosyncError
-from halosync.halo_menus import APPLICATION_PERMISSIONS
+from halosync.halo.menus import APPLICATION_PERMISSIONS
 
 ConfigOption = Annotated[
     Optional[Path],

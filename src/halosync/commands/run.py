@@ -10,11 +10,11 @@ import typer
 
 from typing import TYPE_CHECKING
 
-from halosync import console
+from halosync.formats import console
 from halosync.commands.options import ConfigOption, exit_on_error
 
 if TYPE_CHECKING:
-    from halosync.runner import RunResult
+    from halosync.run.runner import RunResult
 
 
 def command(
@@ -25,8 +25,8 @@ def command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Nothing on stdout unless something failed.")] = False,
 ) -> None:
     """Sync Huntress counts into HaloPSA licences if a sync is due (run it hourly from cron)."""
-    from halosync.config import load_config
-    from halosync.runner import run
+    from halosync.config.schema import load_config
+    from halosync.run.runner import run
 
     with exit_on_error():
         _, cfg = load_config(config, warn=console.warn)
@@ -39,14 +39,14 @@ def command(
 
 def report(result: RunResult, *, json_output: bool, quiet: bool) -> None:
     if json_output:
-        from halosync.render import as_json
+        from halosync.formats.table import as_json
 
         sys.stdout.writelines(as_json(result))
     elif not result.due:
         if not quiet:
             console.say(f"Not due: next sync on {result.next_due:%Y-%m-%d}. Use --force to sync now.")
     elif not quiet or result.exit_code != 0:
-        from halosync.render import print_results
+        from halosync.formats.table import print_results
 
         print_results(console.stdout, result, only_failed=quiet)
     for unmapped in result.unmapped:  # warnings go to stderr in every mode

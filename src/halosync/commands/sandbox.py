@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from halosync import console
+from halosync.formats import console
 
 
 def command(

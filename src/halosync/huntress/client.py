@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 
-from halosync.config import Config
+from halosync.config.schema import Config
 from halosync.errors import AuthError, ServiceError, UnreachableError
-from halosync.http import POOL_SIZE, Service, concurrently
-from halosync.products import (
+from halosync.transport.http import POOL_SIZE, Service, concurrently
+from halosync.core.products import (
     AGENT_PRODUCTS,
     PRODUCTS,
     CountMode,

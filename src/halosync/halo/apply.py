@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from halosync.errors import AuthError, ServiceError
-from halosync.http import POOL_SIZE, concurrently
-from halosync.halo_menus import EDIT_LICENCES
-from halosync.models import Licence, Row
-from halosync.plan import Mapping, ours
+from halosync.transport.http import POOL_SIZE, concurrently
+from halosync.halo.menus import EDIT_LICENCES
+from halosync.core.models import Licence, Row
+from halosync.core.plan import Mapping, ours
 
 if TYPE_CHECKING:
-    from halosync.halo import HaloClient
+    from halosync.halo.client import HaloClient
 
 BATCH_SIZE = 50
 NOT_STARTED = "not written: the run was interrupted before this write; the next run writes it"

@@ -6,9 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from halosync.config import Config
-from halosync.models import Licence
-from halosync.plan import Mapping, ours
+from halosync.config.schema import Config
+from halosync.core.models import Licence
+from halosync.core.plan import Mapping, ours
 
 AUDIT_SCOPES = ("read:invoices",)
 FindingKind = Literal["unbilled", "quantity_mismatch", "no_invoice"]
@@ -127,7 +127,7 @@ def audit(mapping: Mapping, licences: list[Licence], invoices: list[dict[str, An
 
 
 def fetch_and_audit(config: Config, **service_options: Any) -> AuditReport:
-    from halosync.halo import HaloClient
+    from halosync.halo.client import HaloClient
 
     mapping = Mapping.from_config(config)
     halo = HaloClient.from_config(config, extra_scopes=AUDIT_SCOPES, **service_options)

@@ -8,12 +8,13 @@ from typing import Any
 
 import httpx
 
-from halosync.config import Config
+from halosync.config.schema import Config
 from halosync.errors import AuthError, ServiceError
-from halosync.halo_menus import APPLICATION_PERMISSIONS, APPLICATIONS
-from halosync import http, journal
-from halosync.http import POOL_SIZE, Clock, Service, concurrently
-from halosync.models import Licence
+from halosync.halo.menus import APPLICATION_PERMISSIONS, APPLICATIONS
+from halosync.transport import http
+from halosync import journal
+from halosync.transport.http import POOL_SIZE, Clock, Service, concurrently
+from halosync.core.models import Licence
 
 MAX_PAGES = 100_000
 

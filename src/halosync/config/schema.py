@@ -14,8 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from halosync.errors import ConfigError
-from halosync.paths import config_path, default_log_path
-from halosync.products import PRODUCTS, CountMode
+from halosync.config.paths import config_path, default_log_path
+from halosync.core.products import PRODUCTS, CountMode
 
 # (section, key) -> environment variable that overrides it.
 SECRET_ENV: dict[tuple[str, str], str] = {

@@ -6,8 +6,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from halosync.config import Config
-from halosync.models import Licence, Row, Unmapped
+from halosync.config.schema import Config
+from halosync.core.models import Licence, Row, Unmapped
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from halosync import resultslog
-from halosync.apply import NOT_STARTED, Applier
-from halosync.config import Config
+from halosync.run import resultslog
+from halosync.halo.apply import NOT_STARTED, Applier
+from halosync.config.schema import Config
 from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, ServiceError, UnreachableError
-from halosync.halo import HaloClient
-from halosync.huntress import HuntressClient
-from halosync.interrupt import Interrupt, Interrupted
-from halosync.interrupt import exit_code as interrupt_exit_code
-from halosync.models import Row, RunRecord, Unmapped, tally
-from halosync.plan import Huntress, Mapping, Stamp, build_plan
-from halosync.runner import Progress, RunResult, now_utc
+from halosync.halo.client import HaloClient
+from halosync.huntress.client import HuntressClient
+from halosync.run.interrupt import Interrupt, Interrupted
+from halosync.run.interrupt import exit_code as interrupt_exit_code
+from halosync.core.models import Row, RunRecord, Unmapped, tally
+from halosync.core.plan import Huntress, Mapping, Stamp, build_plan
+from halosync.run.runner import Progress, RunResult, now_utc
 
 
 def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | None, service_options: dict[str, Any],

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
-from halosync import resultslog
-from halosync.config import Config
+from halosync.run import resultslog
+from halosync.config.schema import Config
 from halosync.errors import ExitCode, LockedError
-from halosync.schedule import is_due, next_due, period_start
+from halosync.core.schedule import is_due, next_due, period_start
 
 if TYPE_CHECKING:
-    from halosync.models import Row, RunRecord, Unmapped
+    from halosync.core.models import Row, RunRecord, Unmapped
 
 Progress = Callable[[str], None]
 
@@ -78,12 +78,12 @@ def run(
                 return RunResult(exit_code=ExitCode.OK, due=False, next_due=next_due(config.sync, today, last))
         notifier = None
         if not dry_run and config.notify.enabled:
-            from halosync.notify import Notifier
+            from halosync.run.notify import Notifier
 
             notifier = Notifier(config.notify, warn or (lambda message: None), **(service_options or {}))
             notifier.start()
-        from halosync.interrupt import Interrupt
-        from halosync.sync import sync
+        from halosync.run.interrupt import Interrupt
+        from halosync.run.sync import sync
 
         with Interrupt() as interrupt:
             result = sync(config, force=force, dry_run=dry_run, progress=progress,

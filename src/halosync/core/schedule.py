@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
-from halosync.config import SyncConfig
+from halosync.config.schema import SyncConfig
 
 
 def period_start(sync: SyncConfig, today: date) -> date:

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from halosync.config import Config
-from halosync.halo import HaloClient
-from halosync.huntress import HuntressClient
-from halosync.matching import Candidate, normalise, rank, unambiguous
-from halosync.products import AGENT_PRODUCTS, PRODUCTS
+from halosync.config.schema import Config
+from halosync.halo.client import HaloClient
+from halosync.huntress.client import HuntressClient
+from halosync.core.matching import Candidate, normalise, rank, unambiguous
+from halosync.core.products import AGENT_PRODUCTS, PRODUCTS
 
 MAP_SCOPES = ("read:customers", "read:items")
 

@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from halosync.models import Row
-from halosync.products import PRODUCTS
-from halosync.runner import RunResult
+from halosync.core.models import Row
+from halosync.core.products import PRODUCTS
+from halosync.run.runner import RunResult
 
 ACTION_STYLE = {"create": "green", "update": "yellow", "unchanged": "dim"}
 TABLES_FROM = 120  # columns; narrower (cron mail and pipes get 80), a table would squash or drop data

@@ -10,12 +10,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from halosync.config import Config
+from halosync.config.schema import Config
 from halosync.errors import AuthError, ExitCode, ServiceError, UnreachableError
-from halosync.halo import HaloClient
-from halosync.huntress import HuntressClient, Organization
-from halosync.halo_menus import AGENT_PERMISSIONS, APPLICATION_PERMISSIONS, APPLICATIONS, EDIT_LICENCES
-from halosync.products import AGENT_PRODUCTS, PRODUCTS
+from halosync.halo.client import HaloClient
+from halosync.huntress.client import HuntressClient, Organization
+from halosync.halo.menus import AGENT_PERMISSIONS, APPLICATION_PERMISSIONS, APPLICATIONS, EDIT_LICENCES
+from halosync.core.products import AGENT_PRODUCTS, PRODUCTS
 
 Status = Literal["pass", "fail", "warn"]
 REQUIRED_SCOPES = ("read:softwarelicensing", "edit:softwarelicensing", "read:items")

@@ -1,0 +1,1 @@
+"""What people and scripts see: the consoles, tables, lines and JSON documents of every command."""

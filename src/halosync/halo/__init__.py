@@ -1,0 +1,1 @@
+"""The sink: HaloPSA token, licences, items, clients and invoices; applying a plan's writes."""

@@ -1,0 +1,1 @@
+"""The source: Huntress organizations and their per-product counts."""

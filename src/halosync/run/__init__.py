@@ -1,0 +1,1 @@
+"""The procedures behind the commands: wiring, the sync, checks, map, audit, the results log and notifications."""

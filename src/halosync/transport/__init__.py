@@ -1,0 +1,1 @@
+"""The one HTTP layer under both vendors, and the bounded pool for requests side by side."""
