@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HALOSYNC = Path(sys.executable).with_name("halosync")
@@ -22,7 +22,7 @@ HALOSYNC = Path(sys.executable).with_name("halosync")
 
 def write_log(path: Path, lines: int) -> None:
     """About two years of hourly history: per run 40 rows and a run record, the newest a success this month."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     per_run = 42
     runs = lines // per_run
     with path.open("w") as f:

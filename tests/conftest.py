@@ -16,10 +16,9 @@ import tomli_w
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from contract import Sent, assert_conforms, from_httpx  # noqa: E402
-
-from halosync.sandbox import Request, Sandbox  # noqa: E402
-from halosync.sandbox.config import sandbox_config  # noqa: E402
+from contract import Sent, assert_conforms, from_httpx
+from halosync.sandbox import Request, Sandbox
+from halosync.sandbox.config import sandbox_config
 
 HUNTRESS = "https://api.huntress.io"
 HALO = "https://acme.halopsa.com"

@@ -5,18 +5,19 @@ from __future__ import annotations
 import httpx
 
 from conftest import HALO, basic_config
-from halosync.halo.apply import Applier
 from halosync.config.schema import Config
-from halosync.halo.client import HaloClient
+from halosync.core.mapping import Mapping
 from halosync.core.models import Row
-from halosync.core.plan import Mapping
+from halosync.halo.apply import Applier
+from halosync.halo.client import HaloClient
+from halosync.run.wiring import mapping_from_config
 
 API = f"{HALO}/api"
 
 
 def setup() -> tuple[HaloClient, Mapping]:
     config = Config.model_validate(basic_config())
-    return HaloClient.from_config(config), Mapping.from_config(config)
+    return HaloClient.from_config(config), mapping_from_config(config)
 
 
 def create(client_id: int = 12, product: str = "edr", item: int = 1001, count: int = 5) -> Row:

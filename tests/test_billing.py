@@ -11,10 +11,12 @@ from typer.testing import CliRunner
 from conftest import HUNTRESS, basic_config, read_log, write_config
 from halosync.cli import app
 from halosync.config.schema import Config, load_config
+from halosync.core.mapping import Mapping
+from halosync.core.models import Counts
+from halosync.core.plan import build_plan
+from halosync.core.products import is_server
 from halosync.errors import ConfigError
 from halosync.huntress.client import HuntressClient, Organization
-from halosync.core.plan import Huntress, Mapping, build_plan
-from halosync.core.products import is_server
 
 runner = CliRunner()
 
@@ -54,11 +56,12 @@ def mapping_with(**kwargs) -> Mapping:
     return Mapping(**{**base, **kwargs})
 
 
-COUNTS = Huntress(organizations={101: "A", 104: "C"}, counts={101: {"edr": 7, "sat": 0}, 104: {"edr": 57, "sat": 3}})
+ORGS = {101: "A", 104: "C"}
+COUNTS = Counts(counts={101: {"edr": 7, "sat": 0}, 104: {"edr": 57, "sat": 3}})
 
 
 def test_minimum_raises_the_count_and_records_the_actual():
-    rows = build_plan(mapping_with(minimums={12: {"edr": 10, "sat": 5}, 14: {"edr": 10}}), COUNTS, []).rows
+    rows = build_plan(mapping_with(minimums={12: {"edr": 10, "sat": 5}, 14: {"edr": 10}}), ORGS, COUNTS, []).rows
     by = {(r.halo_client_id, r.product): r for r in rows}
     assert (by[12, "edr"].count, by[12, "edr"].actual_count, by[12, "edr"].action) == (10, 7, "create")
     assert (by[12, "sat"].count, by[12, "sat"].actual_count) == (5, 0)  # a minimum on nothing still bills
@@ -66,7 +69,7 @@ def test_minimum_raises_the_count_and_records_the_actual():
 
 
 def test_client_products_limit_the_rows():
-    rows = build_plan(mapping_with(client_products={12: frozenset({"edr"})}), COUNTS, []).rows
+    rows = build_plan(mapping_with(client_products={12: frozenset({"edr"})}), ORGS, COUNTS, []).rows
     assert sorted((r.halo_client_id, r.product) for r in rows) == [(12, "edr"), (14, "edr"), (14, "sat")]
 
 

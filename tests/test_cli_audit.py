@@ -7,10 +7,10 @@ import json
 from typer.testing import CliRunner
 
 from conftest import write_config
-from halosync.core.audit import audit
 from halosync.cli import app
+from halosync.core.audit import audit
+from halosync.core.mapping import Mapping
 from halosync.core.models import Licence
-from halosync.core.plan import Mapping
 
 runner = CliRunner()
 MAPPING = Mapping(clients={12: [101], 14: [104], 16: [106]}, products={"edr": 1001, "sat": 1003},

@@ -312,8 +312,8 @@ def test_a_create_whose_outcome_stays_unknown_is_never_sent_again(sandbox_mock, 
 
 
 def test_a_future_dated_run_does_not_make_the_sync_not_due(sandbox_mock, sandbox_config_file):
-    from halosync.run import resultslog
     from halosync.core.models import RunRecord
+    from halosync.run import resultslog
 
     future = RunRecord(run_id="20991101T020000Z-abcdef", started="2099-11-01T02:00:00Z",
                        finished="2099-11-01T02:00:09Z", dry_run=False, forced=False, exit_code=0,

@@ -41,5 +41,7 @@ def test_the_checker_rejects_what_the_documents_do_not_allow(sent, words):
 
 def test_the_checker_accepts_what_halosync_sends():
     assert problems(Sent("huntress", "GET", "/v1/organizations/101", {})) == []
-    assert problems(Sent("halo", "GET", "/api/SoftwareLicence", {"pageinate": ["true"], "page_size": ["100"], "page_no": ["2"], "includeinactive": ["true"], "client_id": ["12"]})) == []
-    assert problems(Sent("halo", "POST", "/api/SoftwareLicence", {}, json=[{"id": 5, "client_id": 12, "count": 4}, {"client_id": 12, "item_id": 1001, "name": "Huntress Managed EDR", "count": 4}])) == []
+    query = {"pageinate": ["true"], "page_size": ["100"], "page_no": ["2"], "includeinactive": ["true"], "client_id": ["12"]}
+    assert problems(Sent("halo", "GET", "/api/SoftwareLicence", query)) == []
+    body = [{"id": 5, "client_id": 12, "count": 4}, {"client_id": 12, "item_id": 1001, "name": "Huntress Managed EDR", "count": 4}]
+    assert problems(Sent("halo", "POST", "/api/SoftwareLicence", {}, json=body)) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import httpx
@@ -54,7 +54,7 @@ def test_429_waits_for_retry_after_seconds(mock, sleeps):
 
 
 def test_429_with_http_date_and_without_header(mock, sleeps):
-    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     mock.get(f"{BASE}/actor").mock(side_effect=[
         httpx.Response(429, headers={"Retry-After": when}), httpx.Response(429), httpx.Response(429), httpx.Response(200, json={})])
     with service(retry=RetryPolicy(base_delay=2, max_delay=5)) as s:

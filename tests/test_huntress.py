@@ -10,8 +10,9 @@ import pytest
 
 from conftest import HUNTRESS, basic_config
 from halosync.config.schema import Config
+from halosync.core.models import Organization
 from halosync.errors import AuthError
-from halosync.huntress.client import HuntressClient, Organization
+from halosync.huntress.client import HuntressClient
 
 V1 = f"{HUNTRESS}/v1"
 
@@ -51,9 +52,9 @@ def test_billable_mode_fetches_details_only_for_mapped_organizations_that_exist(
     detail = mock.get(url__regex=rf"{V1}/organizations/\d+").mock(return_value=httpx.Response(
         200, json={"organization": {**org(101), "actual_usages": json.dumps(usages)}}))
     hc = client()
-    orgs = {o: type("O", (), {"summary": org(o)})() for o in (101, 103)}
-    counts, errors, _ = hc.counts(orgs, [101, 999], ["edr", "sat"], "billable")
-    assert counts == {101: {"edr": 40, "sat": 20}} and errors == {}
+    orgs = {o: Organization(o, f"Org {o}", org(o)) for o in (101, 103)}
+    read = hc.counts(orgs, [101, 999], ["edr", "sat"], "billable")
+    assert read.counts == {101: {"edr": 40, "sat": 20}} and read.errors == {} and read.bad == {}
     assert [c.request.url.path for c in detail.calls] == ["/v1/organizations/101"]
 
 
@@ -61,18 +62,18 @@ def test_summary_mode_uses_the_list_and_fetches_details_only_for_ispm(mock):
     detail = mock.get(url__regex=rf"{V1}/organizations/\d+").mock(return_value=httpx.Response(
         200, json={"organization": {**org(101), "actual_usages": {"ispm": [{"billable_identities_count": 7}]}}}))
     hc = client(counts="summary")
-    orgs = {101: type("O", (), {"summary": org(101, agents_count=42, sat_learner_count=9)})()}
-    counts, _, _ = hc.counts(orgs, [101], ["edr", "sat"], "summary")
-    assert counts == {101: {"edr": 42, "sat": 9}} and detail.call_count == 0
-    counts, _, _ = hc.counts(orgs, [101], ["edr", "ispm"], "summary")
-    assert counts == {101: {"edr": 42, "ispm": 7}} and detail.call_count == 1
+    orgs = {101: Organization(101, "Org 101", org(101, agents_count=42, sat_learner_count=9))}
+    read = hc.counts(orgs, [101], ["edr", "sat"], "summary")
+    assert read.counts == {101: {"edr": 42, "sat": 9}} and detail.call_count == 0
+    read = hc.counts(orgs, [101], ["edr", "ispm"], "summary")
+    assert read.counts == {101: {"edr": 42, "ispm": 7}} and detail.call_count == 1
 
 
 def test_an_unreadable_organization_is_an_error_of_its_own(mock):
     mock.get(f"{V1}/organizations/101").mock(return_value=httpx.Response(404, json={"errors": ["Not found"]}))
-    orgs = {101: type("O", (), {"summary": org(101)})()}
-    counts, errors, _ = client().counts(orgs, [101], ["edr"], "billable")
-    assert counts == {} and "404" in errors[101]
+    orgs = {101: Organization(101, "Org 101", org(101))}
+    read = client().counts(orgs, [101], ["edr"], "billable")
+    assert read.counts == {} and "404" in read.errors[101]
 
 
 def test_bad_credentials_are_an_auth_error_without_the_secret(mock):
@@ -86,6 +87,6 @@ def test_a_bad_billable_value_is_refused_for_that_product_only(mock):
     orgs = {101: Organization(101, "Acme", {})}
     mock.get(f"{HUNTRESS}/v1/organizations/101").mock(return_value=httpx.Response(200, json={"organization": {
         "id": 101, "actual_usages": {"edr": {"billable_agents_count": 12.9}, "sat": {"learners_count": 20}}}}))
-    counts, errors, bad = client().counts(orgs, [101], ["edr", "sat"], "billable")
-    assert counts == {101: {"sat": 20}} and errors == {}
-    assert "12.9" in bad[101, "edr"] and "billable_agents_count" in bad[101, "edr"]
+    read = client().counts(orgs, [101], ["edr", "sat"], "billable")
+    assert read.counts == {101: {"sat": 20}} and read.errors == {}
+    assert "12.9" in read.bad[101, "edr"] and "billable_agents_count" in read.bad[101, "edr"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from halosync.core.models import Licence
-from halosync.core.plan import Huntress, Mapping, build_plan
+from halosync.core.mapping import Mapping
+from halosync.core.models import Counts, Licence
+from halosync.core.plan import build_plan
 
 MAPPING = Mapping(
     clients={12: [101, 102], 14: [104]},
@@ -16,7 +17,7 @@ COUNTS = {101: {"edr": 40, "sat": 20}, 102: {"edr": 2, "sat": 4}, 104: {"edr": 5
 
 
 def plan(licences: list[Licence], *, orgs=ORGS, counts=COUNTS, errors=None, mapping=MAPPING):
-    return build_plan(mapping, Huntress(organizations=orgs, counts=counts, errors=errors or {}), licences)
+    return build_plan(mapping, orgs, Counts(counts=counts, errors=errors or {}), licences)
 
 
 def row(result, client: int, product: str):

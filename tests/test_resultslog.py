@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import stat
+from datetime import UTC
 
-from halosync.run import resultslog
 from halosync.core.models import RunRecord, Unmapped
+from halosync.run import resultslog
 
 
 def run_record(started: str, exit_code: int = 0, dry_run: bool = False) -> RunRecord:
@@ -174,14 +175,14 @@ def test_an_unwritable_log_is_a_config_error_naming_the_path(tmp_path, monkeypat
 
 
 def test_a_run_dated_in_the_future_is_ignored_by_the_due_logic_and_named(tmp_path):
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     path = tmp_path / "results.jsonl"
     resultslog.append(path, [run_record("2026-11-02T02:00:00Z"), run_record("2027-03-01T02:00:00Z")])
-    now = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     future: list = []
     assert resultslog.last_success(path, since=date(2026, 11, 1), now=now, future=future) == date(2026, 11, 2)
     assert [r["started"] for r in future] == ["2027-03-01T02:00:00Z"]
     # a few seconds ahead (an NTP step) is not the future
-    assert resultslog.last_success(path, since=date(2027, 3, 1), now=datetime(2027, 3, 1, 1, 59, 30, tzinfo=timezone.utc)) \
+    assert resultslog.last_success(path, since=date(2027, 3, 1), now=datetime(2027, 3, 1, 1, 59, 30, tzinfo=UTC)) \
         == date(2027, 3, 1)

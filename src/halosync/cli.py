@@ -11,8 +11,8 @@ import typer
 from halosync import __version__
 from halosync.commands import audit, check_permissions, demo, history, map, run, sandbox
 from halosync.commands.options import ConfigOption
-from halosync.errors import ExitCode
 from halosync.config.paths import CONFIG_ENV
+from halosync.errors import ExitCode
 
 app = typer.Typer(
     name="halosync",

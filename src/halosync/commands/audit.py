@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from halosync.formats import console
 from halosync.commands.options import ConfigOption, exit_on_error
+from halosync.formats import console
 
 
 def command(
@@ -17,8 +17,8 @@ def command(
     json_output: Annotated[bool, typer.Option("--json", help="The audit as JSON on stdout.")] = False,
 ) -> None:
     """Check HaloPSA recurring invoices against the licences halosync manages; exit 1 when something is off."""
-    from halosync.core.audit import fetch_and_audit
     from halosync.config.schema import load_config
+    from halosync.run.audit import fetch_and_audit
 
     with exit_on_error("the scope read:invoices"):
         _, cfg = load_config(config, warn=console.warn)

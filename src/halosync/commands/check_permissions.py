@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from halosync.formats import console
 from halosync.commands.options import ConfigOption, exit_on_error
+from halosync.formats import console
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -21,8 +21,8 @@ def command(
     json_output: Annotated[bool, typer.Option("--json", help="The checks as JSON on stdout.")] = False,
 ) -> None:
     """Verify both sets of credentials, every permission the sync needs, and the mapping; writes nothing."""
-    from halosync.run.checks import check_permissions
     from halosync.config.schema import load_config
+    from halosync.run.checks import check_permissions
 
     with exit_on_error():
         _, cfg = load_config(config, warn=console.warn)

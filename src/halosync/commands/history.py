@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from halosync.formats import console
 from halosync.commands.options import ConfigOption, exit_on_error
+from halosync.formats import console
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -19,16 +19,16 @@ if TYPE_CHECKING:
 def command(
     config: ConfigOption = None,
     last: Annotated[int, typer.Option("--last", "-n", min=1, help="How many runs to show (newest first).")] = 10,
-    client: Annotated[Optional[int], typer.Option("--client", help="Only rows of this HaloPSA client id (shows rows).")] = None,
-    product: Annotated[Optional[str], typer.Option("--product", help="Only rows of this product: edr, itdr, ispm, sat, siem (shows rows).")] = None,
+    client: Annotated[int | None, typer.Option("--client", help="Only rows of this HaloPSA client id (shows rows).")] = None,
+    product: Annotated[str | None, typer.Option("--product", help="Only rows of this product: edr, itdr, ispm, sat, siem (shows rows).")] = None,
     failed: Annotated[bool, typer.Option("--failed", help="Only failed runs, or with rows only failed rows.")] = False,
     rows: Annotated[bool, typer.Option("--rows", help="Show the rows of each run instead of run summaries.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="The records as JSON on stdout.")] = False,
 ) -> None:
     """Show past runs from the results log (the results at the bottom of the Billing tab)."""
     from halosync.config.schema import load_config
-    from halosync.run.history import read_history
     from halosync.core.products import PRODUCTS
+    from halosync.run.history import read_history
 
     if product is not None and product not in PRODUCTS:
         console.error(f"--product must be one of {', '.join(PRODUCTS)}")
@@ -77,9 +77,9 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
     from rich.text import Text
 
     table = Table(title="halosync history: runs, newest first", title_justify="left")
-    for name, justify in (("Started", "left"), ("Run", "left"), ("Mode", "left"), ("Exit", "right"), ("Created", "right"),
-                          ("Updated", "right"), ("Unchanged", "right"), ("Failed", "right"), ("Requests", "right"), ("Error", "left")):
-        table.add_column(name, justify=justify, no_wrap=name != "Error", min_width=20 if name == "Error" else None)
+    for name in ("Started", "Run", "Mode", "Exit", "Created", "Updated", "Unchanged", "Failed", "Requests", "Error"):
+        table.add_column(name, justify="left" if name in ("Started", "Run", "Mode", "Error") else "right",
+                         no_wrap=name != "Error", min_width=20 if name == "Error" else None)
     for run in runs:
         counts = run["rows"]
         requests = run["requests"]

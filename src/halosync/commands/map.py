@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from halosync.formats import console
 from halosync.commands.options import ConfigOption, exit_on_error
+from halosync.formats import console
 
 if TYPE_CHECKING:
     from halosync.config.editor import ConfigEditor
-    from halosync.run.mapper import Inventory, Report
     from halosync.core.matching import Candidate
+    from halosync.run.mapper import Inventory, Report
 
 HELP = "number: choose · Enter: skip · /text: search · i: ignore (not billed) · q: save and quit · x: quit without saving"
 HELP_PRODUCTS = "number: choose · Enter: skip · /text: search · q: save and quit · x: quit without saving"
+
+
+class _Ignore:
+    """The answer 'ignore this organization' (not billed)."""
+
+
+IGNORE = _Ignore()
 
 
 class _Quit(Exception):
@@ -32,8 +40,8 @@ def command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the config as a diff; write nothing.")] = False,
 ) -> None:
     """Edit the organization -> client and product -> item mappings, with fuzzy name suggestions."""
-    from halosync.config.schema import load_config
     from halosync.config.editor import ConfigEditor
+    from halosync.config.schema import load_config
     from halosync.run.mapper import auto_map, build_report, fetch_inventory
 
     with exit_on_error("the scopes read:customers and read:items"):
@@ -112,15 +120,16 @@ def _save(editor: ConfigEditor) -> None:
 
 
 def _interactive(editor: ConfigEditor, inventory: Inventory, report: Report, added: list[tuple[int, int]]) -> None:
-    from halosync.run.mapper import client_candidates, excludes, item_candidates
+    from halosync.core.mapping import excludes
     from halosync.core.products import PRODUCTS
+    from halosync.run.mapper import client_candidates, item_candidates
 
     try:
         for n, org in enumerate(report.unmapped, start=1):
             name = inventory.organizations[org]
             console.say(f"\n[{n}/{len(report.unmapped)}] Huntress organization {org} {name!r}")
             choice = _choose(client_candidates(inventory, org), inventory.clients.items(), HELP, allow_ignore=True)
-            if choice == "ignore":
+            if isinstance(choice, _Ignore):
                 editor.ignore_organization(org)
                 console.say(f"  ignored {org}")
             elif choice is not None:
@@ -133,7 +142,7 @@ def _interactive(editor: ConfigEditor, inventory: Inventory, report: Report, add
                 continue  # EDR is billed whole or split, never both
             console.say(f"\nProduct {product} ({PRODUCTS[product].display_name}) -> which HaloPSA item?")
             choice = _choose(item_candidates(inventory, product), inventory.active_items(), HELP_PRODUCTS, allow_ignore=False)
-            if choice is not None:
+            if choice is not None and not isinstance(choice, _Ignore):
                 editor.map_product(product, choice.id)
                 chosen.add(product)
                 console.say(f"  {product} -> item {choice.id} {choice.name!r}")
@@ -143,7 +152,9 @@ def _interactive(editor: ConfigEditor, inventory: Inventory, report: Report, add
     raise _Quit(save=True)
 
 
-def _choose(candidates: list[Candidate], options, help_text: str, *, allow_ignore: bool) -> Candidate | str | None:
+def _choose(candidates: list[Candidate], options: Iterable[tuple[int, str]], help_text: str, *,
+            allow_ignore: bool) -> Candidate | _Ignore | None:
+    """A candidate, IGNORE, or None (skip)."""
     from halosync.core.matching import search
 
     while True:
@@ -160,7 +171,7 @@ def _choose(candidates: list[Candidate], options, help_text: str, *, allow_ignor
             candidates = search(answer[1:], options)
             continue
         if answer.lower() == "i" and allow_ignore:
-            return "ignore"
+            return IGNORE
         if answer.lower() in ("q", "x"):
             raise _Quit(save=answer.lower() == "q")
         console.say(f"  {answer!r} is not one of the choices")

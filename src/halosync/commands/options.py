@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from halosync.formats import console
 from halosync.errors import AuthError, HalosyncError
+from halosync.formats import console
 from halosync.halo.menus import APPLICATION_PERMISSIONS
 
 ConfigOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--config",
         "-c",

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from typing import TYPE_CHECKING
-
-from halosync.formats import console
 from halosync.commands.options import ConfigOption, exit_on_error
+from halosync.formats import console
 
 if TYPE_CHECKING:
-    from halosync.run.runner import RunResult
+    from halosync.run.result import RunResult
 
 
 def command(

@@ -6,7 +6,7 @@ import contextlib
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,7 +16,7 @@ from halosync.formats import console
 def command(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).", min=0, max=65535)] = 8765,
     latency: Annotated[float, typer.Option(help="Seconds to wait before each answer.", min=0, max=30)] = 0.0,
-    organizations: Annotated[Optional[int], typer.Option(help="Generate this many organizations instead of the small seeded MSP.", min=1, max=100_000)] = None,
+    organizations: Annotated[int | None, typer.Option(help="Generate this many organizations instead of the small seeded MSP.", min=1, max=100_000)] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request to stderr.")] = False,
 ) -> None:
     """Serve the sandbox on 127.0.0.1 until Ctrl-C, and print a config that points at it."""

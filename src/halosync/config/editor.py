@@ -85,7 +85,10 @@ class ConfigEditor:
             else:
                 table.add(tomlkit.nl())  # keys go before it (see _set_key): a blank line before the next table
                 self.doc._insert_at(position, name, table)
-        return self.doc[name]
+        found = self.doc[name]
+        if not isinstance(found, Table):
+            raise ValueError(f"[{name}] in the config is not a table")
+        return found
 
     def diff(self) -> str:
         return "".join(difflib.unified_diff(

@@ -7,15 +7,16 @@ import stat
 import string
 import sys
 import tomllib
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
-from halosync.errors import ConfigError
 from halosync.config.paths import config_path, default_log_path
 from halosync.core.products import PRODUCTS, CountMode
+from halosync.errors import ConfigError
 
 # (section, key) -> environment variable that overrides it.
 SECRET_ENV: dict[tuple[str, str], str] = {
@@ -219,7 +220,7 @@ class Config(_Model):
 
     def secret(self, section: str, key: str) -> str:
         value = getattr(getattr(self, section), key)
-        assert value is not None, "load_config guarantees every secret is present"
+        assert isinstance(value, SecretStr), "load_config guarantees every secret is present"
         return value.get_secret_value()
 
 
@@ -381,7 +382,7 @@ def _key_name(loc: tuple[Any, ...]) -> str:
     return " ".join([name, *map(str, rest)]) if rest else name
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "extra_forbidden" and (error["loc"][0] == "products" or "minimum" in error["loc"]):
         return f"unknown product; the products are {', '.join(PRODUCTS)}"
@@ -389,7 +390,7 @@ def _message(error: dict[str, Any]) -> str:
         return "unknown key (check the spelling against config.example.toml)"
     if kind == "missing":
         return "is required"
-    return error["msg"].removeprefix("Value error, ").replace("Input should be", "should be")
+    return str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "should be")
 
 
 def _check_url(value: str) -> str:

@@ -1,4 +1,4 @@
-"""The invoice audit: is every licence halosync manages billed by a recurring invoice? Pure core and its fetch."""
+"""The invoice audit's rules: is every licence halosync manages billed by a recurring invoice? Pure."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from halosync.config.schema import Config
+from halosync.core.mapping import Mapping, ours
 from halosync.core.models import Licence
-from halosync.core.plan import Mapping, ours
 
-AUDIT_SCOPES = ("read:invoices",)
 FindingKind = Literal["unbilled", "quantity_mismatch", "no_invoice"]
 
 
@@ -100,22 +98,22 @@ def audit(mapping: Mapping, licences: list[Licence], invoices: list[dict[str, An
     for client_id, client_invoices in sorted(invoices_of.items()):
         for invoice in client_invoices:
             for line in invoice.get("lines") or []:
-                product = product_of_item.get(line_item(line) or -1)
-                licence = managed.get((client_id, product)) if product else None
-                if licence is None or _linked_licences(line):
+                line_product = product_of_item.get(line_item(line) or -1)
+                line_licence = managed.get((client_id, line_product)) if line_product else None
+                if line_licence is None or line_product is None or _linked_licences(line):
                     continue
                 quantity = line.get("qty_order")
                 try:
                     quantity = float(quantity) if quantity is not None else None
                 except (TypeError, ValueError):
                     quantity = None
-                if quantity is not None and quantity != (licence.count or 0):
+                if quantity is not None and quantity != (line_licence.count or 0):
                     report.findings.append(Finding(
-                        "quantity_mismatch", client_id, product=product, licence_id=licence.id,
+                        "quantity_mismatch", client_id, product=line_product, licence_id=line_licence.id,
                         invoice_id=invoice.get("id"),
                         detail=f"invoice {invoice.get('id')} line {line.get('id')} bills a fixed {quantity:g} of item "
-                               f"{line_item(line)}, but licence {licence.id} counts {licence.count}: bill from the licence "
-                               "instead, so the line follows the count"))
+                               f"{line_item(line)}, but licence {line_licence.id} counts {line_licence.count}: bill from "
+                               "the licence instead, so the line follows the count"))
 
     with_counts = sorted({c for (c, _), l in managed.items() if (l.count or 0) > 0})
     for client_id in with_counts:
@@ -124,18 +122,3 @@ def audit(mapping: Mapping, licences: list[Licence], invoices: list[dict[str, An
                 "no_invoice", client_id,
                 detail=f"client {client_id} has Huntress licences with counts but no recurring invoice"))
     return report
-
-
-def fetch_and_audit(config: Config, **service_options: Any) -> AuditReport:
-    from halosync.halo.client import HaloClient
-
-    mapping = Mapping.from_config(config)
-    halo = HaloClient.from_config(config, extra_scopes=AUDIT_SCOPES, **service_options)
-    try:
-        licences = halo.licences(keep=mapping.is_candidate)
-        invoices = halo.recurring_invoices()
-        report = audit(mapping, licences, invoices)
-        report.requests = halo.service.requests
-        return report
-    finally:
-        halo.close()

@@ -6,12 +6,30 @@ The same models feed the results table, `--json` and the results log, so the thr
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from functools import cache
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal, Self, cast
 
 from pydantic import TypeAdapter
 from pydantic.dataclasses import dataclass as pydantic_dataclass
+
+
+@dataclass
+class Organization:
+    """A Huntress organization as the list gives it: id, name and the count fields the list carries."""
+
+    id: int
+    name: str
+    summary: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What the count source read for the mapped organizations."""
+
+    counts: dict[int, dict[str, int]]  # per mapped organization that exists: product -> count
+    errors: dict[int, str] = field(default_factory=dict)  # organizations whose counts could not be read at all
+    bad: dict[tuple[int, str], str] = field(default_factory=dict)  # (organization, product) -> why its value was refused
+
 
 @dataclass(frozen=True, slots=True)
 class Licence:
@@ -36,19 +54,24 @@ class _Record:
     __slots__ = ()
 
     def dump(self) -> dict[str, Any]:
-        return _adapter(type(self)).dump_python(self, mode="json")
+        return cast(dict[str, Any], _adapter(type(self)).dump_python(self, mode="json"))
 
     @classmethod
-    def load(cls, data: dict[str, Any]) -> Any:
-        return _adapter(cls).validate_python(data)
+    def load(cls, data: dict[str, Any]) -> Self:
+        return cast(Self, _adapter(cls).validate_python(data))
 
-    def replace(self, **changes: Any) -> Any:
-        return dataclasses.replace(self, **changes)
+    def replace(self, **changes: Any) -> Self:
+        return cast(Self, dataclasses.replace(cast(Any, self), **changes))
 
 
-@cache
-def _adapter(cls: type) -> TypeAdapter[Any]:
-    return TypeAdapter(cls)
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _adapter(cls: type[Any]) -> TypeAdapter[Any]:
+    """One validator per record class, made on first use (building one costs milliseconds)."""
+    if cls not in _ADAPTERS:
+        _ADAPTERS[cls] = TypeAdapter(cls)
+    return _ADAPTERS[cls]
 
 
 # Pydantic dataclasses with slots: validated like models, but a run of 10,000 organizations

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from halosync.core.models import Row
 from halosync.core.products import PRODUCTS
-from halosync.run.runner import RunResult
+from halosync.run.result import RunResult
 
 ACTION_STYLE = {"create": "green", "update": "yellow", "unchanged": "dim"}
 TABLES_FROM = 120  # columns; narrower (cron mail and pipes get 80), a table would squash or drop data

@@ -7,14 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from halosync.errors import AuthError, ServiceError
-from halosync.transport.http import POOL_SIZE, concurrently
-from halosync.halo.menus import EDIT_LICENCES
+from halosync.core.mapping import Mapping, ours
 from halosync.core.models import Licence, Row
-from halosync.core.plan import Mapping, ours
+from halosync.errors import AuthError, ServiceError
+from halosync.halo.menus import EDIT_LICENCES
+from halosync.transport.http import POOL_SIZE, concurrently
 
 if TYPE_CHECKING:
-    from halosync.halo.client import HaloClient
+    from halosync.core.ports import LicenceStore
 
 BATCH_SIZE = 50
 NOT_STARTED = "not written: the run was interrupted before this write; the next run writes it"
@@ -34,7 +34,7 @@ class Applied:
 
 
 class Applier:
-    def __init__(self, halo: HaloClient, mapping: Mapping, batch_size: int = BATCH_SIZE,
+    def __init__(self, halo: LicenceStore, mapping: Mapping, batch_size: int = BATCH_SIZE,
                  progress: Callable[[str], None] | None = None, workers: int = POOL_SIZE,
                  stop: threading.Event | None = None):
         self.halo = halo

@@ -8,13 +8,13 @@ from typing import Any
 
 import httpx
 
+from halosync import journal
 from halosync.config.schema import Config
+from halosync.core.models import Licence
 from halosync.errors import AuthError, ServiceError
 from halosync.halo.menus import APPLICATION_PERMISSIONS, APPLICATIONS
 from halosync.transport import http
-from halosync import journal
 from halosync.transport.http import POOL_SIZE, Clock, Service, concurrently
-from halosync.core.models import Licence
 
 MAX_PAGES = 100_000
 
@@ -62,6 +62,10 @@ class HaloClient:
             page_size=halo.page_size,
             clock=service_options.get("clock"),
         )
+
+    @property
+    def requests(self) -> int:
+        return self.service.requests
 
     def close(self) -> None:
         self.service.close()
@@ -152,16 +156,16 @@ class HaloClient:
                 for row in rows if "id" in row}
 
     def item(self, item_id: int) -> dict[str, Any]:
-        return _object(self._request("GET", f"/Item/{item_id}"), "HaloPSA item")
+        return self.service.json_object(self._request("GET", f"/Item/{item_id}"))
 
     def agent_me(self) -> dict[str, Any]:
-        return _object(self._request("GET", "/Agent/me"), "HaloPSA agent")
+        return self.service.json_object(self._request("GET", "/Agent/me"))
 
     def _pages(self, path: str, key: str, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
         """Every page of a list. Once page 1 has told the total, the other pages are read a few at a time."""
         def page(page_no: int) -> tuple[dict[str, Any], list[Any]]:
             query = {**params, "pageinate": "true", "page_size": self.page_size, "page_no": page_no}
-            body = _object(self._request("GET", path, params=query), f"HaloPSA {path}")
+            body = self.service.json_object(self._request("GET", path, params=query))
             return body, _list_in(body, key)
 
         body, rows = page(1)
@@ -175,7 +179,7 @@ class HaloClient:
         yield fresh(rows)
         total = body.get("record_count")
         known = isinstance(total, int) and not isinstance(total, bool)
-        pages = -(-total // self.page_size) if known else MAX_PAGES
+        pages = -(-total // self.page_size) if isinstance(total, int) and known else MAX_PAGES
         page_no = 2
         window = 1  # page 2 alone first: an endpoint that ignores page_no repeats page 1 there
         while len(rows) >= self.page_size and page_no <= pages:
@@ -263,20 +267,11 @@ def _licence(row: dict[str, Any]) -> Licence | None:
     )
 
 
-def _object(response: httpx.Response, what: str) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        raise ServiceError("HaloPSA", f"{what}: HaloPSA answered with something that is not JSON") from None
-    if not isinstance(body, dict):
-        raise ServiceError("HaloPSA", f"{what}: HaloPSA answered with unexpected JSON")
-    return body
-
-
 def _list_in(body: dict[str, Any], key: str) -> list[Any]:
     """The named list, else the first list-valued key other than `columns` (the wrapper name is unverified)."""
-    if isinstance(body.get(key), list):
-        return body[key]
+    named = body.get(key)
+    if isinstance(named, list):
+        return named
     for name, value in body.items():
         if name != "columns" and isinstance(value, list):
             return value

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
 
 from halosync.config.schema import Config
-from halosync.errors import AuthError, ServiceError, UnreachableError
-from halosync.transport.http import POOL_SIZE, Service, concurrently
+from halosync.core.models import Counts, Organization
 from halosync.core.products import (
     AGENT_PRODUCTS,
     PRODUCTS,
@@ -22,17 +21,12 @@ from halosync.core.products import (
     parse_usages,
     summary_count,
 )
+from halosync.errors import AuthError, ServiceError, UnreachableError
+from halosync.transport.http import POOL_SIZE, Service, concurrently
 
 PAGE_LIMIT = 500  # the maximum Huntress allows; its default is 10
 MAX_PAGES = 10_000  # guards against a server that never stops handing out tokens
 SUMMARY_FIELDS = [p.summary_field for p in PRODUCTS.values() if p.summary_field]
-
-
-@dataclass
-class Organization:
-    id: int
-    name: str
-    summary: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 class HuntressClient:
@@ -54,12 +48,17 @@ class HuntressClient:
         )
         return cls(service)
 
+    @property
+    def requests(self) -> int:
+        return self.service.requests
+
     def close(self) -> None:
         self.service.close()
 
     def account(self) -> dict[str, Any]:
-        body = self._json(self.service.request("GET", "/account"))
-        return body.get("account", body)
+        body = self.service.json_object(self.service.request("GET", "/account"))
+        account = body.get("account")
+        return account if isinstance(account, dict) else body
 
     def sample_agents(self) -> None:
         """One small read of the agent list: proves the credential may list agents."""
@@ -78,7 +77,7 @@ class HuntressClient:
 
     def usage(self, organization_id: int) -> dict[str, Any]:
         """`actual_usages` of GET /v1/organizations/{id}, parsed (billable_count reads each product from it)."""
-        body = self._json(self.service.request("GET", f"/organizations/{organization_id}"))
+        body = self.service.json_object(self.service.request("GET", f"/organizations/{organization_id}"))
         org = body.get("organization", body)
         try:
             return parse_usages(org.get("actual_usages") if isinstance(org, dict) else None)
@@ -92,10 +91,10 @@ class HuntressClient:
         products: Iterable[str],
         mode: CountMode,
         progress: Callable[[str], None] | None = None,
-    ) -> tuple[dict[int, dict[str, int]], dict[int, str], dict[tuple[int, str], str]]:
+    ) -> Counts:
         """Counts of the `wanted` organizations that exist, fetching details only where the mode needs them.
 
-        Returns (counts, errors, bad): an organization whose usage cannot be read
+        An organization whose usage cannot be read
         (a 404, unreadable JSON) is an error of its own, not the end of the run;
         a count that is not a whole number from 0 up is `bad` for that
         (organization, product) alone, and left out of `counts`.
@@ -120,7 +119,7 @@ class HuntressClient:
 
             summary = organizations[org_id].summary
             for p in list_products:
-                read(p, lambda p=p: summary_count(summary, p))
+                read(p, partial(summary_count, summary, p))
             if not detail_products:
                 return org_id, found, None, bad
             try:
@@ -130,7 +129,7 @@ class HuntressClient:
             except ServiceError as exc:
                 return org_id, None, str(exc), {}
             for p in detail_products:
-                read(p, lambda p=p: billable_count(usages, p))
+                read(p, partial(billable_count, usages, p))
             if progress:
                 with lock:
                     done[0] += 1
@@ -151,7 +150,7 @@ class HuntressClient:
         if agent_products:
             for org_id, split in self.agent_counts(organizations, [o for o in present if o in counts]).items():
                 counts[org_id].update({p: split[p] for p in agent_products})
-        return counts, errors, bad_counts
+        return Counts(counts=counts, errors=errors, bad=bad_counts)
 
     def agent_counts(self, organizations: dict[int, Organization], wanted: list[int]) -> dict[int, dict[str, int]]:
         """EDR agents of each wanted organization, split into servers and workstations.
@@ -166,13 +165,15 @@ class HuntressClient:
         split = {org_id: {"edr_servers": 0, "edr_workstations": 0} for org_id in wanted}
         if not wanted:
             return split
-        agents_of = lambda org: int(organizations[org].summary.get("agents_count") or 0)  # noqa: E731
+        def agents_of(org: int) -> int:
+            return int(organizations[org].summary.get("agents_count") or 0)
+
         per_organization = sum(pages_for(agents_of(org)) for org in wanted)
         account_wide = pages_for(sum(agents_of(org) for org in organizations))
 
         def tally(agents: list[dict[str, Any]]) -> None:
             for agent in agents:
-                counts = split.get(agent.get("organization_id"))
+                counts = split.get(int(agent.get("organization_id") or 0))
                 if counts is not None:
                     counts["edr_servers" if is_server(agent) else "edr_workstations"] += 1
 
@@ -194,7 +195,7 @@ class HuntressClient:
             params: dict[str, Any] = {"limit": PAGE_LIMIT, **(filters or {})}
             if token:
                 params["page_token"] = token
-            body = self._json(self.service.request("GET", path, params=params))
+            body = self.service.json_object(self.service.request("GET", path, params=params))
             rows = body.get(key)
             if not isinstance(rows, list):
                 raise ServiceError("Huntress", f"Huntress answered GET {path} without a list of {key}")
@@ -203,15 +204,6 @@ class HuntressClient:
             if not token or token in seen_tokens or not rows:
                 return
             seen_tokens.add(token)
-
-    def _json(self, response: httpx.Response) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except ValueError:
-            raise ServiceError("Huntress", f"Huntress answered {response.request.url.path} with something that is not JSON") from None
-        if not isinstance(body, dict):
-            raise ServiceError("Huntress", f"Huntress answered {response.request.url.path} with unexpected JSON")
-        return body
 
 
 def _organization(row: dict[str, Any]) -> Organization:

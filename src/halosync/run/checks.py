@@ -5,17 +5,19 @@ Reads only; never writes. Returns checks as data, the command renders them.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from halosync.config.schema import Config
+from halosync.core.mapping import items_shared, unmapped_organizations
+from halosync.core.models import Organization
+from halosync.core.products import AGENT_PRODUCTS, PRODUCTS
 from halosync.errors import AuthError, ExitCode, ServiceError, UnreachableError
 from halosync.halo.client import HaloClient
-from halosync.huntress.client import HuntressClient, Organization
 from halosync.halo.menus import AGENT_PERMISSIONS, APPLICATION_PERMISSIONS, APPLICATIONS, EDIT_LICENCES
-from halosync.core.products import AGENT_PRODUCTS, PRODUCTS
+from halosync.huntress.client import HuntressClient
+from halosync.run.wiring import Services
 
 Status = Literal["pass", "fail", "warn"]
 REQUIRED_SCOPES = ("read:softwarelicensing", "edit:softwarelicensing", "read:items")
@@ -56,21 +58,16 @@ def _failed(area: str, name: str, exc: ServiceError, fix: str, unreachable_fix: 
 
 
 def check_permissions(config: Config, **service_options: Any) -> Report:
-    huntress = HuntressClient.from_config(config, **service_options)
-    halo = HaloClient.from_config(config, **service_options)
-    try:
+    with Services(config, **service_options) as services:
         checks: list[Check] = []
-        organizations = _huntress_checks(huntress, checks)
+        organizations = _huntress_checks(services.huntress, checks)
         if organizations is not None:
-            _agent_check(huntress, config, checks)
-        _halo_checks(halo, config, checks)
-        client_requests = _client_checks(config, checks, service_options) if not _failed_auth(checks) else 0
+            _agent_check(services.huntress, config, checks)
+        _halo_checks(services.halo, config, checks)
+        if not _failed_auth(checks):
+            _client_checks(config, services, checks)
         _mapping_checks(config, organizations, checks)
-        return Report(checks=checks, requests={"huntress": huntress.service.requests,
-                                               "halo": halo.service.requests + client_requests})
-    finally:
-        huntress.close()
-        halo.close()
+        return Report(checks=checks, requests=services.requests)
 
 
 def _huntress_checks(huntress: HuntressClient, checks: list[Check]) -> dict[int, Organization] | None:
@@ -183,31 +180,27 @@ def _failed_auth(checks: list[Check]) -> bool:
     return any(c.area == "halo" and c.name == "HaloPSA token" and c.status == "fail" for c in checks)
 
 
-def _client_checks(config: Config, checks: list[Check], service_options: dict[str, Any]) -> int:
+def _client_checks(config: Config, services: Services, checks: list[Check]) -> None:
     """Every mapped HaloPSA client exists and is active: a missing one fails its rows on every run.
 
     Listing clients needs read:customers, which the sync itself does not: it is asked for on a token
     of its own, so an application without it still passes the sync's checks, with a warning here.
-    Returns the requests it cost.
     """
     wanted = sorted({o.halo_client_id for o in config.organizations} | {c.halo_client_id for c in config.clients})
     if not wanted:
-        return 0
+        return
     name = "Mapped HaloPSA clients"
-    halo = HaloClient.from_config(config, extra_scopes=("read:customers",), **service_options)
     try:
-        clients = halo.client_states()
+        clients = services.halo_with(("read:customers",)).client_states()
     except AuthError as exc:
         checks.append(Check(area="halo", name=name, status="warn",
                             detail=f"could not list clients to prove the {len(wanted)} mapped ones exist: {exc}",
                             fix=f"Allow the scope read:customers in {APPLICATION_PERMISSIONS} and give the agent "
                                 f"access to Customers ({AGENT_PERMISSIONS}); halosync map needs it too."))
-        return halo.service.requests
+        return
     except ServiceError as exc:
         checks.append(_failed("halo", name, exc, "Check [halo] url."))
-        return halo.service.requests
-    finally:
-        halo.close()
+        return
     missing = [c for c in wanted if c not in clients]
     inactive = [f"{c} {clients[c][0]!r}" for c in wanted if c in clients and not clients[c][1]]
     if missing:
@@ -223,7 +216,6 @@ def _client_checks(config: Config, checks: list[Check], service_options: dict[st
     if not missing and not inactive:
         checks.append(Check(area="mapping", name=name, status="pass",
                             detail=f"all {len(wanted)} exist in HaloPSA and are active"))
-    return halo.service.requests
 
 
 def _token_fix(exc: ServiceError, config: Config) -> str:
@@ -241,14 +233,10 @@ def _token_fix(exc: ServiceError, config: Config) -> str:
 
 
 def _mapping_checks(config: Config, organizations: dict[int, Organization] | None, checks: list[Check]) -> None:
-    by_item: dict[int, list[str]] = defaultdict(list)
-    for product, item_id in config.products.mapped().items():
-        by_item[item_id].append(product)
-    for item_id, products in by_item.items():
-        if len(products) > 1:
-            checks.append(Check(area="mapping", name="Products sharing an item", status="warn",
-                                detail=f"{' and '.join(products)} both map to item {item_id}; their rows will fail",
-                                fix="Give each product its own item in [products]."))
+    for item_id, products in items_shared(config.products.mapped()).items():
+        checks.append(Check(area="mapping", name="Products sharing an item", status="warn",
+                            detail=f"{' and '.join(products)} both map to item {item_id}; their rows will fail",
+                            fix="Give each product its own item in [products]."))
     if not config.products.mapped():
         checks.append(Check(area="mapping", name="Products", status="warn", detail="[products] maps no product: nothing will sync"))
     if organizations is None:
@@ -263,7 +251,8 @@ def _mapping_checks(config: Config, organizations: dict[int, Organization] | Non
         checks.append(Check(area="mapping", name="Mapped organizations", status="pass",
                             detail=f"all {len(mapped)} exist in Huntress"))
     ignored = set(config.sync.ignore_organizations)
-    unmapped = sorted((org for org_id, org in organizations.items() if org_id not in set(mapped) | ignored), key=lambda o: o.name.casefold())
+    names = {org_id: org.name for org_id, org in organizations.items()}
+    unmapped = [organizations[o] for o in unmapped_organizations(names, mapped, ignored)]
     if unmapped:
         shown = ", ".join(f"{o.name} ({o.id})" for o in unmapped[:5]) + (f" and {len(unmapped) - 5} more" if len(unmapped) > 5 else "")
         checks.append(Check(area="mapping", name="Unmapped organizations", status="warn", detail=shown,

@@ -18,7 +18,7 @@ class Interrupted(HalosyncError):
     def __init__(self, signum: int):
         super().__init__(f"interrupted by {NAMES.get(signal.Signals(signum), signum)} before any write")
         self.signum = signum
-        self.exit_code = exit_code(signum)  # type: ignore[assignment]
+        self.exit_code = exit_code(signum)
 
 
 def exit_code(signum: int) -> ExitCode:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from halosync.config.schema import Config
-from halosync.halo.client import HaloClient
-from halosync.huntress.client import HuntressClient
+from halosync.core.mapping import excludes, unmapped_organizations
 from halosync.core.matching import Candidate, normalise, rank, unambiguous
-from halosync.core.products import AGENT_PRODUCTS, PRODUCTS
+from halosync.core.products import PRODUCTS
+from halosync.run.wiring import Services
 
 MAP_SCOPES = ("read:customers", "read:items")
 
@@ -29,14 +29,9 @@ class Inventory:
 
 
 def fetch_inventory(config: Config, **service_options: Any) -> Inventory:
-    huntress = HuntressClient.from_config(config, **service_options)
-    halo = HaloClient.from_config(config, extra_scopes=MAP_SCOPES, **service_options)
-    try:
-        organizations = {org.id: org.name for org in huntress.organizations()}
-        return Inventory(organizations=organizations, clients=halo.clients(), items=halo.items())
-    finally:
-        huntress.close()
-        halo.close()
+    with Services(config, extra_scopes=MAP_SCOPES, **service_options) as services:
+        organizations = {org.id: org.name for org in services.huntress.organizations()}
+        return Inventory(organizations=organizations, clients=services.halo.clients(), items=services.halo.items())
 
 
 @dataclass
@@ -50,7 +45,7 @@ class Report:
     shared_clients: dict[int, list[int]] = field(default_factory=dict)  # client -> its several organizations
 
 
-def build_report(config: Config, inventory: Inventory, extra: list[tuple[int, int]] = ()) -> Report:
+def build_report(config: Config, inventory: Inventory, extra: Sequence[tuple[int, int]] = ()) -> Report:
     """The mapping's state; `extra` are (organization, client) pairs about to be added."""
     report = Report()
     pairs = [(o.huntress_id, o.halo_client_id) for o in config.organizations] + list(extra)
@@ -58,7 +53,7 @@ def build_report(config: Config, inventory: Inventory, extra: list[tuple[int, in
     mapped_ids = {org for org, _ in pairs}
     ignored = set(config.sync.ignore_organizations)
     names = inventory.organizations
-    report.unmapped = sorted((o for o in names if o not in mapped_ids and o not in ignored), key=lambda o: (names[o].casefold(), o))
+    report.unmapped = unmapped_organizations(names, mapped_ids, ignored)
     report.ignored = sorted(ignored)
     for org, client in pairs:
         if org not in names:
@@ -95,12 +90,6 @@ def names_product(item_name: str, product: str) -> bool:
     edr_servers), so that --auto never maps EDR to ITDR."""
     words = {w.removesuffix("s") for w in normalise(item_name).split()}
     return all(part.removesuffix("s") in words for part in product.split("_"))
-
-
-def excludes(product: str, mapped: Iterable[str]) -> bool:
-    """EDR is billed whole (edr) or split (edr_servers, edr_workstations), never both: billing both bills EDR twice."""
-    mapped = set(mapped)
-    return (product in AGENT_PRODUCTS and "edr" in mapped) or (product == "edr" and bool(mapped & AGENT_PRODUCTS))
 
 
 @dataclass

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 
 from halosync.config.schema import NotifyConfig
+from halosync.core.models import RunRecord
 from halosync.errors import ServiceError
 from halosync.transport.http import RetryPolicy, Service, safe_host, url_secrets
-from halosync.core.models import RunRecord
 
 NOTIFY_RETRY = RetryPolicy(attempts=2, rate_limited_attempts=2, base_delay=1.0, max_delay=2.0, max_retry_after=5.0)
 

@@ -7,13 +7,12 @@ import json
 import os
 import re
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from halosync import journal
 from halosync.errors import ConfigError, LogWriteError
-
 
 BLOCK = 64 * 1024
 
@@ -36,7 +35,7 @@ def rotate_if_large(path: Path, max_bytes: int) -> Path | None:
             return None
     except FileNotFoundError:
         return None
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.{stamp}")
     n = 0
     while target.exists():
@@ -223,7 +222,7 @@ def last_success(path: Path, since: date, *, now: datetime | None = None,
     A run record dated after `now` (a clock that was wrong once) is ignored, and
     collected in `future`: trusting it would make every later run "not due".
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     for record in records_backwards(path):
         if record.get("type") != "run":
             continue

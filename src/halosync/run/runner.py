@@ -6,37 +6,17 @@ so that an hourly cron call that finds nothing to do starts and ends quickly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from filelock import FileLock, Timeout
 
-from halosync.run import resultslog
 from halosync.config.schema import Config
-from halosync.errors import ExitCode, LockedError
 from halosync.core.schedule import is_due, next_due, period_start
-
-if TYPE_CHECKING:
-    from halosync.core.models import Row, RunRecord, Unmapped
-
-Progress = Callable[[str], None]
-
-
-@dataclass
-class RunResult:
-    exit_code: int
-    due: bool = True
-    next_due: date | None = None
-    record: RunRecord | None = None
-    rows: list[Row] = field(default_factory=list)
-    unmapped: list[Unmapped] = field(default_factory=list)
-    organization_names: dict[int, str] = field(default_factory=dict)
-    client_names: dict[int, str] = field(default_factory=dict)  # HaloPSA clients, as their licences name them
-    log_error: str = ""  # why the results log refused the records (exit 74)
-    unsaved: list[Row | Unmapped | RunRecord] = field(default_factory=list)  # what it refused, to print instead
+from halosync.errors import ExitCode, LockedError
+from halosync.run import resultslog
+from halosync.run.result import Progress, RunResult
 
 
 def lock_path(log_path: Path) -> Path:
@@ -84,16 +64,13 @@ def run(
             notifier.start()
         from halosync.run.interrupt import Interrupt
         from halosync.run.sync import sync
+        from halosync.run.wiring import Services, mapping_from_config
 
-        with Interrupt() as interrupt:
-            result = sync(config, force=force, dry_run=dry_run, progress=progress,
-                          service_options=service_options or {}, interrupt=interrupt)
+        with Interrupt() as interrupt, Services(config, **(service_options or {})) as services:
+            result = sync(config, mapping_from_config(config), services.huntress, services.halo, force=force,
+                          dry_run=dry_run, progress=progress, interrupt=interrupt)
             if notifier is not None and result.record is not None:
                 notifier.finish(result.record)
         return result
     finally:
         lock.release()
-
-
-def now_utc() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

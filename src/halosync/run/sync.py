@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from halosync.run import resultslog
-from halosync.halo.apply import NOT_STARTED, Applier
 from halosync.config.schema import Config
+from halosync.core.mapping import Mapping
+from halosync.core.models import Row, RunRecord, Unmapped, tally
+from halosync.core.plan import Stamp, build_plan
+from halosync.core.ports import CountSource, LicenceStore
 from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, ServiceError, UnreachableError
-from halosync.halo.client import HaloClient
-from halosync.huntress.client import HuntressClient
+from halosync.halo.apply import NOT_STARTED, Applier
+from halosync.run import resultslog
 from halosync.run.interrupt import Interrupt, Interrupted
 from halosync.run.interrupt import exit_code as interrupt_exit_code
-from halosync.core.models import Row, RunRecord, Unmapped, tally
-from halosync.core.plan import Huntress, Mapping, Stamp, build_plan
-from halosync.run.runner import Progress, RunResult, now_utc
+from halosync.run.result import Progress, RunResult, now_utc
 
 
-def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | None, service_options: dict[str, Any],
-         interrupt: Interrupt | None = None) -> RunResult:
+def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceStore, *, force: bool, dry_run: bool,
+         progress: Progress | None = None, interrupt: Interrupt | None = None) -> RunResult:
+    """Read the source, plan, write to the store, log. The caller owns (and closes) source and store;
+    `config` is read for the results log, the count mode and client names only."""
     started = now_utc()
     run_id = f"{started.replace(':', '').replace('-', '')}-{uuid.uuid4().hex[:6]}"
-    mapping = Mapping.from_config(config)
-    huntress = HuntressClient.from_config(config, **service_options)
-    halo = HaloClient.from_config(config, **service_options)
     names: dict[int, str] = {}  # Huntress organizations
     client_names = {c.halo_client_id: c.name for c in config.clients if c.name}  # HaloPSA clients
 
@@ -34,7 +32,7 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
             interrupt.writing = True  # a signal now must not cut the record short
         summary = RunRecord(
             run_id=run_id, started=started, finished=now_utc(), dry_run=dry_run, forced=force, exit_code=exit_code,
-            rows=tally(rows), requests={"huntress": huntress.service.requests, "halo": halo.service.requests},
+            rows=tally(rows), requests={"huntress": huntress.requests, "halo": halo.requests},
             error=error,
         )
         result = RunResult(exit_code=exit_code, record=summary, rows=rows, unmapped=unmapped, organization_names=names,
@@ -49,53 +47,48 @@ def sync(config: Config, *, force: bool, dry_run: bool, progress: Progress | Non
         return result
 
     try:
-        try:
-            # Halo first: a wrong Halo secret should not cost a minute of the Huntress rate limit.
-            halo.authenticate()
-            organizations = {org.id: org for org in huntress.organizations(progress)}
-            counts, errors, bad = huntress.counts(
-                organizations, mapping.organization_ids, mapping.wanted_products, config.huntress.counts, progress
-            )
-            licences = halo.licences(keep=mapping.is_candidate)
-            client_names.update({l.client_id: l.client_name for l in licences if l.client_name})
-            names.update({org_id: org.name for org_id, org in organizations.items()})
-            stamp = Stamp(run_id=run_id, time=now_utc(), dry_run=dry_run)
-            huntress_side = Huntress(organizations=names, counts=counts, errors=errors, bad=bad)
-            plan = build_plan(mapping, huntress_side, licences, stamp)
-            del licences, counts, huntress_side  # the plan holds what it needs; at 10,000 organizations memory matters
-            if interrupt is not None:
-                interrupt.writing = True  # from here a signal lets the writes in flight finish, then stops
-        except ServiceError as exc:
-            code = exc.exit_code if isinstance(exc, (AuthError, UnreachableError)) else ExitCode.UNREACHABLE
-            return finish(code, [], [], error=str(exc))
-        except Interrupted as stopped:
-            return finish(stopped.exit_code, [], [], error=f"{stopped}: nothing was written")
+        # Halo first: a wrong Halo secret should not cost a minute of the Huntress rate limit.
+        halo.authenticate()
+        organizations = {org.id: org for org in huntress.organizations(progress)}
+        read = huntress.counts(
+            organizations, mapping.organization_ids, mapping.wanted_products, config.huntress.counts, progress
+        )
+        licences = halo.licences(keep=mapping.is_candidate)
+        client_names.update({l.client_id: l.client_name for l in licences if l.client_name})
+        names.update({org_id: org.name for org_id, org in organizations.items()})
+        stamp = Stamp(run_id=run_id, time=now_utc(), dry_run=dry_run)
+        plan = build_plan(mapping, names, read, licences, stamp)
+        del licences, read  # the plan holds what it needs; at 10,000 organizations memory matters
+        if interrupt is not None:
+            interrupt.writing = True  # from here a signal lets the writes in flight finish, then stops
+    except ServiceError as exc:
+        code = exc.exit_code if isinstance(exc, (AuthError, UnreachableError)) else ExitCode.UNREACHABLE
+        return finish(code, [], [], error=str(exc))
+    except Interrupted as stopped:
+        return finish(stopped.exit_code, [], [], error=f"{stopped}: nothing was written")
 
-        rows = plan.rows
-        exit_code, error = ExitCode.OK, ""
-        try:
-            if not dry_run:
-                stop = interrupt.event if interrupt is not None else None
-                applied = Applier(halo, mapping, progress=progress, stop=stop).apply(rows)  # replaces rows in place
-                if applied.denied is not None:
-                    error = applied.denial_message
-                    if applied.written == 0:
-                        exit_code = ExitCode.AUTH
-        except Exception as exc:
-            if isinstance(exc, HalosyncError):
-                raise
-            # A bug mid-write: put on record what is known before the CLI reports it (exit 70).
-            finish(ExitCode.INTERNAL, rows, plan.unmapped, error=f"internal error (a bug): {type(exc).__name__}")
+    rows = plan.rows
+    exit_code, error = ExitCode.OK, ""
+    try:
+        if not dry_run:
+            stop = interrupt.event if interrupt is not None else None
+            applied = Applier(halo, mapping, progress=progress, stop=stop).apply(rows)  # replaces rows in place
+            if applied.denied is not None:
+                error = applied.denial_message
+                if applied.written == 0:
+                    exit_code = ExitCode.AUTH
+    except Exception as exc:
+        if isinstance(exc, HalosyncError):
             raise
-        if interrupt is not None and interrupt.signum is not None:
-            written = sum(1 for row in rows if row.is_write)
-            left = sum(1 for row in rows if row.message == NOT_STARTED)
-            exit_code = interrupt_exit_code(interrupt.signum)
-            error = (f"interrupted by {interrupt.name}: the writes in flight were finished ({written} licences written); "
-                     f"{left} not started; the next run writes them")
-        elif exit_code == ExitCode.OK and any(row.status == "failed" for row in rows):
-            exit_code = ExitCode.ROWS_FAILED
-        return finish(exit_code, rows, plan.unmapped, error)
-    finally:
-        huntress.close()
-        halo.close()
+        # A bug mid-write: put on record what is known before the CLI reports it (exit 70).
+        finish(ExitCode.INTERNAL, rows, plan.unmapped, error=f"internal error (a bug): {type(exc).__name__}")
+        raise
+    if interrupt is not None and interrupt.signum is not None:
+        written = sum(1 for row in rows if row.is_write)
+        left = sum(1 for row in rows if row.message == NOT_STARTED)
+        exit_code = interrupt_exit_code(interrupt.signum)
+        error = (f"interrupted by {interrupt.name}: the writes in flight were finished ({written} licences written); "
+                 f"{left} not started; the next run writes them")
+    elif exit_code == ExitCode.OK and any(row.status == "failed" for row in rows):
+        exit_code = ExitCode.ROWS_FAILED
+    return finish(exit_code, rows, plan.unmapped, error)

@@ -12,6 +12,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -214,7 +215,7 @@ class Sandbox:
             return self._huntress_page(request, "agents", agents, lambda a: a)
         return self._huntress_page(request, "agents", _AgentList(self.state, org_ids), lambda a: a)
 
-    def _huntress_page(self, request: Request, key: str, ordered: list[Any], show) -> Response:
+    def _huntress_page(self, request: Request, key: str, ordered: Any, show: Callable[[Any], Any]) -> Response:
         """`limit` (1-500, default 10) and an opaque `page_token`, as every Huntress list."""
         try:
             limit = int(request.param("limit") or 10)

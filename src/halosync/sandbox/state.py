@@ -140,7 +140,7 @@ class State:
         })
 
     def agent_count(self, org_id: int) -> int:
-        return self.organizations[org_id]["usage"]["edr"]["billable_agents_count"]
+        return int(self.organizations[org_id]["usage"]["edr"]["billable_agents_count"])
 
     def agents(self, org_id: int, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
         """The organization's agents (or a slice of them), made from its EDR count: about one in eight a server."""

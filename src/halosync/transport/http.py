@@ -9,10 +9,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import parse_qsl, unquote, urlsplit
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 
@@ -100,7 +100,7 @@ class RetryPolicy:
     max_retry_after: float = 300.0
 
     def backoff(self, failures: int) -> float:
-        return min(self.max_delay, self.base_delay * 2 ** (failures - 1))
+        return float(min(self.max_delay, self.base_delay * 2.0 ** (failures - 1)))
 
 
 class Service:
@@ -223,6 +223,17 @@ class Service:
                 raise ServiceError(self.name, self._describe(response, what), status)
             return response
 
+    def json_object(self, response: httpx.Response) -> dict[str, Any]:
+        """The answer's JSON object; anything else (not JSON, a list, a string) is this vendor's bad answer."""
+        what = f"{response.request.method} {response.request.url.path}"
+        try:
+            body = response.json()
+        except ValueError:
+            raise ServiceError(self.name, f"{self.name} answered {what} with something that is not JSON") from None
+        if not isinstance(body, dict):
+            raise ServiceError(self.name, f"{self.name} answered {what} with unexpected JSON (not an object)")
+        return body
+
     def _wait(self, seconds: float, why: str) -> None:
         if seconds > ANNOUNCE_WAITS_OVER:
             self._notice(self.redact(f"halosync: waiting {seconds:.0f} s before trying again: {why}"))
@@ -272,8 +283,8 @@ def parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return (when - datetime.now(timezone.utc)).total_seconds()
+        when = when.replace(tzinfo=UTC)
+    return (when - datetime.now(UTC)).total_seconds()
 
 
 def vendor_words(response: httpx.Response, limit: int = 300) -> str:

@@ -1,0 +1,31 @@
+"""What one `halosync run` produced, for the formats to show: data only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the models load pydantic: not on the not-due path, which only needs this class
+    from halosync.core.models import Row, RunRecord, Unmapped
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunResult:
+    exit_code: int
+    due: bool = True
+    next_due: date | None = None
+    record: RunRecord | None = None
+    rows: list[Row] = field(default_factory=list)
+    unmapped: list[Unmapped] = field(default_factory=list)
+    organization_names: dict[int, str] = field(default_factory=dict)
+    client_names: dict[int, str] = field(default_factory=dict)  # HaloPSA clients, as their licences name them
+    log_error: str = ""  # why the results log refused the records (exit 74)
+    unsaved: list[Row | Unmapped | RunRecord] = field(default_factory=list)  # what it refused, to print instead
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

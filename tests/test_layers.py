@@ -1,0 +1,106 @@
+"""The package's imports point one way: cli -> commands -> formats -> run -> huntress/halo -> config -> core/transport -> errors.
+
+Every import counts, the lazy ones inside functions and those under TYPE_CHECKING too: a lower
+layer that needs a higher one has its job in the wrong place.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import halosync
+
+PACKAGE = Path(halosync.__file__).parent
+
+# Layer of each top-level part of the package; an import may go to a lower layer, or within its own part.
+LAYERS = {
+    "errors": 0, "journal": 0, "__init__": 0,
+    "core": 1, "transport": 1,
+    "config": 2,
+    "huntress": 3, "halo": 3, "sandbox": 3,
+    "run": 4,
+    "formats": 5,
+    "commands": 6,
+    "cli": 7, "__main__": 8,
+}
+
+
+def part_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE.parent).with_suffix("")
+        name = ".".join(relative.parts).removesuffix(".__init__")
+        found[name] = path
+    return found
+
+
+def imports_of(path: Path, name: str) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("halosync"))
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            if base.startswith("halosync"):
+                known = modules()
+                for alias in node.names:  # `from halosync.run import resultslog` imports the module halosync.run.resultslog
+                    found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
+    return found
+
+
+def test_every_import_points_down_or_stays_in_its_part():
+    wrong = []
+    for name, path in modules().items():
+        source = part_of(name)
+        for target in imports_of(path, name):
+            if part_of(target) == source:
+                continue
+            if LAYERS[part_of(target)] >= LAYERS[source]:
+                wrong.append(f"{name} imports {target}")
+    assert wrong == []
+
+
+def test_no_import_circle():
+    graph = {name: {t for t in imports_of(path, name) if t in modules() and t != name} for name, path in modules().items()}
+    state: dict[str, int] = {}
+    cycles = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == 1:
+                cycles.append(" -> ".join(trail[trail.index(nxt):] + [nxt]) if nxt in trail else nxt)
+            elif nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[node] = 2
+
+    for node in graph:
+        if node not in state:
+            visit(node, [node])
+    assert cycles == []
+
+
+def test_every_part_has_a_layer():
+    assert {part_of(name) for name in modules()} <= set(LAYERS)
+
+
+def test_starting_the_cli_loads_no_heavy_library():
+    """An hourly `run` that is not due must start fast: what only some commands need loads when they run."""
+    import subprocess
+    import sys
+
+    code = ("import sys, halosync.cli; heavy = ('rapidfuzz', 'httpx', 'rich', 'tomlkit', 'tomli_w', 'filelock', "
+            "'halosync.core.models', 'halosync.run.sync'); print(sorted({m.split('.')[0] if not m.startswith('halosync') "
+            "else m for m in sys.modules if m.startswith(heavy)}))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
