@@ -14,9 +14,9 @@ from halosync.config.schema import Config, load_config
 from halosync.core.mapping import Mapping
 from halosync.core.models import Counts
 from halosync.core.plan import build_plan
-from halosync.core.products import is_server
 from halosync.errors import ConfigError
 from halosync.huntress.client import HuntressClient, Organization
+from halosync.huntress.usage import is_server
 
 runner = CliRunner()
 

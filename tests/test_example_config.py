@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from halosync.config.schema import Config, load_config
+from halosync.core.products import PRODUCT_KEYS
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
 
@@ -22,7 +23,9 @@ def test_example_loads(tmp_path):
 def test_example_mentions_every_key():
     text = EXAMPLE.read_text()
     keys = set(re.findall(r"^#?\s*([a-z_]+)\s*=", text, flags=re.M))
-    for section in ("huntress", "halo", "sync", "log", "notify", "products"):
+    for section in ("huntress", "halo", "sync", "log", "notify"):
         model = Config.model_fields[section].annotation
         missing = set(model.model_fields) - keys
         assert not missing, f"[{section}] keys missing from config.example.toml: {missing}"
+    missing_products = set(PRODUCT_KEYS) - keys
+    assert not missing_products, f"[products] keys missing from config.example.toml: {missing_products}"

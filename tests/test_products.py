@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from halosync.core.products import billable_counts, needs_detail, summary_count
+from halosync.core.products import PRODUCT_KEYS, PRODUCTS, needs_detail
+from halosync.huntress.usage import billable_counts, summary_count
 
 USAGES = {
     "edr": {"billable_agents_count": 42, "unresponsive_agents_count": 3},
@@ -60,3 +61,7 @@ def test_a_whole_float_is_its_integer_and_never_truncated():
     assert summary_count({"agents_count": 12.0}, "edr") == 12
     with pytest.raises(ValueError, match="12.9"):
         summary_count({"agents_count": 12.9}, "edr")
+
+
+def test_the_product_table_and_the_product_keys_are_one_list():
+    assert tuple(PRODUCTS) == PRODUCT_KEYS and all(PRODUCTS[k].key == k for k in PRODUCT_KEYS)

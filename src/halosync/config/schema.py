@@ -9,13 +9,13 @@ import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
 from halosync.config.paths import config_path, default_log_path
-from halosync.core.products import PRODUCTS, CountMode
+from halosync.core.products import PRODUCT_KEYS, PRODUCTS, CountMode, ProductKey
 from halosync.errors import ConfigError
 
 # (section, key) -> environment variable that overrides it.
@@ -100,38 +100,24 @@ class SyncConfig(_Model):
         return self.licence_name.format(product=PRODUCTS[product].display_name)
 
 
-class ProductsConfig(_Model):
-    """Huntress product -> HaloPSA item id; only the products listed here are synced."""
+class ProductsConfig(RootModel[dict[ProductKey, int]]):
+    """[products]: Huntress product -> HaloPSA item id; only the products listed here are synced.
+    (edr_servers and edr_workstations count agents from /v1/agents: a server edition or Linux is a server.)"""
 
-    edr: int | None = None
-    itdr: int | None = None
-    ispm: int | None = None
-    sat: int | None = None
-    siem: int | None = None
-    edr_servers: int | None = None  # EDR agents whose OS is a server edition (or Linux), from /v1/agents
-    edr_workstations: int | None = None  # the other EDR agents
+    model_config = ConfigDict(strict=True, frozen=True)
 
     def mapped(self) -> dict[str, int]:
         """Product key -> item id, in the product table's order."""
-        return {key: item for key in PRODUCTS if (item := getattr(self, key)) is not None}
+        return {key: self.root[key] for key in PRODUCT_KEYS if key in self.root}
 
 
-ProductKey = Literal["edr", "itdr", "ispm", "sat", "siem", "edr_servers", "edr_workstations"]
+class MinimumConfig(RootModel[dict[ProductKey, Annotated[int, Field(ge=0)]]]):
+    """[[clients]] minimum: contract minimums; the licence count is max(actual, minimum)."""
 
-
-class MinimumConfig(_Model):
-    """Contract minimums: the licence count is max(actual, minimum)."""
-
-    edr: int | None = Field(default=None, ge=0)
-    itdr: int | None = Field(default=None, ge=0)
-    ispm: int | None = Field(default=None, ge=0)
-    sat: int | None = Field(default=None, ge=0)
-    siem: int | None = Field(default=None, ge=0)
-    edr_servers: int | None = Field(default=None, ge=0)
-    edr_workstations: int | None = Field(default=None, ge=0)
+    model_config = ConfigDict(strict=True, frozen=True)
 
     def given(self) -> dict[str, int]:
-        return {key: n for key in PRODUCTS if (n := getattr(self, key)) is not None}
+        return {key: self.root[key] for key in PRODUCT_KEYS if key in self.root}
 
 
 class ClientConfig(_Model):
@@ -139,7 +125,7 @@ class ClientConfig(_Model):
 
     halo_client_id: int
     name: str | None = None
-    minimum: MinimumConfig = MinimumConfig()
+    minimum: MinimumConfig = MinimumConfig({})
     products: list[ProductKey] | None = None  # only these products sync for this client
 
     @field_validator("products")
@@ -186,7 +172,7 @@ class Config(_Model):
     sync: SyncConfig = SyncConfig()
     log: LogConfig = LogConfig()
     notify: NotifyConfig = NotifyConfig()
-    products: ProductsConfig = ProductsConfig()
+    products: ProductsConfig = ProductsConfig({})
     organizations: list[OrganizationMapping] = []
     clients: list[ClientConfig] = []
 
@@ -384,7 +370,7 @@ def _key_name(loc: tuple[Any, ...]) -> str:
 
 def _message(error: ErrorDetails) -> str:
     kind = error["type"]
-    if kind == "extra_forbidden" and (error["loc"][0] == "products" or "minimum" in error["loc"]):
+    if kind == "literal_error" and (error["loc"][0] == "products" or "minimum" in error["loc"]):
         return f"unknown product; the products are {', '.join(PRODUCTS)}"
     if kind == "extra_forbidden":
         return "unknown key (check the spelling against config.example.toml)"

@@ -11,17 +11,9 @@ import httpx
 
 from halosync.config.schema import Config
 from halosync.core.models import Counts, Organization
-from halosync.core.products import (
-    AGENT_PRODUCTS,
-    PRODUCTS,
-    CountMode,
-    billable_count,
-    is_server,
-    needs_detail,
-    parse_usages,
-    summary_count,
-)
+from halosync.core.products import AGENT_PRODUCTS, PRODUCTS, CountMode, needs_detail
 from halosync.errors import AuthError, ServiceError, UnreachableError
+from halosync.huntress.usage import billable_count, is_server, parse_usages, summary_count
 from halosync.transport.http import POOL_SIZE, Service, concurrently
 
 PAGE_LIMIT = 500  # the maximum Huntress allows; its default is 10
