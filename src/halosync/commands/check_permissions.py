@@ -13,7 +13,7 @@ from halosync.formats import console
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from halosync.run.checks import Report
+    from halosync.run.checks import CheckReport
 
 
 def command(
@@ -41,7 +41,7 @@ def command(
     raise typer.Exit(report.exit_code)
 
 
-def _table(report: Report) -> Table:
+def _table(report: CheckReport) -> Table:
     from rich.table import Table
     from rich.text import Text
 

@@ -14,7 +14,7 @@ from halosync.formats import console
 if TYPE_CHECKING:
     from halosync.config.editor import ConfigEditor
     from halosync.core.matching import Candidate
-    from halosync.run.mapper import Inventory, Report
+    from halosync.run.mapper import Inventory, MappingState
 
 HELP = "number: choose · Enter: skip · /text: search · i: ignore (not billed) · q: save and quit · x: quit without saving"
 HELP_PRODUCTS = "number: choose · Enter: skip · /text: search · q: save and quit · x: quit without saving"
@@ -119,7 +119,7 @@ def _save(editor: ConfigEditor) -> None:
     raise typer.Exit(1)
 
 
-def _interactive(editor: ConfigEditor, inventory: Inventory, report: Report, added: list[tuple[int, int]]) -> None:
+def _interactive(editor: ConfigEditor, inventory: Inventory, report: MappingState, added: list[tuple[int, int]]) -> None:
     from halosync.core.mapping import excludes
     from halosync.core.products import PRODUCTS
     from halosync.run.mapper import client_candidates, item_candidates
@@ -185,7 +185,7 @@ def _wrapped(text: str) -> str:
     return indent + wrap(text, console.stdout.width - len(indent), indent=indent + "  ")
 
 
-def _print_report(report: Report, inventory: Inventory) -> None:
+def _print_report(report: MappingState, inventory: Inventory) -> None:
     console.say(_wrapped(f"Mapped: {len(report.mapped)} organizations · unmapped: {len(report.unmapped)} · "
                          f"ignored: {len(report.ignored)} · products unmapped: "
                          f"{', '.join(report.products_unmapped) or 'none'}"))

@@ -45,7 +45,7 @@ class Licence:
 
 
 Action = Literal["create", "update", "unchanged"]
-Status = Literal["ok", "failed"]
+RowStatus = Literal["ok", "failed"]
 
 
 class _Record:
@@ -91,7 +91,7 @@ class Row(_Record):
     count: int | None  # None only on a failed row whose count could not be known
     actual_count: int | None = None  # what Huntress counted, when a contract minimum raised `count` above it
     action: Action
-    status: Status
+    status: RowStatus
     message: str = ""
 
     @property

@@ -19,21 +19,21 @@ from halosync.halo.menus import AGENT_PERMISSIONS, APPLICATION_PERMISSIONS, APPL
 from halosync.huntress.client import HuntressClient
 from halosync.run.wiring import Services
 
-Status = Literal["pass", "fail", "warn"]
+CheckStatus = Literal["pass", "fail", "warn"]
 REQUIRED_SCOPES = ("read:softwarelicensing", "edit:softwarelicensing", "read:items")
 
 
 class Check(BaseModel):
     area: Literal["huntress", "halo", "mapping"]
     name: str
-    status: Status
+    status: CheckStatus
     detail: str
     fix: str = ""
     # Why a failure failed: decides the exit code (auth 3, unreachable 5, anything else 1).
     cause: Literal["auth", "unreachable", "other"] | None = None
 
 
-class Report(BaseModel):
+class CheckReport(BaseModel):
     checks: list[Check]
     requests: dict[str, int]
 
@@ -57,7 +57,7 @@ def _failed(area: str, name: str, exc: ServiceError, fix: str, unreachable_fix: 
     return Check(area=area, name=name, status="fail", detail=str(exc), fix=fix, cause=cause)
 
 
-def check_permissions(config: Config, **service_options: Any) -> Report:
+def check_permissions(config: Config, **service_options: Any) -> CheckReport:
     with Services(config, **service_options) as services:
         checks: list[Check] = []
         organizations = _huntress_checks(services.huntress, checks)
@@ -67,7 +67,7 @@ def check_permissions(config: Config, **service_options: Any) -> Report:
         if not _failed_auth(checks):
             _client_checks(config, services, checks)
         _mapping_checks(config, organizations, checks)
-        return Report(checks=checks, requests=services.requests)
+        return CheckReport(checks=checks, requests=services.requests)
 
 
 def _huntress_checks(huntress: HuntressClient, checks: list[Check]) -> dict[int, Organization] | None:

@@ -35,7 +35,7 @@ def fetch_inventory(config: Config, **service_options: Any) -> Inventory:
 
 
 @dataclass
-class Report:
+class MappingState:
     mapped: list[tuple[int, int]] = field(default_factory=list)  # (organization, client)
     unmapped: list[int] = field(default_factory=list)  # organizations, by name
     ignored: list[int] = field(default_factory=list)
@@ -45,9 +45,9 @@ class Report:
     shared_clients: dict[int, list[int]] = field(default_factory=dict)  # client -> its several organizations
 
 
-def build_report(config: Config, inventory: Inventory, extra: Sequence[tuple[int, int]] = ()) -> Report:
+def build_report(config: Config, inventory: Inventory, extra: Sequence[tuple[int, int]] = ()) -> MappingState:
     """The mapping's state; `extra` are (organization, client) pairs about to be added."""
-    report = Report()
+    report = MappingState()
     pairs = [(o.huntress_id, o.halo_client_id) for o in config.organizations] + list(extra)
     report.mapped = pairs
     mapped_ids = {org for org, _ in pairs}
@@ -99,7 +99,7 @@ class AutoResult:
     left: list[tuple[str, Candidate | None]] = field(default_factory=list)  # what was not mapped, and its best candidate
 
 
-def auto_map(config: Config, inventory: Inventory, report: Report, min_score: int) -> AutoResult:
+def auto_map(config: Config, inventory: Inventory, report: MappingState, min_score: int) -> AutoResult:
     result = AutoResult()
     for org in report.unmapped:
         candidates = client_candidates(inventory, org)
