@@ -216,7 +216,7 @@ def test_quiet_still_warns_on_stderr(sandbox_mock, sandbox_config_file):
 
 
 def test_a_large_run_shows_changed_rows_only(sandbox_mock, sandbox_config_file, monkeypatch):
-    monkeypatch.setattr("halosync.formats.table.ALL_ROWS_UP_TO", 10)
+    monkeypatch.setattr("halosync.formats.results.ALL_ROWS_UP_TO", 10)
     run(sandbox_config_file, "--force")
     sandbox_mock.state.set_count(106, "edr", 15)
     result = run(sandbox_config_file, "--force")

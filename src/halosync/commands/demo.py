@@ -22,8 +22,8 @@ def command(
     latency: Annotated[float, typer.Option(help="Seconds the sandbox waits before each answer.", min=0, max=5)] = 0.0,
 ) -> None:
     """Run the real sync against a simulated Huntress and HaloPSA on 127.0.0.1 (no credentials needed)."""
-    from halosync.commands.run import report
     from halosync.config.schema import load_config
+    from halosync.formats.results import show_run
     from halosync.run.runner import run
     from halosync.sandbox import Sandbox, serve
     from halosync.sandbox.config import sandbox_config_toml
@@ -40,14 +40,14 @@ def command(
         console.say(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
              "1) First sync (halosync run --force): licences are created, one stale count is updated.")
         first = run(config, force=True)
-        report(first, json_output=False, quiet=False)
+        show_run(first, json_output=False, quiet=False)
 
         console.say("\n2) Meanwhile in Huntress:\n" + "\n".join(f"   - {why}" for _, _, _, why in CHANGES))
         for org_id, product, count, _ in CHANGES:
             sandbox.state.set_count(org_id, product, count)
         console.say("   Second sync: only the changed counts are written.")
         second = run(config, force=True)
-        report(second, json_output=False, quiet=False)
+        show_run(second, json_output=False, quiet=False)
 
         console.say(f"\nThe results log of both runs was {config.log_path} (deleted with the demo's temp directory).\n"
              "Next: copy config.example.toml, fill in your credentials, then `halosync check-permissions` and "

@@ -179,7 +179,7 @@ def _choose(candidates: list[Candidate], options: Iterable[tuple[int, str]], hel
 
 def _wrapped(text: str) -> str:
     """Wrapped at spaces to the terminal (80 columns in a pipe), keeping its indent."""
-    from halosync.formats.table import wrap
+    from halosync.formats.text import wrap
 
     indent = text[: len(text) - len(text.lstrip())]
     return indent + wrap(text, console.stdout.width - len(indent), indent=indent + "  ")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -25,18 +25,29 @@ ConfigOption = Annotated[
 ]
 
 
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout, also when it fails.")]
+
+
 @contextmanager
-def exit_on_error(extra_scopes: str = "") -> Iterator[None]:
-    """A halosync failure becomes one line on stderr and its exit code. `extra_scopes` names the
-    scopes this command asks for beyond the sync's, to explain a token or read the application refuses."""
+def exit_on_error(extra_scopes: str = "", *, json_output: bool = False) -> Iterator[None]:
+    """The one error funnel: a halosync failure becomes one line on stderr (and with --json one
+    error document on stdout) and its exit code. `extra_scopes` names the scopes this command asks
+    for beyond the sync's, to explain a token or read the application refuses."""
     try:
         yield
     except AuthError as exc:
         refused_scope = "invalid_scope" in str(exc) or exc.status == 403
         hint = (f" This command also needs {extra_scopes}: allow it in {APPLICATION_PERMISSIONS}, and give the "
                 "agent access to it." if extra_scopes and refused_scope else "")
-        console.error(f"{exc}{hint}")
-        raise typer.Exit(exc.exit_code) from None
+        fail(f"{exc}{hint}", exc.exit_code, json_output=json_output)
     except HalosyncError as exc:
-        console.error(str(exc))
-        raise typer.Exit(exc.exit_code) from None
+        fail(str(exc), exc.exit_code, json_output=json_output)
+
+
+def fail(message: str, exit_code: int, *, json_output: bool = False) -> NoReturn:
+    if json_output:
+        from halosync.formats.json_output import error_document
+
+        console.say(error_document(message, exit_code))
+    console.error(message)
+    raise typer.Exit(exit_code)

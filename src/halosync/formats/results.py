@@ -1,9 +1,8 @@
-"""Formats of the same rows: the rich results table, the one-line summary, and `--json`."""
+"""What `run` shows: the results as a table or as lines, the summary, the warnings and the errors."""
 
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Iterator
 
 from rich.console import Console
@@ -12,32 +11,10 @@ from rich.text import Text
 
 from halosync.core.models import Row
 from halosync.core.products import PRODUCTS
+from halosync.formats.text import fits_table, wrap, wrap_parts
 from halosync.run.result import RunResult
 
 ACTION_STYLE = {"create": "green", "update": "yellow", "unchanged": "dim"}
-TABLES_FROM = 120  # columns; narrower (cron mail and pipes get 80), a table would squash or drop data
-
-
-def fits_table(console: Console) -> bool:
-    return console.width >= TABLES_FROM
-
-
-def wrap(text: str, width: int, indent: str = "  ", first: str = "") -> str:
-    """Wrapped at spaces, never inside a word, never cut: a word longer than the line stays whole."""
-    return textwrap.fill(" ".join(text.split()), width=max(width, 20), initial_indent=first, subsequent_indent=indent,
-                         break_long_words=False, break_on_hyphens=False)
-
-
-_KEEP = "\u00a0"  # textwrap breaks only at ASCII spaces: within a part, spaces become this until wrapped
-
-
-def wrap_parts(parts: list[str], width: int, indent: str = "  ") -> str:
-    """Parts joined by ' · ', lines broken only between parts (a part alone wider than the line stays whole)."""
-    glued = " · ".join(" ".join(part.split()).replace(" ", _KEEP) for part in parts)
-    return textwrap.fill(glued, width=max(width, 20), subsequent_indent=indent, break_long_words=False,
-                         break_on_hyphens=False).replace(_KEEP, " ")
-
-
 def client_label(client_id: int, names: dict[int, str]) -> str:
     return f"{names[client_id]} ({client_id})" if names.get(client_id) else str(client_id)
 
@@ -115,19 +92,6 @@ def print_rows(console: Console, rows: list[Row], names: dict[int, str], *, dry_
         console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-def as_json(result: RunResult) -> Iterator[str]:
-    """`run --json`, in pieces: one object whose rows are dumped one at a time (10,000 organizations make 40,000)."""
-    run = json.dumps(result.record.dump() if result.record else None, ensure_ascii=False)
-    yield f'{{"run": {run}, "rows": ['
-    for n, row in enumerate(result.rows):
-        yield ("" if n == 0 else ", ") + json.dumps(row.dump(), ensure_ascii=False)
-    unmapped = json.dumps([u.dump() for u in result.unmapped], ensure_ascii=False)
-    yield f'], "unmapped": {unmapped}'
-    if not result.due:
-        yield f', "not_due": {json.dumps({"next_due": result.next_due.isoformat() if result.next_due else None})}'
-    yield "}\n"
-
-
 ALL_ROWS_UP_TO = 200  # beyond this, the table leaves out unchanged rows
 TABLE_LIMIT = 500  # and never shows more than this many: rendering 40,000 rows takes rich a minute
 
@@ -172,3 +136,29 @@ def _count(row: Row) -> str:
     if row.actual_count is not None:
         text += f" (minimum; actual {row.actual_count})"
     return text
+
+
+def show_run(result: RunResult, *, json_output: bool, quiet: bool) -> None:
+    """Everything `run` (and the demo) prints about one run: stdout the results, stderr the rest."""
+    import sys
+
+    from halosync.formats import console
+    from halosync.formats.json_output import as_json
+
+    if json_output:
+        sys.stdout.writelines(as_json(result))
+    elif not result.due:
+        if not quiet:
+            console.say(f"Not due: next sync on {result.next_due:%Y-%m-%d}. Use --force to sync now.")
+    elif not quiet or result.exit_code != 0:
+        print_results(console.stdout, result, only_failed=quiet)
+    for unmapped in result.unmapped:  # warnings go to stderr in every mode
+        console.warn(unmapped.warning())
+    if result.record is not None and result.record.error:
+        console.error(result.record.error)
+    if result.log_error:
+        written = "HaloPSA was written, but " if result.record and not result.record.dry_run else ""
+        console.error(f"{written}{result.log_error}. The {len(result.unsaved)} records it should hold follow as JSON "
+                      "lines: keep them (append them to the log once it has room).")
+        for record in result.unsaved:
+            sys.stderr.write(json.dumps(record.dump(), ensure_ascii=False) + "\n")

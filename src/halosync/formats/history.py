@@ -1,0 +1,90 @@
+"""What `history` shows: runs as a table or as lines, rows as `run` shows them, or one JSON document."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from halosync.formats import console
+from halosync.formats.json_output import document
+from halosync.formats.text import fits_table, wrap, wrap_parts
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from halosync.run.history import History
+
+
+def show_history(history: History, log_path: Path, *, want_rows: bool, json_output: bool) -> None:
+    if history.unreadable:
+        console.warn(f"warning: skipped {history.unreadable} unreadable line(s) in {log_path}")
+    if json_output:
+        key = "rows" if want_rows else "runs"
+        console.say(document({key: history.rows if want_rows else history.runs, "unreadable_lines": history.unreadable}))
+        return
+    if not history.runs:
+        console.say(f"No runs recorded in {log_path} yet.")
+        return
+    out = console.stdout
+    if want_rows:
+        from halosync.core.models import Row
+        from halosync.formats.results import print_rows
+
+        parsed = [Row.load(r) for r in history.rows]
+        print_rows(out, parsed, {}, dry_run=False, show_time=True, title="halosync history: rows, newest run first")
+    elif fits_table(out):
+        out.print(_runs_table(history.runs))
+    else:
+        out.print("halosync history: runs, newest first", markup=False, highlight=False)
+        for line in _runs_lines(history.runs, out.width):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+COUNTS = ("create", "update", "unchanged", "failed")
+
+
+def _mode(run: dict[str, Any]) -> str:
+    return "dry run" if run.get("dry_run") else ("forced" if run.get("forced") else "scheduled")
+
+
+def _runs_table(runs: list[dict[str, Any]]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="halosync history: runs, newest first", title_justify="left")
+    for name in ("Started", "Run", "Mode", "Exit", "Created", "Updated", "Unchanged", "Failed", "Requests", "Error"):
+        table.add_column(name, justify="left" if name in ("Started", "Run", "Mode", "Error") else "right",
+                         no_wrap=name != "Error", min_width=20 if name == "Error" else None)
+    for run in runs:
+        counts = run["rows"]
+        requests = run["requests"]
+        code = run["exit_code"]
+        table.add_row(
+            _local(run.get("started")), str(run.get("run_id", "")), _mode(run),
+            Text(str(code), style="green" if code == 0 else "red"),
+            *(str(counts.get(k, 0)) for k in COUNTS),
+            f"{requests.get('huntress', 0)} + {requests.get('halo', 0)}", str(run.get("error") or ""),
+        )
+    return table
+
+
+def _runs_lines(runs: list[dict[str, Any]], width: int) -> Iterator[str]:
+    """One run per wrapped line, its error on lines of its own: for cron mail and narrow terminals."""
+    for run in runs:
+        counts, requests = run["rows"], run["requests"]
+        tally = [f"{counts.get(k, 0)} {word}" for k, word in zip(COUNTS, ("created", "updated", "unchanged", "failed"),
+                                                                  strict=True)]
+        yield wrap_parts([_local(run.get("started")), f"run {run.get('run_id', '')}", _mode(run),
+                          f"exit {run['exit_code']}", *tally,
+                          f"{requests.get('huntress', 0)} + {requests.get('halo', 0)} requests"], width)
+        if run.get("error"):
+            yield wrap(f"error: {run['error']}", width, first="  ", indent="    ")
+
+
+def _local(stamp: str | None) -> str:
+    try:
+        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(stamp)

@@ -1,0 +1,37 @@
+"""`--json` documents: one JSON document on stdout per command, also when it fails."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from halosync.run.result import RunResult
+
+
+def error_document(message: str, exit_code: int, **partial: Any) -> str:
+    """What a command prints in --json mode when it fails: the error, plus whatever partial result it has."""
+    return json.dumps({**partial, "error": {"message": message, "exit_code": int(exit_code)}}, ensure_ascii=False)
+
+
+def document(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def as_json(result: RunResult) -> Iterator[str]:
+    """`run --json`, in pieces: one object whose rows are dumped one at a time (10,000 organizations make 40,000)."""
+    run = json.dumps(result.record.dump() if result.record else None, ensure_ascii=False)
+    yield f'{{"run": {run}, "rows": ['
+    for n, row in enumerate(result.rows):
+        yield ("" if n == 0 else ", ") + json.dumps(row.dump(), ensure_ascii=False)
+    unmapped = json.dumps([u.dump() for u in result.unmapped], ensure_ascii=False)
+    yield f'], "unmapped": {unmapped}'
+    if not result.due:
+        yield f', "not_due": {json.dumps({"next_due": result.next_due.isoformat() if result.next_due else None})}'
+    if result.exit_code != 0:  # scripts check one key: "error"
+        failed = sum(1 for row in result.rows if row.status == "failed")
+        error = result.log_error or (result.record.error if result.record else "") or f"{failed} row(s) failed"
+        yield f', "error": {json.dumps({"message": error, "exit_code": int(result.exit_code)}, ensure_ascii=False)}'
+    yield "}\n"
+
+
