@@ -19,8 +19,8 @@ def show_checks(report: CheckReport, *, json_output: bool) -> None:
         payload = {"checks": [c.model_dump(mode="json") for c in report.checks], "requests": report.requests,
                    "exit_code": report.exit_code}
         if report.exit_code:
-            failed = [c.name for c in report.checks if c.status == "fail"]
-            payload["error"] = {"message": f"{len(failed)} check(s) failed: {', '.join(failed)}",
+            names = [c.name for c in report.checks if c.status == "fail"]
+            payload["error"] = {"message": f"{len(names)} check(s) failed: {', '.join(names)}",
                                 "exit_code": report.exit_code}
         console.say(document(payload))
         return
