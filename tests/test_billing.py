@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from conftest import HUNTRESS, basic_config, read_log, write_config
 from halosync.cli import app
-from halosync.config.schema import Config, load_config
+from halosync.config.load import load_config
+from halosync.config.schema import Config
 from halosync.core.mapping import Mapping
 from halosync.core.models import Counts
 from halosync.core.plan import build_plan

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from conftest import basic_config, write_config
 from halosync.cli import app
-from halosync.config.schema import load_config
+from halosync.config.load import load_config
 from halosync.errors import ConfigError
 
 runner = CliRunner()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from halosync.config.schema import Config, load_config
+from halosync.config.load import load_config
+from halosync.config.schema import Config
 from halosync.core.products import PRODUCT_KEYS
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"

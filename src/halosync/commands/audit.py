@@ -10,7 +10,7 @@ from halosync.formats import console
 
 def command(config: ConfigOption = None, json_output: JsonOption = False) -> None:
     """Check HaloPSA recurring invoices against the licences halosync manages; exit 1 when something is off."""
-    from halosync.config.schema import load_config
+    from halosync.config.load import load_config
     from halosync.formats.audit import show_audit
     from halosync.run.audit import fetch_and_audit
 

@@ -13,7 +13,7 @@ def command(
     json_output: JsonOption = False,
 ) -> None:
     """Verify both sets of credentials, every permission the sync needs, and the mapping; writes nothing."""
-    from halosync.config.schema import load_config
+    from halosync.config.load import load_config
     from halosync.formats.checks import show_checks
     from halosync.run.checks import check_permissions
 

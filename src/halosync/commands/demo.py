@@ -22,7 +22,7 @@ def command(
     latency: Annotated[float, typer.Option(help="Seconds the sandbox waits before each answer.", min=0, max=5)] = 0.0,
 ) -> None:
     """Run the real sync against a simulated Huntress and HaloPSA on 127.0.0.1 (no credentials needed)."""
-    from halosync.config.schema import load_config
+    from halosync.config.load import load_config
     from halosync.formats.results import show_run
     from halosync.run.runner import run
     from halosync.sandbox import Sandbox, serve
@@ -50,7 +50,7 @@ def command(
         show_run(second, json_output=False, quiet=False)
 
         console.say(f"\nThe results log of both runs was {config.log_path} (deleted with the demo's temp directory).\n"
-             "Next: copy config.example.toml, fill in your credentials, then `halosync check-permissions` and "
+             "Next: `halosync init` writes your config with your credentials; then `halosync check-permissions` and "
              "`halosync run --dry-run`.")
     raise typer.Exit(max(first.exit_code, second.exit_code))
 

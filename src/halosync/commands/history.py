@@ -19,7 +19,7 @@ def command(
     json_output: JsonOption = False,
 ) -> None:
     """Show past runs, or their rows, from the results log, newest first."""
-    from halosync.config.schema import load_config
+    from halosync.config.load import load_config
     from halosync.core.products import PRODUCTS
     from halosync.formats.history import show_history
     from halosync.run.history import read_history

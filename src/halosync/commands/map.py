@@ -41,7 +41,7 @@ def command(
 ) -> None:
     """Edit the organization -> client and product -> item mappings, with fuzzy name suggestions."""
     from halosync.config.editor import ConfigEditor
-    from halosync.config.schema import load_config
+    from halosync.config.load import load_config
     from halosync.run.mapper import auto_map, build_report, fetch_inventory
 
     with exit_on_error("the scopes read:customers and read:items"):

@@ -21,7 +21,7 @@ def command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Nothing on stdout unless something failed.")] = False,
 ) -> None:
     """Sync Huntress counts into HaloPSA licences if a sync is due (run it hourly from cron)."""
-    from halosync.config.schema import load_config
+    from halosync.config.load import load_config
     from halosync.formats.results import show_run
     from halosync.run.runner import run
 

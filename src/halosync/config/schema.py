@@ -1,31 +1,17 @@
-"""The config file: its schema, validation and the environment overrides for secrets."""
+"""The config file's schema: every table and key, with the checks one table can make on its own and across tables."""
 
 from __future__ import annotations
 
-import os
-import stat
 import string
-import sys
-import tomllib
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_core import ErrorDetails
+from pydantic import BaseModel, ConfigDict, Field, RootModel, SecretStr, field_validator, model_validator
 
-from halosync.config.paths import config_path, default_log_path
+from halosync.config.paths import default_log_path
 from halosync.core.products import PRODUCT_KEYS, PRODUCTS, CountMode, ProductKey
-from halosync.errors import ConfigError
 
 # (section, key) -> environment variable that overrides it.
-SECRET_ENV: dict[tuple[str, str], str] = {
-    ("huntress", "api_key"): "HALOSYNC_HUNTRESS_API_KEY",
-    ("huntress", "api_secret"): "HALOSYNC_HUNTRESS_API_SECRET",
-    ("halo", "client_id"): "HALOSYNC_HALO_CLIENT_ID",
-    ("halo", "client_secret"): "HALOSYNC_HALO_CLIENT_SECRET",
-}
-
 DEFAULT_SCOPE = "read:softwarelicensing edit:softwarelicensing read:items"
 
 
@@ -208,175 +194,6 @@ class Config(_Model):
         value = getattr(getattr(self, section), key)
         assert isinstance(value, SecretStr), "load_config guarantees every secret is present"
         return value.get_secret_value()
-
-
-def load_config(explicit: Path | None = None, *, warn: Callable[[str], None] | None = None) -> tuple[Path, Config]:
-    """Read, merge the environment into, and validate the config file.
-
-    Raises ConfigError with a message naming the file and the key. `warn`
-    receives warnings (a world-readable file holding secrets, blanks around a secret).
-    Relative paths inside the file are taken from the file's folder.
-    """
-    path = config_path(explicit)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(
-            f"config file {path} not found. Copy config.example.toml there, or pass --config PATH "
-            f"or set HALOSYNC_CONFIG."
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"config file {path} is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-
-    secrets_in_file = _resolve_secrets(path, data, warn)
-    _anchor_log_path(path, data)
-    try:
-        config = Config.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_describe(path, exc)) from None
-
-    for (section, key), env in SECRET_ENV.items():
-        if getattr(getattr(config, section), key) is None:
-            raise ConfigError(
-                f"config file {path}: [{section}] {key} is missing: set it in the file (or {key}_file), "
-                f"or in the environment variable {env} (or {env}_FILE)"
-            )
-    if secrets_in_file and warn is not None and _readable_by_others(path):
-        warn(
-            f"config file {path} holds secrets and is readable by group or others; "
-            f"run: chmod 600 {path}"
-        )
-    return path, config
-
-
-def _resolve_secrets(path: Path, data: dict[str, Any], warn: Callable[[str], None] | None = None) -> bool:
-    """Put each secret in place, by precedence; return whether the config file itself holds a secret.
-
-    For each secret X: env HALOSYNC_X, then env HALOSYNC_X_FILE (a path), then X in the file,
-    then X_file in the file (a path: systemd credentials, Docker secrets).
-    """
-    in_file = False
-    for (section, key), env in SECRET_ENV.items():
-        table = data.get(section)
-        if table is not None and not isinstance(table, dict):
-            continue  # validation reports the wrong type
-        table = table if table is not None else {}
-        file_key = f"{key}_file"
-        if table.get(key) is not None and table.get(file_key) is not None:
-            raise ConfigError(f"config file {path}: [{section}] has both {key} and {file_key}; keep one")
-        in_file = in_file or bool(table.get(key))
-        value: str | None = None
-        if os.environ.get(env):
-            value, source = os.environ[env], f"environment variable {env}"
-        elif os.environ.get(f"{env}_FILE"):
-            value = _read_secret(os.environ[f"{env}_FILE"], f"environment variable {env}_FILE")
-            source = f"the secret file named by {env}_FILE"
-        elif table.get(file_key) is not None:
-            where = table[file_key]
-            if not isinstance(where, str):
-                raise ConfigError(f"config file {path}: [{section}] {file_key}: should be a path (a string)")
-            value = _read_secret(where, f"config file {path}: [{section}] {file_key}", base=Path(os.path.abspath(path)).parent)
-            source = f"the secret file named by [{section}] {file_key}"
-        elif isinstance(table.get(key), str):
-            value, source = table[key], f"config file {path}: [{section}] {key}"
-        table.pop(file_key, None)
-        if value is not None:
-            stripped = value.strip()
-            if stripped != value and warn is not None:
-                # A pasted secret often carries a line break or spaces; they are never part of a key.
-                warn(f"warning: {source}: spaces or a line break around the secret were removed")
-            if stripped:
-                table[key] = stripped
-            else:
-                table.pop(key, None)  # blank: reported as missing
-        if table:
-            data[section] = table
-    return in_file
-
-
-def _anchor_log_path(path: Path, data: dict[str, Any]) -> None:
-    """A relative [log] path is relative to the config file's folder, never to wherever cron started:
-    two runs from different folders must share one log and one lock."""
-    log = data.get("log")
-    if isinstance(log, dict) and isinstance(log.get("path"), str) and log["path"]:
-        log_path = Path(log["path"]).expanduser()
-        if not log_path.is_absolute():
-            log["path"] = str(Path(os.path.abspath(path)).parent / log_path)
-
-
-def _read_secret(where: str, named_by: str, base: Path | None = None) -> str:
-    """A secret from a file; a relative path in the config file is relative to the config's folder."""
-    secret_path = Path(os.path.expandvars(where)).expanduser()
-    if base is not None and not secret_path.is_absolute():
-        secret_path = base / secret_path
-    try:
-        value = secret_path.read_text(encoding="utf-8").rstrip("\r\n")  # `echo secret > file` adds one
-    except FileNotFoundError:
-        raise ConfigError(f"{named_by}: the secret file {secret_path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{named_by}: the secret file {secret_path} cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
-    if not value:
-        raise ConfigError(f"{named_by}: the secret file {secret_path} is empty")
-    return value
-
-
-def _readable_by_others(path: Path) -> bool:
-    if sys.platform == "win32":
-        return False
-    try:
-        return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
-    except OSError:
-        return False
-
-
-def _describe(path: Path, exc: ValidationError) -> str:
-    """One line per distinct key, e.g. `[sync] day_of_month: must be 1-28 or "last"`."""
-    lines: list[str] = []
-    seen: set[str] = set()
-    for error in exc.errors(include_url=False, include_input=False):
-        key = _key_name(error["loc"])
-        if key in seen:
-            continue  # a union reports one error per branch; the first says enough
-        seen.add(key)
-        lines.append(f"{key}: {_message(error)}")
-    header = f"config file {path} is invalid:" if len(lines) > 1 else f"config file {path}:"
-    if len(lines) == 1:
-        return f"{header} {lines[0]}"
-    return header + "".join(f"\n  {line}" for line in lines)
-
-
-_UNION_TAGS = {"int", "str", "bool", "float"}
-
-
-def _key_name(loc: tuple[Any, ...]) -> str:
-    # Drop union branch labels such as 'int' or "literal['last']" that pydantic appends.
-    parts = [p for p in loc if not (isinstance(p, str) and (p in _UNION_TAGS or "[" in p))]
-    if not parts:
-        return "(top level)"
-    section, rest = parts[0], parts[1:]
-    if rest and isinstance(rest[0], int):  # an array of tables: [[organizations]], [[clients]]
-        name = f"[[{section}]] #{rest[0] + 1}"
-        rest = rest[1:]
-    else:
-        name = f"[{section}]" if rest else str(section)
-    return " ".join([name, *map(str, rest)]) if rest else name
-
-
-def _message(error: ErrorDetails) -> str:
-    kind = error["type"]
-    if kind == "literal_error" and (error["loc"][0] == "products" or "minimum" in error["loc"]):
-        return f"unknown product; the products are {', '.join(PRODUCTS)}"
-    if kind == "extra_forbidden":
-        return "unknown key (check the spelling against config.example.toml)"
-    if kind == "missing":
-        return "is required"
-    return str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "should be")
 
 
 def _check_url(value: str) -> str:
