@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from halosync import __version__
-from halosync.commands import audit, check_permissions, demo, history, map, run, sandbox
+from halosync.commands import audit, check_permissions, demo, history, init, map, run, sandbox
 from halosync.commands.options import ConfigOption
 from halosync.config.paths import CONFIG_ENV
 from halosync.errors import ExitCode
@@ -42,6 +42,7 @@ def main_options(
         os.environ[CONFIG_ENV] = str(config)
 
 
+app.command("init")(init.command)
 app.command("run")(run.command)
 app.command("check-permissions")(check_permissions.command)
 app.command("map")(map.command)
