@@ -45,20 +45,20 @@ def test_sliding_window_never_exceeds_the_limit():
 
 
 def test_429_waits_for_retry_after_seconds(mock, sleeps):
-    route = mock.get(f"{BASE}/actor").mock(side_effect=[
+    route = mock.get(f"{BASE}/account").mock(side_effect=[
         httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, json={"ok": True})])
     with service() as s:
-        assert s.request("GET", "/actor").json() == {"ok": True}
+        assert s.request("GET", "/account").json() == {"ok": True}
     assert route.call_count == 2 and sleeps == [7.0]
     assert s.requests == 2
 
 
 def test_429_with_http_date_and_without_header(mock, sleeps):
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
-    mock.get(f"{BASE}/actor").mock(side_effect=[
+    mock.get(f"{BASE}/account").mock(side_effect=[
         httpx.Response(429, headers={"Retry-After": when}), httpx.Response(429), httpx.Response(429), httpx.Response(200, json={})])
     with service(retry=RetryPolicy(base_delay=2, max_delay=5)) as s:
-        s.request("GET", "/actor")
+        s.request("GET", "/account")
     assert 25 <= sleeps[0] <= 31
     assert sleeps[1:] == [4.0, 5.0]  # 2 s doubling per attempt, capped at max_delay
 
@@ -94,23 +94,23 @@ def test_writes_are_not_retried_on_5xx(mock):
 
 
 def test_401_and_403_are_auth_errors_with_the_vendors_words(mock):
-    mock.get(f"{BASE}/actor").mock(return_value=httpx.Response(401, json={"errors": ["Invalid API credentials"]}))
+    mock.get(f"{BASE}/account").mock(return_value=httpx.Response(401, json={"errors": ["Invalid API credentials"]}))
     with service() as s, pytest.raises(AuthError) as caught:
-        s.request("GET", "/actor")
+        s.request("GET", "/account")
     assert caught.value.exit_code == 3 and "Invalid API credentials" in str(caught.value)
 
 
 def test_secrets_are_redacted_from_messages(mock):
-    mock.get(f"{BASE}/actor").mock(return_value=httpx.Response(400, json={"message": "bad key s3cr3t-key"}))
+    mock.get(f"{BASE}/account").mock(return_value=httpx.Response(400, json={"message": "bad key s3cr3t-key"}))
     with service() as s, pytest.raises(ServiceError) as caught:
-        s.request("GET", "/actor")
+        s.request("GET", "/account")
     assert "s3cr3t-key" not in str(caught.value) and "***" in str(caught.value)
 
 
 def test_every_request_has_a_timeout_and_user_agent(mock):
-    route = mock.get(f"{BASE}/actor").mock(return_value=httpx.Response(200, json={}))
+    route = mock.get(f"{BASE}/account").mock(return_value=httpx.Response(200, json={}))
     with service() as s:
-        s.request("GET", "/actor")
+        s.request("GET", "/account")
     request = route.calls.last.request
     assert request.headers["user-agent"].startswith("halosync/")
     assert all(v is not None for v in request.extensions["timeout"].values())

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def command(
     config: ConfigOption = None,
-    force: Annotated[bool, typer.Option("--force", help="Sync now even if not due (the 'Sync Now' button).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Sync now even if not due; a forced sync counts as this period's sync.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and show the plan; write nothing to HaloPSA.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Machine output on stdout, nothing else on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Nothing on stdout unless something failed.")] = False,

@@ -171,9 +171,6 @@ class Sandbox:
         if request.method != "GET":
             return _json(405, {"errors": ["Method not allowed"]})
 
-        if path == "/v1/actor":
-            return _json(200, {"account": {"id": 1, "name": "Sandbox MSP", "subdomain": "sandbox"},
-                               "user": None, "api_key": {"id": 7, "name": "halosync"}})
         if path == "/v1/account":
             return _json(200, {"account": {"id": 1, "name": "Sandbox MSP", "subdomain": "sandbox", "status": "enabled"}})
         if path == "/v1/organizations":
