@@ -10,7 +10,7 @@ from halosync.core.models import Row, RunRecord, Unmapped, tally
 from halosync.core.plan import Stamp, build_plan
 from halosync.core.ports import CountSource, LicenceStore
 from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, ServiceError, UnreachableError
-from halosync.halo.apply import NOT_STARTED, Applier
+from halosync.halo.apply import BATCH_SIZE, NOT_STARTED, Applier
 from halosync.run import resultslog
 from halosync.run.interrupt import Interrupt, Interrupted
 from halosync.run.interrupt import exit_code as interrupt_exit_code
@@ -18,7 +18,7 @@ from halosync.run.result import Progress, RunResult, now_utc
 
 
 def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceStore, *, force: bool, dry_run: bool,
-         progress: Progress | None = None, interrupt: Interrupt | None = None) -> RunResult:
+         progress: Progress | None = None, interrupt: Interrupt | None = None, batch_size: int = BATCH_SIZE) -> RunResult:
     """Read the source, plan, write to the store, log. The caller owns (and closes) source and store;
     `config` is read for the results log, the count mode and client names only."""
     started = now_utc()
@@ -72,7 +72,7 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
     try:
         if not dry_run:
             stop = interrupt.event if interrupt is not None else None
-            applied = Applier(halo, mapping, progress=progress, stop=stop).apply(rows)  # replaces rows in place
+            applied = Applier(halo, mapping, batch_size=batch_size, progress=progress, stop=stop).apply(rows)  # replaces rows in place
             if applied.denied is not None:
                 error = applied.denial_message
                 if applied.written == 0:
