@@ -31,7 +31,14 @@ def test_runs_newest_first(sandbox_mock, sandbox_config_file):
     assert [r["rows"]["update"] for r in runs] == [1, 0, 1]
     assert len(json.loads(history(sandbox_config_file, "--json", "--last", "1").stdout)["runs"]) == 1
     table = history(sandbox_config_file)
-    assert table.exit_code == 0 and "forced" in table.stdout and table.stdout.index(" 1 ") > 0
+    assert table.exit_code == 0
+    lines = {run["run_id"]: next(line for line in table.stdout.splitlines() if run["run_id"] in line) for run in runs}
+    positions = [table.stdout.index(run["run_id"]) for run in runs]
+    assert positions == sorted(positions)  # newest first, as in --json
+    for run in runs:  # each run's line carries its mode, exit code and tally
+        cells = [cell.strip() for cell in lines[run["run_id"]].split("│")[1:-1]]
+        assert cells[2:8] == ["forced", str(run["exit_code"]), *(str(run["rows"][k]) for k in ("create", "update",
+                                                                                              "unchanged", "failed"))]
 
 
 def test_failed_runs_and_failed_rows(sandbox_mock, sandbox_config_file):

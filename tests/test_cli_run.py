@@ -26,6 +26,20 @@ def log_of(config):
     return read_log(config.parent / "results.jsonl")
 
 
+def table_rows(stdout):
+    """The results table's rows as lists of cells; a cell wrapped onto continuation lines is joined again."""
+    rows: list[list[str]] = []
+    for line in stdout.splitlines():
+        if not line.startswith("│"):
+            continue
+        cells = [cell.strip() for cell in line.split("│")[1:-1]]
+        if rows and not cells[0]:  # a continuation line: the first column (the client) never wraps here
+            rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]
+        else:
+            rows.append(cells)
+    return rows
+
+
 def writes(sandbox):
     return sandbox.count("halo", "POST", "/api/SoftwareLicence")
 
@@ -51,7 +65,8 @@ def test_first_sync_creates_and_updates_and_logs_every_row(sandbox_mock, sandbox
     assert summary["type"] == "run" and summary["exit_code"] == 0 and summary["rows"]["failed"] == 0
     assert summary["requests"] == {"huntress": sandbox_mock.count("huntress"), "halo": sandbox_mock.count("halo")}
     assert writes(sandbox_mock) == 1  # one batch
-    assert "Acme Dental" in result.stdout and "48" in result.stdout
+    [acme_edr_cells] = [r for r in table_rows(result.stdout) if r[1].startswith("Acme Dental (101)") and r[2] == "Managed EDR"]
+    assert acme_edr_cells[4:] == ["48", "create", "ok"] and acme_edr_cells[3] == str(acme_edr["licence_id"])
     assert "103" in result.stderr and "not mapped" in result.stderr
     # The foreign Microsoft licence on client 12 is untouched.
     foreign = next(l for l in sandbox_mock.state.licences.values() if l["item_id"] == 2001)
@@ -105,7 +120,9 @@ def test_quiet_prints_nothing_on_success_and_the_failures_otherwise(sandbox_mock
     sandbox_mock.state.set_count(106, "edr", 99)
     result = run(sandbox_config_file, "--force", "--quiet")
     assert result.exit_code == 1
-    assert "16" in result.stdout and "failed" in result.stdout and "Kestrel" not in result.stdout
+    shown = table_rows(result.stdout)
+    assert shown and all(r[0].endswith("(16)") and "failed" in r[6] for r in shown)  # the failed rows, and only they
+    assert [r[2] for r in shown] == ["Managed EDR"]
 
 
 def test_one_clients_failing_writes_fail_only_its_rows(sandbox_mock, sandbox_config_file):

@@ -8,6 +8,8 @@ import stat
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from halosync.config.editor import ConfigEditor
 
 HAND_WRITTEN = '''\
@@ -102,10 +104,8 @@ def test_save_is_atomic_and_keeps_the_mode(tmp_path: Path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", fail)
-    try:
+    with pytest.raises(OSError, match="disk full"):
         editor.save()
-    except OSError:
-        pass
     assert path.read_text() == HAND_WRITTEN  # untouched
     assert not list(tmp_path.glob(".config.toml.*"))  # no temp file left behind
     monkeypatch.undo()

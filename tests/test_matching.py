@@ -71,7 +71,9 @@ def test_min_score_is_respected():
 
 def test_search_by_typed_text():
     assert [c.id for c in search("kestrel", CLIENTS)] == [22, 23]
-    assert search("zzz", CLIENTS, limit=3)  # nothing contains it: the fuzzy best instead
+    # nothing contains it: the fuzzy best instead, here all scoring 0 and so by name
+    fallback = search("zzz", CLIENTS, limit=3)
+    assert [(c.id, c.score) for c in fallback] == [(12, 0), (13, 0), (14, 0)]
 
 
 def test_score_of_empty_names():

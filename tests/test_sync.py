@@ -86,7 +86,7 @@ def test_a_create_confirmed_by_rereading_must_match_the_count(tmp_path):
         store = FakeStore()
         store.apply_first = True
 
-        def lost_answer(n: int, batch: list, count: int = stored_count) -> None:
+        def lost_answer(n: int, batch: list, count: int = stored_count, store: FakeStore = store) -> None:
             for licence in list(store.licences_by_id.values()):  # what Halo holds differs from what was sent
                 store.licences_by_id[licence.id] = Licence(licence.id, licence.client_id, licence.name, count, licence.item_id)
             raise ServiceError("HaloPSA", "HaloPSA answered 500", 500, ambiguous=True)
