@@ -188,40 +188,35 @@ class Service:
                     method, url, params=params, json=json, data=data, content=content, headers=headers
                 )
             except (httpx.RequestError, httpx.InvalidURL) as exc:  # no httpx error leaves this layer
-                failures += 1
                 reason = _transport_reason(exc)
-                if retry_errors and failures < self.retry.attempts:
-                    self._wait(self.retry.backoff(failures), f"{what} failed ({reason})")
-                    continue
-                raise UnreachableError(
-                    self.name,
-                    self.redact(f"{self.name} could not be reached ({what}): {reason}"),
-                    ambiguous=True,
-                ) from None
-
-            status = response.status_code
-            if status == 429:
-                rate_limited += 1
-                if rate_limited < self.retry.rate_limited_attempts:
-                    wait = self._retry_after(response, rate_limited)
-                    told = "its Retry-After" if response.headers.get("Retry-After") else "no Retry-After: backing off"
-                    self._wait(wait, f"{self.name} answered 429 Too Many Requests to {what} ({told})")
-                    continue
-                raise UnreachableError(
-                    self.name, f"{self.name} kept answering 429 Too Many Requests to {what}", status
-                )
-            if status >= 500:
-                failures += 1
-                if retry_errors and failures < self.retry.attempts:
-                    self._wait(self.retry.backoff(failures), f"{self.name} answered {status} to {what}")
-                    continue
-                error = UnreachableError if retry_errors else ServiceError
-                raise error(self.name, self._describe(response, what), status, ambiguous=True)
-            if status in (401, 403):
-                raise AuthError(self.name, self._describe(response, what), status)
-            if status >= 400:
-                raise ServiceError(self.name, self._describe(response, what), status)
-            return response
+                failure: ServiceError = UnreachableError(
+                    self.name, self.redact(f"{self.name} could not be reached ({what}): {reason}"), ambiguous=True)
+                why = f"{what} failed ({reason})"
+            else:
+                status = response.status_code
+                if status == 429:
+                    rate_limited += 1
+                    if rate_limited < self.retry.rate_limited_attempts:
+                        wait = self._retry_after(response, rate_limited)
+                        told = "its Retry-After" if response.headers.get("Retry-After") else "no Retry-After: backing off"
+                        self._wait(wait, f"{self.name} answered 429 Too Many Requests to {what} ({told})")
+                        continue
+                    raise UnreachableError(self.name, f"{self.name} kept answering 429 Too Many Requests to {what}", status)
+                if status in (401, 403):
+                    raise AuthError(self.name, self._describe(response, what), status)
+                if 400 <= status < 500:
+                    raise ServiceError(self.name, self._describe(response, what), status)
+                if status < 400:
+                    return response
+                # A 5xx: kept failing is "unreachable" for a read; a write not retried is a failure of its own.
+                kind = UnreachableError if retry_errors else ServiceError
+                failure = kind(self.name, self._describe(response, what), status, ambiguous=True)
+                why = f"{self.name} answered {status} to {what}"
+            # The one retry rule for 5xx and connection failures: only where retrying is safe, a bounded number of times.
+            failures += 1
+            if not (retry_errors and failures < self.retry.attempts):
+                raise failure from None
+            self._wait(self.retry.backoff(failures), why)
 
     def json_object(self, response: httpx.Response) -> dict[str, Any]:
         """The answer's JSON object; anything else (not JSON, a list, a string) is this vendor's bad answer."""
