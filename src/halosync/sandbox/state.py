@@ -139,6 +139,11 @@ class State:
                       for n, line in enumerate(lines, start=1)],
         })
 
+    def live_licences(self, client_id: int | None = None) -> list[dict[str, Any]]:
+        """Licences not deleted, of one client or all."""
+        return [l for l in self.licences.values()
+                if not l["deleted"] and (client_id is None or l["client_id"] == client_id)]
+
     def agent_count(self, org_id: int) -> int:
         return int(self.organizations[org_id]["usage"]["edr"]["billable_agents_count"])
 
