@@ -232,14 +232,22 @@ def test_quiet_still_warns_on_stderr(sandbox_mock, sandbox_config_file):
     assert result.stdout == "" and "103" in result.stderr
 
 
-def test_a_large_run_shows_changed_rows_only(sandbox_mock, sandbox_config_file, monkeypatch):
-    monkeypatch.setattr("halosync.formats.results.ALL_ROWS_UP_TO", 10)
-    run(sandbox_config_file, "--force")
-    sandbox_mock.state.set_count(106, "edr", 15)
-    result = run(sandbox_config_file, "--force")
-    assert "Evergreen" in result.stdout and "Kestrel" not in result.stdout
-    assert "39 more rows not shown" in result.stdout
+def test_a_large_run_shows_changed_rows_only(sandbox_mock, tmp_path):
+    from conftest import SANDBOX_HOST
+    from halosync.sandbox import State
+    from halosync.sandbox.config import sandbox_config
 
+    sandbox_mock.state = State.generated(60)  # 240 rows: more than the table lists in full
+    config = write_config(tmp_path / "big.toml",
+                          sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl"), sandbox_mock.state))
+    run(config, "--force")
+    org = sorted(sandbox_mock.state.organizations)[7]
+    sandbox_mock.state.set_count(org, "edr", 999)
+    result = run(config, "--force")
+    shown = table_rows(result.stdout)
+    assert len(shown) == 1 and shown[0][4].endswith(" → 999") and shown[0][5] == "update"
+    assert f"({org})" in shown[0][1]
+    assert "239 more rows not shown" in result.stdout
 
 def test_config_before_the_command(sandbox_mock, sandbox_config_file, monkeypatch):
     monkeypatch.delenv("HALOSYNC_CONFIG", raising=False)  # the CLI sets it; teardown removes it again

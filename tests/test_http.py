@@ -27,8 +27,11 @@ class FakeClock:
         self.now += seconds
 
 
-def service(**kwargs) -> Service:
-    return Service("Huntress", BASE, per_minute=kwargs.pop("per_minute", 1000), secrets=("s3cr3t-key",), **kwargs)
+def service(clock: FakeClock | None = None, **kwargs) -> Service:
+    """A Service whose waits go to `clock` (recorded, never slept): the layer's own injection hooks."""
+    clock = clock or FakeClock()
+    return Service("Huntress", BASE, per_minute=kwargs.pop("per_minute", 1000), secrets=("s3cr3t-key",),
+                   clock=clock, sleep=clock.sleep, **kwargs)
 
 
 def test_sliding_window_never_exceeds_the_limit():
@@ -44,23 +47,25 @@ def test_sliding_window_never_exceeds_the_limit():
     assert sent[3] == pytest.approx(sent[0] + 61)  # a minute plus a second of margin for arrival times
 
 
-def test_429_waits_for_retry_after_seconds(mock, sleeps):
+def test_429_waits_for_retry_after_seconds(mock):
+    clock = FakeClock()
     route = mock.get(f"{BASE}/account").mock(side_effect=[
         httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, json={"ok": True})])
-    with service() as s:
+    with service(clock) as s:
         assert s.request("GET", "/account").json() == {"ok": True}
-    assert route.call_count == 2 and sleeps == [7.0]
+    assert route.call_count == 2 and clock.slept == [7.0]
     assert s.requests == 2
 
 
-def test_429_with_http_date_and_without_header(mock, sleeps):
+def test_429_with_http_date_and_without_header(mock):
+    clock = FakeClock()
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     mock.get(f"{BASE}/account").mock(side_effect=[
         httpx.Response(429, headers={"Retry-After": when}), httpx.Response(429), httpx.Response(429), httpx.Response(200, json={})])
-    with service(retry=RetryPolicy(base_delay=2, max_delay=5)) as s:
+    with service(clock, retry=RetryPolicy(base_delay=2, max_delay=5)) as s:
         s.request("GET", "/account")
-    assert 25 <= sleeps[0] <= 31
-    assert sleeps[1:] == [4.0, 5.0]  # 2 s doubling per attempt, capped at max_delay
+    assert 25 <= clock.slept[0] <= 31
+    assert clock.slept[1:] == [4.0, 5.0]  # 2 s doubling per attempt, capped at max_delay
 
 
 def test_retry_after_parsing():
@@ -69,12 +74,13 @@ def test_retry_after_parsing():
     assert parse_retry_after("soon") is None
 
 
-def test_reads_are_retried_on_5xx_and_connection_errors_at_least_four_attempts(mock, sleeps):
+def test_reads_are_retried_on_5xx_and_connection_errors_at_least_four_attempts(mock):
+    clock = FakeClock()
     route = mock.get(f"{BASE}/organizations").mock(side_effect=[
         httpx.ConnectError("refused"), httpx.Response(502), httpx.Response(500), httpx.Response(200, json={"organizations": []})])
-    with service() as s:
+    with service(clock) as s:
         s.request("GET", "/organizations")
-    assert route.call_count == 4 and len(sleeps) == 3
+    assert route.call_count == 4 and len(clock.slept) == 3
 
 
 def test_reads_that_keep_failing_are_unreachable(mock):
@@ -116,24 +122,26 @@ def test_every_request_has_a_timeout_and_user_agent(mock):
     assert all(v is not None for v in request.extensions["timeout"].values())
 
 
-def test_a_wait_over_five_seconds_is_announced_once_with_its_reason(mock, sleeps):
+def test_a_wait_over_five_seconds_is_announced_once_with_its_reason(mock):
+    clock = FakeClock()
     mock.get(f"{BASE}/organizations").mock(side_effect=[
         httpx.Response(429, headers={"Retry-After": "300"}), httpx.Response(429, headers={"Retry-After": "2"}),
         httpx.Response(200, json={})])
     notices: list[str] = []
-    with service(notice=notices.append) as s:
+    with service(clock, notice=notices.append) as s:
         s.request("GET", "/organizations")
-    assert sleeps == [300.0, 2.0]
+    assert clock.slept == [300.0, 2.0]
     assert len(notices) == 1  # the 2-second wait is not worth a line
     assert notices[0].startswith("halosync: waiting 300 s") and "429" in notices[0] and "/v1/organizations" in notices[0]
 
 
-def test_backoff_after_server_errors_is_announced_when_long(mock, sleeps):
+def test_backoff_after_server_errors_is_announced_when_long(mock):
+    clock = FakeClock()
     mock.get(f"{BASE}/organizations").mock(side_effect=[httpx.Response(503)] * 3 + [httpx.Response(200, json={})])
     notices: list[str] = []
-    with service(notice=notices.append, retry=RetryPolicy(base_delay=4, max_delay=30)) as s:
+    with service(clock, notice=notices.append, retry=RetryPolicy(base_delay=4, max_delay=30)) as s:
         s.request("GET", "/organizations")
-    assert sleeps == [4.0, 8.0, 16.0]
+    assert clock.slept == [4.0, 8.0, 16.0]
     assert [n.split(":")[1].strip() for n in notices] == ["waiting 8 s before trying again", "waiting 16 s before trying again"]
 
 
