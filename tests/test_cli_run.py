@@ -238,6 +238,7 @@ def test_a_large_run_shows_changed_rows_only(sandbox_mock, tmp_path):
     from halosync.sandbox.config import sandbox_config
 
     sandbox_mock.state = State.generated(60)  # 240 rows: more than the table lists in full
+    sandbox_mock.faults.huntress_rate_limit = 0  # its clock is real; the client's waits are recorded, not slept
     config = write_config(tmp_path / "big.toml",
                           sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl"), sandbox_mock.state))
     run(config, "--force")
@@ -245,7 +246,8 @@ def test_a_large_run_shows_changed_rows_only(sandbox_mock, tmp_path):
     sandbox_mock.state.set_count(org, "edr", 999)
     result = run(config, "--force")
     shown = table_rows(result.stdout)
-    assert len(shown) == 1 and shown[0][4].endswith(" → 999") and shown[0][5] == "update"
+    assert len(shown) == 1, result.output
+    assert shown[0][4].endswith(" → 999") and shown[0][5] == "update"
     assert f"({org})" in shown[0][1]
     assert "239 more rows not shown" in result.stdout
 
