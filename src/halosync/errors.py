@@ -1,4 +1,4 @@
-"""Failures that end a command, each carrying the exit code SPEC assigns to it."""
+"""Failures that end a command, each carrying its documented exit code (docs/commands.md)."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ class Mapping:
 
 
 def is_ours(licence: Licence, item_id: int, licence_name: str) -> bool:
-    """SPEC 'Which licence is halosync's', for a licence already on the right client."""
+    """Which licence is halosync's (docs/decisions.md), for a licence already on the right client."""
     if licence.deleted:
         return False
     if licence.item_id is not None:

@@ -28,7 +28,7 @@ def _target_day(sync: Schedule, year: int, month: int) -> int:
 
 
 def is_due(sync: Schedule, today: date, last_success: date | None) -> bool:
-    """SPEC: daily when no success today; monthly when on/after the day and no success this month."""
+    """Daily: due when no success today; monthly when on/after the day and no success this month."""
     done = last_success is not None and last_success >= period_start(sync, today)
     if sync.frequency == "daily":
         return not done

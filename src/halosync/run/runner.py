@@ -33,7 +33,7 @@ def run(
     service_options: dict[str, Any] | None = None,
     today: date | None = None,
 ) -> RunResult:
-    """SPEC 'What a run does', steps 1-6 (config loading is the caller's).
+    """One run: lock, due check, sync, notifications (config loading is the caller's).
 
     Monitoring ([notify]) hears of every sync that is not a dry run; `warn` gets its failures.
     """

@@ -104,7 +104,7 @@ class RetryPolicy:
 
 
 class Service:
-    """An httpx client for one vendor, with the behaviour SPEC asks of every request.
+    """An httpx client for one vendor, with the behaviour docs/http.md describes for every request.
 
     `requests` counts every request sent, retries included: they are what
     rate limits cost. Secrets registered with `add_secret` are blanked out of
