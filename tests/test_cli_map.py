@@ -205,6 +205,74 @@ def test_at_80_columns_the_legend_and_summary_wrap_between_words(sandbox_mock, t
     lines = result.stdout.splitlines()
     assert lines and all(len(line) <= 80 for line in lines)
     text = " ".join(result.stdout.split())
-    assert "number: choose · Enter: skip · /text: search · i: ignore (not billed) · q: save and quit · x: quit " \
-           "without saving" in text
+    assert "number: choose · Enter: skip · /text: search · /: back to the suggestions · i: ignore (not billed) · " \
+           "q: save and quit · x: quit without saving" in text
     assert "Mapped: 0 organizations · unmapped: 12 · ignored: 0 · products unmapped:" in text
+
+
+def test_slash_alone_goes_back_to_the_suggestions_after_a_search(sandbox_mock, tmp_path):
+    path = first_use_config(tmp_path)
+    # 101 Acme Dental: search 'kestrel' (its first hit is Kestrel), then '/' back, then pick the first suggestion
+    result = map_(path, input="/kestrel\n/\n1\nq\n")
+    assert result.exit_code == 0, result.output
+    assert mapping(path)[0] == {101: 12}  # Acme Dental, the first suggestion, not Kestrel
+
+
+def _on_a_terminal(argv: list[str], keys: list[bytes], timeout: float = 30) -> tuple[int, str]:
+    """Run the installed command on a pseudo-terminal; send each key sequence once the output has gone quiet."""
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    halosync = Path(sys.executable).with_name("halosync")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(str(halosync), [str(halosync), *argv])
+    seen = b""
+    deadline = time.monotonic() + timeout
+
+    def drain(quiet: float) -> None:
+        nonlocal seen
+        last = time.monotonic()
+        while time.monotonic() < deadline and time.monotonic() - last < quiet:
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                seen += chunk
+                last = time.monotonic()
+
+    for key in keys:
+        drain(1.0)
+        os.write(fd, key)
+    drain(2.0)
+    status = None
+    while status is None and time.monotonic() < deadline:
+        done, code = os.waitpid(pid, os.WNOHANG)
+        status = code if done else None
+        time.sleep(0.05)
+    if status is None:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        raise AssertionError(f"did not finish: {seen.decode(errors='replace')}")
+    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+
+
+def test_on_a_terminal_ctrl_c_quits_without_saving_and_says_so(tmp_path):
+    from halosync.sandbox import Sandbox, serve
+
+    with serve(Sandbox()) as url:
+        data = sandbox_config(url, str(tmp_path / "r.jsonl"))
+        del data["products"], data["organizations"]
+        path = write_config(tmp_path / "config.toml", data)
+        before = path.read_text()
+        code, screen = _on_a_terminal(["map", "--config", str(path)], [b"1\r", b"\x03"])
+    assert code == 130, screen
+    assert "Interrupted" in screen and "the config is unchanged" in screen
+    assert path.read_text() == before

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from halosync.commands.options import ConfigOption, exit_on_error
+from halosync.errors import ExitCode
 from halosync.formats import console
 
 if TYPE_CHECKING:
@@ -16,8 +17,10 @@ if TYPE_CHECKING:
     from halosync.core.matching import Candidate
     from halosync.run.mapper import Inventory, MappingState
 
-HELP = "number: choose · Enter: skip · /text: search · i: ignore (not billed) · q: save and quit · x: quit without saving"
-HELP_PRODUCTS = "number: choose · Enter: skip · /text: search · q: save and quit · x: quit without saving"
+HELP = ("number: choose · Enter: skip · /text: search · /: back to the suggestions · i: ignore (not billed) · "
+        "q: save and quit · x: quit without saving")
+HELP_PRODUCTS = ("number: choose · Enter: skip · /text: search · /: back to the suggestions · q: save and quit · "
+                 "x: quit without saving")
 
 
 class _Ignore:
@@ -28,8 +31,9 @@ IGNORE = _Ignore()
 
 
 class _Quit(Exception):
-    def __init__(self, save: bool):
+    def __init__(self, save: bool, interrupted: bool = False):
         self.save = save
+        self.interrupted = interrupted
 
 
 def command(
@@ -75,7 +79,7 @@ def command(
         except _Quit as stop:
             if not stop.save:
                 console.say("Quit without saving; the config is unchanged.")
-                raise typer.Exit(0) from None
+                raise typer.Exit(ExitCode.SIGINT if stop.interrupted else 0) from None
 
     for client, orgs in build_report(cfg, inventory, added).shared_clients.items():
         if any(org in dict(added) for org in orgs):
@@ -146,9 +150,11 @@ def _interactive(editor: ConfigEditor, inventory: Inventory, report: MappingStat
                 editor.map_product(product, choice.id)
                 chosen.add(product)
                 console.say(f"  {product} -> item {choice.id} {choice.name!r}")
-    except (typer.Abort, EOFError):
-        console.say("\nEnd of input.")
-        raise _Quit(save=False) from None
+    except (typer.Abort, EOFError) as stopped:
+        # click turns both Ctrl-C and the end of input into Abort; what it caught is still the context.
+        interrupted = isinstance(stopped.__context__, KeyboardInterrupt)
+        console.say("\nInterrupted." if interrupted else "\nEnd of input.")
+        raise _Quit(save=False, interrupted=interrupted) from None
     raise _Quit(save=True)
 
 
@@ -157,6 +163,7 @@ def _choose(candidates: list[Candidate], options: Iterable[tuple[int, str]], hel
     """A candidate, IGNORE, or None (skip)."""
     from halosync.core.matching import search
 
+    suggestions = candidates
     while True:
         for i, c in enumerate(candidates, start=1):
             console.say(f"  {i}) {c.name} ({c.id})  score {c.score}")
@@ -167,7 +174,10 @@ def _choose(candidates: list[Candidate], options: Iterable[tuple[int, str]], hel
             return None
         if answer.isdigit() and 1 <= int(answer) <= len(candidates):
             return candidates[int(answer) - 1]
-        if answer.startswith("/") and len(answer) > 1:
+        if answer == "/":
+            candidates = suggestions
+            continue
+        if answer.startswith("/"):
             candidates = search(answer[1:], options)
             continue
         if answer.lower() == "i" and allow_ignore:
