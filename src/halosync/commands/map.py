@@ -46,6 +46,7 @@ def command(
     """Edit the organization -> client and product -> item mappings, with fuzzy name suggestions."""
     from halosync.config.editor import ConfigEditor
     from halosync.config.load import load_config
+    from halosync.formats.mapping import show_auto, show_state
     from halosync.run.mapper import auto_map, build_report, fetch_inventory
 
     with exit_on_error("the scopes read:customers and read:items"):
@@ -56,7 +57,7 @@ def command(
         inventory = fetch_inventory(cfg)
 
     report = build_report(cfg, inventory)
-    _print_report(report, inventory)
+    show_state(report, inventory)
     if show:
         raise typer.Exit(0)
 
@@ -66,13 +67,9 @@ def command(
         for org, choice in result.organizations:
             editor.map_organization(org, choice.id, inventory.organizations[org])
             added.append((org, choice.id))
-            console.say(f"mapped organization {org} {inventory.organizations[org]!r} -> client {choice.id} {choice.name!r} (score {choice.score})")
         for product, choice in result.products:
             editor.map_product(product, choice.id)
-            console.say(f"mapped product {product} -> item {choice.id} {choice.name!r} (score {choice.score})")
-        for what, best in result.left:
-            near = f"; best candidate {best.name!r} ({best.id}) scores {best.score}" if best else ""
-            console.say(f"left {what}: no unambiguous match at {min_score} or above{near}")
+        show_auto(result, inventory, min_score)
     else:
         try:
             _interactive(editor, inventory, report, added)
@@ -162,6 +159,7 @@ def _choose(candidates: list[Candidate], options: Iterable[tuple[int, str]], hel
             allow_ignore: bool) -> Candidate | _Ignore | None:
     """A candidate, IGNORE, or None (skip)."""
     from halosync.core.matching import search
+    from halosync.formats.mapping import wrapped
 
     suggestions = candidates
     while True:
@@ -169,7 +167,7 @@ def _choose(candidates: list[Candidate], options: Iterable[tuple[int, str]], hel
             console.say(f"  {i}) {c.name} ({c.id})  score {c.score}")
         if not candidates:
             console.say("  (no candidates)")
-        answer = typer.prompt(f"{_wrapped('  ' + help_text)}\n  >", default="", show_default=False).strip()
+        answer = typer.prompt(f"{wrapped('  ' + help_text)}\n  >", default="", show_default=False).strip()
         if answer == "":
             return None
         if answer.isdigit() and 1 <= int(answer) <= len(candidates):
@@ -186,21 +184,4 @@ def _choose(candidates: list[Candidate], options: Iterable[tuple[int, str]], hel
             raise _Quit(save=answer.lower() == "q")
         console.say(f"  {answer!r} is not one of the choices")
 
-
-def _wrapped(text: str) -> str:
-    """Wrapped at spaces to the terminal (80 columns in a pipe), keeping its indent."""
-    from halosync.formats.text import wrap
-
-    indent = text[: len(text) - len(text.lstrip())]
-    return indent + wrap(text, console.stdout.width - len(indent), indent=indent + "  ")
-
-
-def _print_report(report: MappingState, inventory: Inventory) -> None:
-    console.say(_wrapped(f"Mapped: {len(report.mapped)} organizations · unmapped: {len(report.unmapped)} · "
-                         f"ignored: {len(report.ignored)} · products unmapped: "
-                         f"{', '.join(report.products_unmapped) or 'none'}"))
-    for line in report.stale:
-        console.warn(f"stale: {line}")
-    for org in report.unmapped:
-        console.say(f"  unmapped: {org} {inventory.organizations[org]!r}")
 

@@ -1,0 +1,40 @@
+"""What `map` shows: the mapping's state, what --auto mapped and left, the prompt's legend, wrapped to the page."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from halosync.formats import console
+from halosync.formats.text import wrap
+
+if TYPE_CHECKING:
+    from halosync.run.mapper import AutoResult, Inventory, MappingState
+
+
+def wrapped(text: str) -> str:
+    """Wrapped at spaces to the terminal (80 columns in a pipe), keeping its indent."""
+    indent = text[: len(text) - len(text.lstrip())]
+    return indent + wrap(text, console.stdout.width - len(indent), indent=indent + "  ")
+
+
+def show_state(report: MappingState, inventory: Inventory) -> None:
+    """What is mapped, unmapped, ignored and stale, before any question."""
+    console.say(wrapped(f"Mapped: {len(report.mapped)} organizations · unmapped: {len(report.unmapped)} · "
+                         f"ignored: {len(report.ignored)} · products unmapped: "
+                         f"{', '.join(report.products_unmapped) or 'none'}"))
+    for line in report.stale:
+        console.warn(f"stale: {line}")
+    for org in report.unmapped:
+        console.say(f"  unmapped: {org} {inventory.organizations[org]!r}")
+
+
+
+def show_auto(result: AutoResult, inventory: Inventory, min_score: int) -> None:
+    for org, choice in result.organizations:
+        console.say(wrapped(f"mapped organization {org} {inventory.organizations[org]!r} -> client {choice.id} "
+                            f"{choice.name!r} (score {choice.score})"))
+    for product, choice in result.products:
+        console.say(wrapped(f"mapped product {product} -> item {choice.id} {choice.name!r} (score {choice.score})"))
+    for what, best in result.left:
+        near = f"; best candidate {best.name!r} ({best.id}) scores {best.score}" if best else ""
+        console.say(wrapped(f"left {what}: no unambiguous match at {min_score} or above{near}"))
