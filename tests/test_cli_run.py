@@ -344,7 +344,7 @@ def test_a_future_dated_run_does_not_make_the_sync_not_due(sandbox_mock, sandbox
 
     future = RunRecord(run_id="20991101T020000Z-abcdef", started="2099-11-01T02:00:00Z",
                        finished="2099-11-01T02:00:09Z", dry_run=False, forced=False, exit_code=0,
-                       rows={"create": 0, "update": 0, "unchanged": 40, "failed": 0}, requests={})
+                       rows={"create": 0, "update": 0, "unchanged": 40, "failed": 0, "held": 0}, requests={})
     resultslog.append(sandbox_config_file.parent / "results.jsonl", [future])
     result = run(sandbox_config_file)  # not forced: the due logic decides
     assert result.exit_code == 0 and writes(sandbox_mock) == 1  # it synced

@@ -137,7 +137,7 @@ def test_unknown_create_outcome_fails_the_rows_and_the_next_run_adopts(served, c
     sandbox.faults.halo_read_500_after_write = 0
     again = halosync("run", "--config", str(config), "--force", "--json")
     assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["run"]["rows"] == {"create": 0, "update": 0, "unchanged": 40, "failed": 0}
+    assert json.loads(again.stdout)["run"]["rows"] == {"create": 0, "update": 0, "unchanged": 40, "failed": 0, "held": 0}
     assert no_duplicates(sandbox)
 
 
@@ -191,9 +191,9 @@ def test_demo_runs_and_touches_nothing_outside_a_temp_dir(isolated: Path):
 @pytest.mark.parametrize(
     ("args", "tally"),
     [
-        ([], {"create": 31, "update": 1, "unchanged": 8, "failed": 0}),
+        ([], {"create": 31, "update": 1, "unchanged": 8, "failed": 0, "held": 0}),
         # 25 generated organizations x 4 products; zero counts (SAT of #20, SIEM of #5, 10, 15, 20, 25) create nothing
-        (["--organizations", "25"], {"create": 94, "update": 0, "unchanged": 6, "failed": 0}),
+        (["--organizations", "25"], {"create": 94, "update": 0, "unchanged": 6, "failed": 0, "held": 0}),
     ],
     ids=["seeded", "generated"],
 )
@@ -319,7 +319,7 @@ def test_a_full_disk_after_the_writes_exits_74_with_every_record_on_stderr(serve
     # Nothing counts as synced: the next run (with room) is due, checks, and finds nothing left to write.
     again = halosync("run", "--config", str(config), "--json")
     assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["run"]["rows"] == {"create": 0, "update": 0, "unchanged": 40, "failed": 0}
+    assert json.loads(again.stdout)["run"]["rows"] == {"create": 0, "update": 0, "unchanged": 40, "failed": 0, "held": 0}
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])

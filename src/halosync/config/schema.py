@@ -146,6 +146,14 @@ class NotifyConfig(_Model):
         return None if value is None else _check_url(value)
 
 
+class GuardConfig(_Model):
+    """[guard]: hold an update that moves a count too far, for a person to approve."""
+
+    max_decrease_percent: float | None = Field(default=None, ge=0, strict=False)
+    max_increase_percent: float | None = Field(default=None, ge=0, strict=False)
+    min_units: int = Field(default=0, ge=0)
+
+
 class OrganizationMapping(_Model):
     huntress_id: int
     halo_client_id: int
@@ -158,6 +166,7 @@ class Config(_Model):
     sync: SyncConfig = SyncConfig()
     log: LogConfig = LogConfig()
     notify: NotifyConfig = NotifyConfig()
+    guard: GuardConfig | None = None
     products: ProductsConfig = ProductsConfig({})
     organizations: list[OrganizationMapping] = []
     clients: list[ClientConfig] = []

@@ -45,7 +45,7 @@ class Licence:
 
 
 Action = Literal["create", "update", "unchanged"]
-RowStatus = Literal["ok", "failed"]
+RowStatus = Literal["ok", "failed", "held"]
 
 
 class _Record:
@@ -134,13 +134,16 @@ class RunRecord(_Record):
         else:
             parts = [f"{rows['create']} created", f"{rows['update']} updated"]
         parts += [f"{rows['unchanged']} unchanged", f"{rows['failed']} failed"]
+        if rows.get("held"):
+            parts.append(f"{rows['held']} held for approval")
         requests = f"{self.requests.get('huntress', 0)} Huntress + {self.requests.get('halo', 0)} HaloPSA requests"
         mode = "dry run, nothing written" if self.dry_run else f"exit {self.exit_code}"
         return f"{', '.join(parts)} · {requests} · {mode}"
 
 
 def tally(rows: list[Row]) -> dict[str, int]:
-    counts = {"create": 0, "update": 0, "unchanged": 0, "failed": 0}
+    """Rows by outcome: a failed or held row counts there, not under its action."""
+    counts = {"create": 0, "update": 0, "unchanged": 0, "failed": 0, "held": 0}
     for row in rows:
-        counts["failed" if row.status == "failed" else row.action] += 1
+        counts[row.status if row.status in ("failed", "held") else row.action] += 1
     return counts

@@ -15,6 +15,7 @@ from halosync.formats.text import fits_table, wrap, wrap_parts
 from halosync.run.result import RunResult
 
 ACTION_STYLE = {"create": "green", "update": "yellow", "unchanged": "dim"}
+STATUS_STYLE = {"ok": "green", "failed": "red", "held": "bold yellow"}
 def client_label(client_id: int, names: dict[int, str]) -> str:
     return f"{names[client_id]} ({client_id})" if names.get(client_id) else str(client_id)
 
@@ -58,7 +59,7 @@ def results_table(rows: list[Row], names: dict[int, str], *, dry_run: bool, show
             _count(row),
             Text(row.action + (" (planned)" if dry_run and row.is_write else ""), style=ACTION_STYLE[row.action]),
             Text("ok", style="green") if row.status == "ok" and not row.message
-            else Text(row.message or row.status, style="green" if row.status == "ok" else "red"),
+            else Text(row.message or row.status, style=STATUS_STYLE[row.status]),
         )
     return table
 
@@ -71,11 +72,11 @@ def result_lines(rows: list[Row], names: dict[int, str], *, dry_run: bool, width
         action = row.action + (" (planned)" if dry_run and row.is_write else "")
         facts = [*([_when(row)] if show_time else []), f"client {client_label(row.halo_client_id, client_names or {})}",
                  _product(row), f"licence {_licence(row)}", f"count {_count(row)}", action,
-                 "FAILED" if row.status == "failed" else row.status]
+                 row.status.upper() if row.status != "ok" else "ok"]
         yield wrap_parts(facts, width)
         yield wrap(f"organizations: {_organizations(row, names)}", width, first="  ", indent="    ")
         if row.message:
-            yield wrap(f"{'why' if row.status == 'failed' else 'note'}: {row.message}", width, first="  ", indent="    ")
+            yield wrap(f"{'note' if row.status == 'ok' else 'why'}: {row.message}", width, first="  ", indent="    ")
 
 
 def print_rows(console: Console, rows: list[Row], names: dict[int, str], *, dry_run: bool, show_time: bool = False,
@@ -100,14 +101,15 @@ def rows_to_show(rows: list[Row]) -> tuple[list[Row], int]:
     """The rows worth a person's reading, failures first when there are too many; and how many were left out."""
     if len(rows) <= ALL_ROWS_UP_TO:
         return rows, 0
-    changed = [r for r in rows if r.status == "failed"] + [r for r in rows if r.status == "ok" and r.action != "unchanged"]
+    changed = ([r for r in rows if r.status == "failed"] + [r for r in rows if r.status == "held"]
+               + [r for r in rows if r.status == "ok" and r.action != "unchanged"])
     changed = changed[:TABLE_LIMIT]
     return changed, len(rows) - len(changed)
 
 
 def print_results(console: Console, result: RunResult, *, only_failed: bool = False) -> None:
     assert result.record is not None
-    rows = [r for r in result.rows if r.status == "failed"] if only_failed else result.rows
+    rows = [r for r in result.rows if r.status != "ok"] if only_failed else result.rows
     shown, left_out = rows_to_show(rows)
     if shown:
         title = "halosync results (dry run: nothing written)" if result.record.dry_run else "halosync results"
@@ -133,6 +135,8 @@ def _count(row: Row) -> str:
     if row.count is None:
         return "?"
     text = str(row.count) if row.previous_count in (None, row.count) else f"{row.previous_count} → {row.count}"
+    if row.status == "held" and row.previous_count:
+        text += f" ({(row.count - row.previous_count) * 100 / row.previous_count:+.0f}%)"
     if row.actual_count is not None:
         text += f" (minimum; actual {row.actual_count})"
     return text

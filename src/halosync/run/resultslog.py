@@ -173,9 +173,12 @@ _SHAPES: dict[str, dict[str, tuple[type, ...]]] = {
             "action": (str,), "status": (str,), "huntress_organization_ids": (list,), "licence_id": (int, type(None)),
             "previous_count": (int, type(None)), "count": (int, type(None))},
     "unmapped": {"run_id": (str,), "huntress_organization_id": (int,), "name": (str,)},
+    "decision": {"time": (str,), "held_run_id": (str,), "halo_client_id": (int,), "product": (str,),
+                 "licence_id": (int,), "previous_count": (int,), "count": (int,), "decision": (str,), "status": (str,)},
 }
 _COUNTS = {"run": ("rows", "requests")}
-_WORDS = {"row": {"action": {"create", "update", "unchanged"}, "status": {"ok", "failed"}}}  # as models.Row has them
+_WORDS = {"row": {"action": {"create", "update", "unchanged"}, "status": {"ok", "failed", "held"}},  # as models.Row has them
+          "decision": {"decision": {"approved", "rejected"}, "status": {"ok", "stale", "failed"}}}
 
 
 def well_formed(record: dict[str, Any]) -> bool:
@@ -241,7 +244,7 @@ def last_success(path: Path, since: date, *, now: datetime | None = None,
     return None
 
 
-DONE_EXIT_CODES = (0,)  # a run that ended so counts as this period's sync
+DONE_EXIT_CODES = (0, 6)  # a run that ended so counts as this period's sync (6: done, some changes held)
 
 
 def _moment(stamp: Any) -> datetime | None:

@@ -7,6 +7,7 @@ import uuid
 from halosync.config.schema import Config
 from halosync.core.mapping import Mapping
 from halosync.core.models import Row, RunRecord, Unmapped, tally
+from halosync.core.guard import GuardRule, hold
 from halosync.core.plan import Stamp, build_plan
 from halosync.core.ports import CountSource, LicenceStore
 from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, ServiceError, UnreachableError
@@ -68,6 +69,9 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         return finish(stopped.exit_code, [], [], error=f"{stopped}: nothing was written")
 
     rows = plan.rows
+    if config.guard is not None:  # judged before any write, in a dry run too: it shows what would be held
+        g = config.guard
+        hold(rows, GuardRule(g.max_decrease_percent, g.max_increase_percent, g.min_units))
     exit_code, error = ExitCode.OK, ""
     try:
         if not dry_run:
@@ -91,4 +95,6 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
                  f"{left} not started; the next run writes them")
     elif exit_code == ExitCode.OK and any(row.status == "failed" for row in rows):
         exit_code = ExitCode.ROWS_FAILED
+    elif exit_code == ExitCode.OK and any(row.status == "held" for row in rows):
+        exit_code = ExitCode.HELD
     return finish(exit_code, rows, plan.unmapped, error)
