@@ -141,6 +141,23 @@ class RunRecord(_Record):
         return f"{', '.join(parts)} · {requests} · {mode}"
 
 
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True)
+class Decision(_Record):
+    """A person's decision on a held change (`halosync approve`)."""
+
+    type: Literal["decision"] = "decision"
+    time: str
+    held_run_id: str
+    halo_client_id: int
+    product: str
+    licence_id: int
+    previous_count: int
+    count: int
+    decision: Literal["approved", "rejected"]
+    status: Literal["ok", "stale", "failed"]
+    message: str = ""
+
+
 def tally(rows: list[Row]) -> dict[str, int]:
     """Rows by outcome: a failed or held row counts there, not under its action."""
     counts = {"create": 0, "update": 0, "unchanged": 0, "failed": 0, "held": 0}

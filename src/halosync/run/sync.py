@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 from halosync.config.schema import Config
+from halosync.core.guard import GuardRule, hold
 from halosync.core.mapping import Mapping
 from halosync.core.models import Row, RunRecord, Unmapped, tally
-from halosync.core.guard import GuardRule, hold
 from halosync.core.plan import Stamp, build_plan
 from halosync.core.ports import CountSource, LicenceStore
 from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, ServiceError, UnreachableError

@@ -1,0 +1,77 @@
+"""`halosync approve`: write or reject the changes the guard held for a person."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+from halosync.commands.options import ConfigOption, JsonOption, exit_on_error, fail
+from halosync.formats import console
+
+if TYPE_CHECKING:
+    from halosync.run.approve import Pending
+
+
+def command(
+    config: ConfigOption = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every pending change.")] = False,
+    client: Annotated[list[int] | None, typer.Option("--client", help="Changes of this HaloPSA client id (repeatable).")] = None,
+    product: Annotated[list[str] | None, typer.Option("--product", help="Changes of this product (repeatable).")] = None,
+    reject: Annotated[bool, typer.Option("--reject", help="Reject the selected changes: keep the licence's count.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be decided; write nothing.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Approve (write) or reject the changes the guard held; on a terminal, asks change by change."""
+    from halosync.config.load import load_config
+    from halosync.core.products import PRODUCTS
+    from halosync.formats.approve import show_decisions
+    from halosync.run.approve import decide, pending, select
+
+    for key in product or []:
+        if key not in PRODUCTS:
+            fail(f"--product must be one of {', '.join(PRODUCTS)}", 2, json_output=json_output)
+    with exit_on_error(json_output=json_output):
+        _, cfg = load_config(config, warn=console.warn)
+        changes = pending(cfg)
+        if not changes:
+            show_decisions([], 0, json_output=json_output, note="Nothing is waiting for approval.")
+            raise typer.Exit(0)
+        selected = select(changes, client or [], product or [])
+        choices: list[tuple[Pending, Literal["approved", "rejected"]]]
+        if all_ or client or product:
+            choices = [(change, "rejected" if reject else "approved") for change in selected]
+        elif sys.stdin.isatty() and not json_output:
+            choices = _ask(changes)
+        else:
+            fail("approve without a terminal needs a selection: --all, --client ID or --product KEY "
+                 f"({len(changes)} change(s) pending; add --reject to reject them)", 2, json_output=json_output)
+        outcome = decide(cfg, choices, dry_run=dry_run)
+    show_decisions(outcome.decisions, outcome.exit_code, json_output=json_output, dry_run=dry_run, error=outcome.error)
+    raise typer.Exit(outcome.exit_code)
+
+
+def _ask(changes: list[Pending]) -> list[tuple[Pending, Literal["approved", "rejected"]]]:
+    """Change by change on a terminal; the end of input or Ctrl-C stops, keeping what was decided."""
+    from halosync.formats.approve import describe_change
+
+    choices: list[tuple[Pending, Literal["approved", "rejected"]]] = []
+    for n, change in enumerate(changes, start=1):
+        console.say(f"\n[{n}/{len(changes)}] {describe_change(change)}")
+        while True:
+            try:
+                answer = typer.prompt("  a: approve (write it) · r: reject (keep the count) · Enter: skip · q: stop here",
+                                      default="", show_default=False).strip().lower()
+            except typer.Abort:
+                console.say("\nStopped: nothing more is decided.")
+                return choices
+            if answer in ("a", "r"):
+                choices.append((change, "approved" if answer == "a" else "rejected"))
+                break
+            if answer in ("", "s"):
+                break
+            if answer == "q":
+                return choices
+            console.say(f"  {answer!r} is not one of the choices")
+    return choices

@@ -1,0 +1,47 @@
+"""What `approve` shows: each held change in words, the decisions taken, or one JSON document."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from halosync.formats import console
+from halosync.formats.json_output import document
+from halosync.formats.text import wrap
+
+if TYPE_CHECKING:
+    from halosync.core.models import Decision
+    from halosync.run.approve import Pending
+
+
+def describe_change(change: Pending) -> str:
+    from halosync.core.products import PRODUCTS
+
+    row = change.row
+    name = PRODUCTS[row.product].display_name if row.product in PRODUCTS else row.product
+    return (f"client {row.halo_client_id} · {name} · licence {row.licence_id}: {row.previous_count} → {row.count} "
+            f"(held by run {change.held_run_id}). {row.message}")
+
+
+def show_decisions(decisions: list[Decision], exit_code: int, *, json_output: bool, dry_run: bool = False,
+                   error: str = "", note: str = "") -> None:
+    if json_output:
+        payload: dict[str, object] = {"decisions": [d.dump() for d in decisions], "exit_code": exit_code}
+        if dry_run:
+            payload["dry_run"] = True
+        if exit_code:
+            payload["error"] = {"message": error or "some decisions were stale or failed", "exit_code": exit_code}
+        console.say(document(payload))
+        return
+    width = console.stdout.width
+    if note:
+        console.say(note)
+    for d in decisions:
+        verb = {"approved": "approved", "rejected": "rejected"}[d.decision]
+        outcome = {"ok": "", "stale": " — STALE", "failed": " — FAILED"}[d.status]
+        prefix = "would be " if dry_run else ""
+        console.say(wrap(f"{prefix}{verb}{outcome}: client {d.halo_client_id} {d.product} licence {d.licence_id} "
+                         f"{d.previous_count} → {d.count}: {d.message}", width))
+    if decisions:
+        console.say(f"{len(decisions)} decision(s){' (dry run: nothing written or recorded)' if dry_run else ''}.")
+    if error:
+        console.error(error)
