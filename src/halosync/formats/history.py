@@ -22,7 +22,8 @@ def show_history(history: History, log_path: Path, *, want_rows: bool, json_outp
         console.warn(f"warning: skipped {history.unreadable} unreadable line(s) in {log_path}")
     if json_output:
         key = "rows" if want_rows else "runs"
-        console.say(document({key: history.rows if want_rows else history.runs, "unreadable_lines": history.unreadable}))
+        console.say(document({key: history.rows if want_rows else history.runs, "decisions": history.decisions,
+                              "unreadable_lines": history.unreadable}))
         return
     if not history.runs:
         console.say(f"No runs recorded in {log_path} yet.")
@@ -40,9 +41,16 @@ def show_history(history: History, log_path: Path, *, want_rows: bool, json_outp
         out.print("halosync history: runs, newest first", markup=False, highlight=False)
         for line in _runs_lines(history.runs, out.width):
             out.print(line, markup=False, highlight=False, soft_wrap=True)
+    if history.decisions:
+        out.print("decisions on held changes, newest first:", markup=False, highlight=False)
+        for d in history.decisions:
+            out.print(wrap(f"{_local(d.get('time'))} · {d['decision']} ({d['status']}) · client {d['halo_client_id']} · "
+                           f"{d['product']} · licence {d['licence_id']} · {d['previous_count']} → {d['count']}"
+                           + (f" · {d['message']}" if d.get("message") else ""), out.width, first="  ", indent="    "),
+                      markup=False, highlight=False, soft_wrap=True)
 
 
-COUNTS = ("create", "update", "unchanged", "failed")
+COUNTS = ("create", "update", "unchanged", "failed", "held")
 
 
 def _mode(run: dict[str, Any]) -> str:
@@ -54,7 +62,7 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
     from rich.text import Text
 
     table = Table(title="halosync history: runs, newest first", title_justify="left")
-    for name in ("Started", "Run", "Mode", "Exit", "Created", "Updated", "Unchanged", "Failed", "Requests", "Error"):
+    for name in ("Started", "Run", "Mode", "Exit", "Created", "Updated", "Unchanged", "Failed", "Held", "Requests", "Error"):
         table.add_column(name, justify="left" if name in ("Started", "Run", "Mode", "Error") else "right",
                          no_wrap=name != "Error", min_width=20 if name == "Error" else None)
     for run in runs:
@@ -74,8 +82,8 @@ def _runs_lines(runs: list[dict[str, Any]], width: int) -> Iterator[str]:
     """One run per wrapped line, its error on lines of its own: for cron mail and narrow terminals."""
     for run in runs:
         counts, requests = run["rows"], run["requests"]
-        tally = [f"{counts.get(k, 0)} {word}" for k, word in zip(COUNTS, ("created", "updated", "unchanged", "failed"),
-                                                                  strict=True)]
+        words = ("created", "updated", "unchanged", "failed", "held")
+        tally = [f"{counts.get(k, 0)} {word}" for k, word in zip(COUNTS, words, strict=True)]
         yield wrap_parts([_local(run.get("started")), f"run {run.get('run_id', '')}", _mode(run),
                           f"exit {run['exit_code']}", *tally,
                           f"{requests.get('huntress', 0)} + {requests.get('halo', 0)} requests"], width)

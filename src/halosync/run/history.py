@@ -13,6 +13,7 @@ from halosync.run import resultslog
 class History:
     runs: list[dict[str, Any]] = field(default_factory=list)  # run records, newest first
     rows: list[dict[str, Any]] = field(default_factory=list)  # row records of those runs, newest run first
+    decisions: list[dict[str, Any]] = field(default_factory=list)  # approve's decisions since the oldest run shown
     unreadable: int = 0  # lines skipped because they could not be parsed
 
 
@@ -35,6 +36,8 @@ def read_history(path: Path, *, last: int, client: int | None = None, product: s
                 continue
             history.runs.append(record)
             kept.add(str(record.get("run_id")))
+        elif kind == "decision":
+            history.decisions.append(record)
         elif kind == "row" and want_rows and str(record.get("run_id")) in kept:
             if client is not None and record.get("halo_client_id") != client:
                 continue
