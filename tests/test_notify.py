@@ -113,3 +113,90 @@ def test_a_password_in_a_service_url_is_redacted(mock):
         assert "p4ss-word" not in str(exc) and "400" in str(exc)
     else:
         raise AssertionError("a 400 should raise")
+
+
+class Receiver:
+    """A local HTTP receiver for Apprise's json:// scheme: records each message it is sent."""
+
+    def __enter__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received = self.received = []
+        fail = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the standard library's name
+                length = int(self.headers.get("Content-Length") or 0)
+                received.append(json.loads(self.rfile.read(length)))
+                self.send_response(500 if fail.down else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.down = False
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"json://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def with_people(config_file, urls, **extra):
+    data = tomllib.loads(config_file.read_text())
+    data["notify"] = {"urls": urls, **extra}
+    data["guard"] = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
+    return write_config(config_file, data)
+
+
+def test_people_hear_of_held_and_failed_rows_and_not_of_a_clean_sync(sandbox_mock, sandbox_config_file):
+    with Receiver() as receiver:
+        config = with_people(sandbox_config_file, [receiver.url])
+        assert runner.invoke(app, ["run", "--force", "--config", str(config)]).exit_code == 0
+        assert receiver.received == []  # on = "problems": a clean sync says nothing
+        sandbox_mock.state.set_count(104, "edr", 0)
+        sandbox_mock.faults.fail_writes_for_clients = {16}
+        sandbox_mock.state.set_count(106, "edr", 15)
+        result = runner.invoke(app, ["run", "--force", "--config", str(config)])
+    assert result.exit_code == 1
+    [message] = receiver.received
+    assert message["title"] == "halosync: 1 change held for approval, 1 row failed"
+    body = message["message"]
+    assert "Cedar Law Group (14) · Managed EDR · 57 → 0" in body and "held for approval" in body
+    assert "Managed EDR · 14 → 15" in body and "halosync approve" in body
+
+
+def test_on_always_reports_a_clean_sync_and_a_failing_url_only_warns(sandbox_mock, sandbox_config_file):
+    with Receiver() as receiver:
+        receiver.down = True
+        secret_url = receiver.url.replace("json://", "json://user:hunter2-pw@")
+        config = with_people(sandbox_config_file, [secret_url], on="always")
+        result = runner.invoke(app, ["run", "--force", "--config", str(config)])
+    assert result.exit_code == 0
+    assert len(receiver.received) == 1 and receiver.received[0]["title"].startswith("halosync: sync done")
+    assert "notification to json (entry 1 of [notify] urls) failed" in result.stderr
+    assert "hunter2-pw" not in result.output
+
+
+def test_an_apprise_url_must_look_like_one(tmp_path, sandbox_config_file):
+    config = with_people(sandbox_config_file, ["teams.example.com/hook"])
+    result = runner.invoke(app, ["run", "--force", "--config", str(config)])
+    assert result.exit_code == 2 and "[notify] urls" in result.stderr
+
+
+def test_a_run_that_held_changes_pings_fail(sandbox_mock, sandbox_config_file):
+    data = tomllib.loads(sandbox_config_file.read_text())
+    data["guard"] = {"max_decrease_percent": 20, "min_units": 5}
+    config = write_config(sandbox_config_file, data)
+    runner.invoke(app, ["run", "--force", "--config", str(config)])
+    sandbox_mock.state.set_count(104, "edr", 0)
+    with respx_routes() as (start, success, fail, hook):
+        result = runner.invoke(app, ["run", "--force", "--config", str(with_notify(config, healthcheck_url=PING))])
+    assert result.exit_code == 6
+    assert fail.call_count == 1 and success.call_count == 0  # someone has to act

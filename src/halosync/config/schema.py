@@ -135,10 +135,20 @@ class NotifyConfig(_Model):
     healthcheck_url: str | None = None  # Healthchecks.io style: {url}/start, {url} on success, {url}/fail
     webhook_url: str | None = None  # receives the run record as JSON after each sync
     timeout: float = Field(default=10.0, gt=0, le=120, strict=False)
+    urls: list[str] = []  # Apprise URLs (msteams://, slack://, mailtos://, ntfy://, json://...): messages for people
+    on: Literal["problems", "always"] = "problems"  # when `urls` hear of a sync
 
     @property
     def enabled(self) -> bool:
-        return bool(self.healthcheck_url or self.webhook_url)
+        return bool(self.healthcheck_url or self.webhook_url or self.urls)
+
+    @field_validator("urls")
+    @classmethod
+    def _apprise_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if "://" not in url:
+                raise ValueError("each entry should be an Apprise URL such as msteams://… or mailtos://…")
+        return value
 
     @field_validator("healthcheck_url", "webhook_url")
     @classmethod

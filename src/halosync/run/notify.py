@@ -1,4 +1,7 @@
-"""Tell monitoring about each sync: a Healthchecks-style ping and a webhook. A failed notification only warns."""
+"""Tell monitoring and people about each sync: a Healthchecks-style ping, a webhook, and Apprise messages.
+
+A notification that fails is a warning naming only the service, never a failed sync.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 import httpx
 
 from halosync.config.schema import NotifyConfig
-from halosync.core.models import RunRecord
+from halosync.core.models import Row, RunRecord
 from halosync.errors import ServiceError
 from halosync.transport.http import RetryPolicy, Service, safe_host, url_secrets
 
@@ -25,7 +28,14 @@ class Notifier:
         if self.config.healthcheck_url:
             self._send("health check", f"{self.config.healthcheck_url}/start", content=b"")
 
-    def finish(self, record: RunRecord) -> None:
+    def finish(self, record: RunRecord, rows: list[Row] | None = None, client_names: dict[int, str] | None = None) -> None:
+        """After the sync: the ping (exit 0 success, anything else /fail: someone has to act), the webhook,
+        and the people's messages."""
+        if self.config.urls:
+            self._tell_people(record, rows or [], client_names or {})
+        self._finish_monitoring(record)
+
+    def _finish_monitoring(self, record: RunRecord) -> None:
         if self.config.healthcheck_url:
             url = self.config.healthcheck_url + ("" if record.exit_code == 0 else "/fail")
             body = record.summary() + (f"\n{record.error}" if record.error else "")
@@ -44,3 +54,56 @@ class Notifier:
             self.warn(f"warning: {what} notification to {safe_host(url)} failed ({exc}); the sync itself is unaffected")
         finally:
             service.close()
+
+    def _tell_people(self, record: RunRecord, rows: list[Row], client_names: dict[int, str]) -> None:
+        message = people_message(record, rows, client_names)
+        if message is None and self.config.on == "problems":
+            return
+        title, body = message or (f"halosync: sync done ({record.summary()})", record.summary())
+        import logging
+
+        import apprise  # lazily: it takes ~170 ms to import, and an hourly not-due run never needs it
+
+        logging.getLogger("apprise").setLevel(logging.CRITICAL + 1)  # its log lines may carry a URL's credentials
+        for n, url in enumerate(self.config.urls, start=1):
+            sender = apprise.Apprise()
+            where = f"{url.split('://', 1)[0]} (entry {n} of [notify] urls)"
+            try:
+                ok = sender.add(url) and sender.notify(title=title, body=body)
+            except Exception:
+                ok = False
+            if not ok:
+                self.warn(f"warning: notification to {where} failed; the sync itself is unaffected")
+
+
+PEOPLE_ROWS = 40  # a message lists at most this many rows, then says how many more
+
+
+def people_message(record: RunRecord, rows: list[Row], client_names: dict[int, str]) -> tuple[str, str] | None:
+    """(title, body) for a sync that held or failed a row, or ended with an error; None for a clean one."""
+    from halosync.core.products import PRODUCTS
+
+    concerned = [r for r in rows if r.status in ("held", "failed")]
+    held = sum(r.status == "held" for r in concerned)
+    failed = len(concerned) - held
+    if not concerned and record.exit_code in (0, 6):
+        return None
+    parts = [f"{held} change{'s' if held != 1 else ''} held for approval" if held else "",
+             f"{failed} row{'s' if failed != 1 else ''} failed" if failed else "",
+             f"ended with exit {record.exit_code}" if not concerned else ""]
+    title = "halosync: " + ", ".join(p for p in parts if p)
+    lines = []
+    for row in concerned[:PEOPLE_ROWS]:
+        client = f"{client_names[row.halo_client_id]} ({row.halo_client_id})" if client_names.get(row.halo_client_id) \
+            else f"client {row.halo_client_id}"
+        product = PRODUCTS[row.product].display_name if row.product in PRODUCTS else row.product
+        change = f"{row.previous_count if row.previous_count is not None else '-'} → {row.count if row.count is not None else '?'}"
+        lines.append(f"- {client} · {product} · {change}: {row.message}")
+    if len(concerned) > PEOPLE_ROWS:
+        lines.append(f"... and {len(concerned) - PEOPLE_ROWS} more: halosync history --rows --last 1")
+    if record.error:
+        lines.append(f"error: {record.error}")
+    if held:
+        lines.append("To decide: halosync approve (on a terminal), or halosync approve --all / --reject.")
+    lines.append(record.summary())
+    return title, "\n".join(lines)

@@ -70,7 +70,7 @@ def run(
             result = sync(config, mapping_from_config(config), services.huntress, services.halo, force=force,
                           dry_run=dry_run, progress=progress, interrupt=interrupt)
             if notifier is not None and result.record is not None:
-                notifier.finish(result.record)
+                notifier.finish(result.record, result.rows, result.client_names)
         return result
     finally:
         lock.release()
