@@ -126,7 +126,7 @@ class Receiver:
         fail = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the standard library's name
+            def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 received.append(json.loads(self.rfile.read(length)))
                 self.send_response(500 if fail.down else 200)
