@@ -16,6 +16,8 @@ CHANGES = [
     (106, "edr", 16, "Evergreen Veterinary deployed 2 more agents"),
     (108, "sat", 168, "Granite Credit Union removed 7 SAT learners"),
 ]
+# The third step's glitch: (organization, product, count, what happened, its Halo client, its item)
+GLITCH = (111, "edr", 0, "Juniper School District's 340 EDR agents read 0 for a day", 21, 1001)
 
 
 def command(
@@ -23,7 +25,9 @@ def command(
 ) -> None:
     """Run the real sync against a simulated Huntress and HaloPSA on 127.0.0.1 (no credentials needed)."""
     from halosync.config.load import load_config
+    from halosync.formats.approve import show_decisions
     from halosync.formats.results import show_run
+    from halosync.run.approve import decide, pending
     from halosync.run.runner import run
     from halosync.sandbox import Sandbox, serve
     from halosync.sandbox.config import sandbox_config_toml
@@ -34,7 +38,7 @@ def command(
         config_path = Path(tmp) / "config.toml"
         fd = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write(sandbox_config_toml(url, str(Path(tmp) / "results.jsonl")))
+            f.write(sandbox_config_toml(url, str(Path(tmp) / "results.jsonl"), guard=True))
         _, config = load_config(config_path)
 
         console.say(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
@@ -49,8 +53,24 @@ def command(
         second = run(config, force=True)
         show_run(second, json_output=False, quiet=False)
 
-        console.say(f"\nThe results log of both runs was {config.log_path} (deleted with the demo's temp directory).\n"
-             "Next: `halosync init` writes your config with your credentials; then `halosync check-permissions` and "
-             "`halosync run --dry-run`.")
-    raise typer.Exit(max(first.exit_code, second.exit_code))
+        console.say(f"\n3) A Huntress glitch: {GLITCH[3]}. The config has a [guard] (hold a drop of more than "
+                    "20%, a rise of more than 50%, of 5 units or more).\n   Third sync: the guard holds that change "
+                    "instead of billing it (exit 6); everything else is written as usual.")
+        sandbox.state.set_count(GLITCH[0], GLITCH[1], GLITCH[2])
+        third = run(config, force=True)
+        show_run(third, json_output=False, quiet=False)
+
+        console.say("\n   The billing lead looks, sees an outage, and rejects it: halosync approve --all --reject")
+        changes = pending(config)
+        outcome = decide(config, [(change, "rejected") for change in changes])
+        show_decisions(outcome.decisions, outcome.exit_code, json_output=False)
+        kept = next(l["count"] for l in sandbox.state.live_licences(GLITCH[4]) if l["item_id"] == GLITCH[5])
+        console.say(f"   The licence still bills {kept}: the invoice stays right.")
+
+        console.say(f"\nThe results log of these runs was {config.log_path} (deleted with the demo's temp directory).\n"
+                    "Next: `halosync init` writes your config with your credentials; then `halosync check-permissions`, "
+                    "`halosync map` and `halosync run --dry-run`; `halosync audit` checks that the recurring invoices "
+                    "bill every licence.")
+    expected = (first.exit_code, second.exit_code, third.exit_code, outcome.exit_code) == (0, 0, 6, 0)
+    raise typer.Exit(0 if expected else max(first.exit_code, second.exit_code, third.exit_code, outcome.exit_code, 1))
 

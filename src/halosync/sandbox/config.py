@@ -17,7 +17,11 @@ from halosync.sandbox.state import (
 SANDBOX_PRODUCTS = {"edr": 1001, "itdr": 1002, "sat": 1003, "siem": 1004}
 
 
-def sandbox_config(base_url: str, log_path: str | None = None, state: State | None = None) -> dict[str, Any]:
+RECOMMENDED_GUARD = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
+
+
+def sandbox_config(base_url: str, log_path: str | None = None, state: State | None = None,
+                   guard: bool = False) -> dict[str, Any]:
     """A config for a sandbox at `base_url`, mapping its organizations as `state` suggests (default: the seeded MSP)."""
     mapping = SEED_MAPPING if state is None else state.suggested_mapping
     config: dict[str, Any] = {
@@ -30,14 +34,17 @@ def sandbox_config(base_url: str, log_path: str | None = None, state: State | No
     }
     if log_path:
         config["log"] = {"path": log_path}
+    if guard:
+        config["guard"] = dict(RECOMMENDED_GUARD)
     return config
 
 
-def sandbox_config_toml(base_url: str, log_path: str | None = None, state: State | None = None) -> str:
+def sandbox_config_toml(base_url: str, log_path: str | None = None, state: State | None = None,
+                        guard: bool = False) -> str:
     """The same config as TOML a person would write: [[organizations]] as tables, last."""
     import tomli_w
 
-    config = sandbox_config(base_url, log_path, state)
+    config = sandbox_config(base_url, log_path, state, guard)
     organizations = config.pop("organizations")
     text = tomli_w.dumps(config)
     for org in organizations:
