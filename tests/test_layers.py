@@ -99,7 +99,7 @@ def test_starting_the_cli_loads_no_heavy_library():
     import subprocess
     import sys
 
-    code = ("import sys, halosync.cli; heavy = ('rapidfuzz', 'httpx', 'rich', 'tomlkit', 'tomli_w', 'filelock', "
+    code = ("import sys, halosync.cli; heavy = ('rapidfuzz', 'httpx', 'rich', 'tomlkit', 'tomli_w', 'filelock', 'apprise', "
             "'halosync.core.models', 'halosync.run.sync'); print(sorted({m.split('.')[0] if not m.startswith('halosync') "
             "else m for m in sys.modules if m.startswith(heavy)}))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
