@@ -13,10 +13,11 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 
-HUNTRESS_PATHS = ["/v1/actor", "/v1/account", "/v1/organizations", "/v1/organizations/{id}", "/v1/agents"]
-HUNTRESS_DEFINITIONS = ["Organization", "OrganizationWithActualProductUsages", "Pagination", "Agent", "Actor", "Account"]
-HALO_PATHS = ["/SoftwareLicence", "/Item", "/Item/{id}", "/Client", "/Agent/me", "/AuthInfo", "/RecurringInvoice"]
-HALO_SCHEMAS = ["Licence_List"]
+HUNTRESS_PATHS = ["/v1/account", "/v1/organizations", "/v1/organizations/{id}", "/v1/agents", "/v1/invoices"]
+HUNTRESS_DEFINITIONS = ["Organization", "OrganizationWithActualProductUsages", "Pagination", "Agent", "Account", "Invoice"]
+HALO_PATHS = ["/SoftwareLicence", "/Item", "/Item/{id}", "/Client", "/Agent/me", "/AuthInfo", "/RecurringInvoice",
+              "/RecurringInvoice/Lines", "/RecurringInvoice/updatelines"]
+HALO_SCHEMAS = ["Licence_List", "InvoiceDetail", "InvoiceDetailQuantity"]
 
 
 def cut(source: Path) -> dict[str, dict]:

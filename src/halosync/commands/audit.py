@@ -1,22 +1,46 @@
-"""`halosync audit`: which managed licences are billed by a recurring invoice, and which are not."""
+"""`halosync audit`: both ends of the money, and with --fix the link from licence to invoice."""
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
 
-from halosync.commands.options import ConfigOption, JsonOption, exit_on_error
+from halosync.commands.options import ConfigOption, JsonOption, exit_on_error, fail
 from halosync.formats import console
 
 
-def command(config: ConfigOption = None, json_output: JsonOption = False) -> None:
-    """Check HaloPSA recurring invoices against the licences halosync manages; exit 1 when something is off."""
+def command(
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Link unbilled licences to the client's one recurring invoice, and "
+                                      "switch fixed-quantity lines to bill from the licence (needs edit:invoices).")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --fix: show every change, make none.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="With --fix: make the changes without asking (no terminal).")] = False,
+) -> None:
+    """Check Huntress usage against the licences, and the licences against recurring invoices; --fix links them."""
     from halosync.config.load import load_config
     from halosync.formats.audit import show_audit
-    from halosync.run.audit import fetch_and_audit
+    from halosync.run.audit import apply_fixes, fetch_and_audit
 
-    with exit_on_error("the scope read:invoices", json_output=json_output):
+    scopes = "the scopes read:invoices and edit:invoices" if fix else "the scope read:invoices"
+    with exit_on_error(scopes, json_output=json_output):
         _, cfg = load_config(config, warn=console.warn)
-        report = fetch_and_audit(cfg)
-    code = 1 if report.findings else 0
-    show_audit(report, code, json_output=json_output)
+        if fix and not dry_run and not yes and not sys.stdin.isatty():
+            fail("audit --fix without a terminal needs --yes (or --dry-run to see the changes)", 2,
+                 json_output=json_output)
+        report, services = fetch_and_audit(cfg, fix=fix)
+        applied = []
+        with services:
+            if fix and report.fixes and not dry_run:
+                go = yes or typer.confirm(f"Make these {len(report.fixes)} change(s) to recurring invoices?\n  "
+                                          + "\n  ".join(f.describe() for f in report.fixes) + "\n", err=True)
+                if go:
+                    applied = apply_fixes(cfg, services, report.fixes)
+            report.requests = services.requests
+    resolved = {a.licence_id for a in applied if a.status == "ok"}
+    remaining = [f for f in report.findings if f.kind in ("unmapped_usage", "no_invoice") or f.licence_id not in resolved]
+    code = 1 if remaining or any(a.status == "failed" for a in applied) else 0
+    show_audit(report, code, json_output=json_output, fix=fix, dry_run=dry_run, applied=applied, remaining=remaining)
     raise typer.Exit(code)

@@ -1,15 +1,44 @@
-"""The invoice audit's rules: is every licence halosync manages billed by a recurring invoice? Pure."""
+"""The audit's rules: both ends of the money, and which invoice fixes are safe. Pure.
+
+Huntress side: usage of a mapped product on organizations nobody mapped or ignored
+(`unmapped_usage`). HaloPSA side: a managed licence no recurring invoice line bills
+(`unbilled`), a fixed-quantity line on one of our items that differs from the licence
+(`quantity_mismatch`), a client with counts and no recurring invoice (`no_invoice`).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from halosync.core.mapping import Mapping, ours
+from halosync.core.mapping import Mapping, ours, unmapped_organizations
 from halosync.core.models import Licence
+from halosync.core.products import AGENT_PRODUCTS, PRODUCTS
 
-FindingKind = Literal["unbilled", "quantity_mismatch", "no_invoice"]
+FindingKind = Literal["unmapped_usage", "unbilled", "quantity_mismatch", "no_invoice"]
+LIST_PRODUCTS = ("edr", "itdr", "sat", "siem")  # the products the organization list counts
+MANUAL = ("In HaloPSA: Invoices > Recurring Invoices > the client's invoice > add (or open) the line for the item, "
+          "and set its Quantity to 'Calculate quantity from Licence count', choosing the licence")
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: FindingKind
+    message: str
+    halo_client_id: int | None = None
+    product: str | None = None
+    licence_id: int | None = None
+    licence_count: int | None = None
+    invoice_id: int | None = None
+    line_id: int | None = None
+    quantity: int | float | None = None
+    huntress_organization_id: int | None = None
+    organization_name: str | None = None
+    units: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -21,24 +50,42 @@ class Managed:
     licence_id: int
     licence_name: str
     count: int | None
+    item_id: int
     billed_by: list[str]  # "invoice 901 line 9011"
 
 
 @dataclass(frozen=True)
-class Finding:
-    kind: FindingKind
-    client_id: int
-    detail: str
-    product: str | None = None
-    licence_id: int | None = None
-    invoice_id: int | None = None
+class Fix:
+    """A change --fix would make on a recurring invoice."""
+
+    action: Literal["add_line", "bill_from_licence"]
+    halo_client_id: int
+    invoice_id: int
+    licence_id: int
+    item_id: int
+    item_name: str
+    licence_count: int
+    line_id: int | None = None  # the line to switch (bill_from_licence)
+
+    def describe(self) -> str:
+        if self.action == "add_line":
+            return (f"invoice {self.invoice_id} (client {self.halo_client_id}): add a line for item {self.item_id} "
+                    f"{self.item_name!r} that bills from licence {self.licence_id} (now {self.licence_count})")
+        return (f"invoice {self.invoice_id} line {self.line_id} (client {self.halo_client_id}): bill from licence "
+                f"{self.licence_id} (now {self.licence_count}) instead of a fixed quantity")
 
 
 @dataclass
 class AuditReport:
     managed: list[Managed] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    requests: int = 0
+    ignored: list[dict[str, Any]] = field(default_factory=list)  # ignored organizations and their units: information
+    totals: dict[str, dict[str, int]] = field(default_factory=dict)  # product -> {"huntress": n, "licences": m}
+    huntress_invoice: dict[str, Any] | None = None  # Huntress's latest invoice to the MSP, beside the EDR licences
+    edr_licences: int = 0
+    fixes: list[Fix] = field(default_factory=list)  # what --fix may change safely
+    manual: list[Finding] = field(default_factory=list)  # what only a person can settle (no invoice, several)
+    requests: dict[str, int] = field(default_factory=dict)
 
 
 def line_item(line: dict[str, Any]) -> int | None:
@@ -52,7 +99,7 @@ def line_item(line: dict[str, Any]) -> int | None:
     return None
 
 
-def _linked_licences(line: dict[str, Any]) -> list[int]:
+def linked_licences(line: dict[str, Any]) -> list[int]:
     ids = []
     for entry in line.get("quantity_licences") or []:
         try:
@@ -62,12 +109,39 @@ def _linked_licences(line: dict[str, Any]) -> list[int]:
     return ids
 
 
-def audit(mapping: Mapping, licences: list[Licence], invoices: list[dict[str, Any]]) -> AuditReport:
-    report = AuditReport()
+def _number(value: Any) -> int | float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() else number
+
+
+Usage = dict[int, tuple[str, dict[str, int]]]  # Huntress organization -> (name, product -> units on the list)
+
+
+def audit(mapping: Mapping, licences: list[Licence], invoices: list[dict[str, Any]],
+          usage: Usage | None = None, huntress_invoice: dict[str, Any] | None = None,
+          item_names: dict[int, str] | None = None) -> AuditReport:
+    """Judge both ends. `usage` is every Huntress organization with its list counts (None: Halo side only)."""
+    report = AuditReport(huntress_invoice=huntress_invoice)
+    _halo_side(report, mapping, licences, invoices, item_names or {})
+    if usage is not None:
+        _huntress_side(report, mapping, usage)
+    return report
+
+
+def counted_products(mapping: Mapping) -> list[str]:
+    """The list's products this mapping bills (the EDR split counts as EDR)."""
+    mapped = set(mapping.products)
+    return [p for p in LIST_PRODUCTS if p in mapped or (p == "edr" and mapped & AGENT_PRODUCTS)]
+
+
+def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], invoices: list[dict[str, Any]],
+               item_names: dict[int, str]) -> None:
     by_client: dict[int, list[Licence]] = defaultdict(list)
     for licence in licences:
         by_client[licence.client_id].append(licence)
-
     billed_by: dict[int, list[str]] = defaultdict(list)
     invoices_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for invoice in invoices:
@@ -76,49 +150,80 @@ def audit(mapping: Mapping, licences: list[Licence], invoices: list[dict[str, An
         client_id = int(invoice.get("client_id") or 0)
         invoices_of[client_id].append(invoice)
         for line in invoice.get("lines") or []:
-            for licence_id in _linked_licences(line):
+            for licence_id in linked_licences(line):
                 billed_by[licence_id].append(f"invoice {invoice.get('id')} line {line.get('id')}")
 
-    managed: dict[tuple[int, str], Licence] = {}
     for client_id in sorted(mapping.clients):
+        client_invoices = invoices_of.get(client_id, [])
+        unbilled_here: list[Finding] = []
         for product, item_id in mapping.products_of(client_id).items():
             matches = ours(by_client[client_id], client_id, item_id, mapping.licence_names[product])
             if len(matches) != 1:
                 continue  # none yet, or ambiguous: the sync reports those
             licence = matches[0]
-            managed[(client_id, product)] = licence
-            report.managed.append(Managed(client_id, product, licence.id, licence.name, licence.count, billed_by[licence.id]))
-            if (licence.count or 0) > 0 and not billed_by[licence.id]:
+            count = licence.count or 0
+            report.managed.append(Managed(client_id, product, licence.id, licence.name, licence.count, item_id,
+                                          billed_by[licence.id]))
+            if product in PRODUCTS and PRODUCTS[product].key in ("edr", *AGENT_PRODUCTS):
+                report.edr_licences += count
+            if billed_by[licence.id]:
+                continue
+            # Lines on our item that bill a fixed quantity: they do bill the customer, just not from the licence.
+            fixed = [(invoice, line) for invoice in client_invoices for line in invoice.get("lines") or []
+                     if line_item(line) == item_id and not linked_licences(line)]
+            name = item_names.get(item_id, "")
+            for invoice, line in fixed:
+                quantity = _number(line.get("qty_order"))
+                if quantity is not None and quantity != count:
+                    finding = Finding(
+                        "quantity_mismatch", halo_client_id=client_id, product=product, licence_id=licence.id,
+                        licence_count=count, invoice_id=int(invoice["id"]), line_id=int(line["id"]), quantity=quantity,
+                        message=(f"invoice {invoice['id']} line {line['id']} bills a fixed {quantity} of item {item_id}, "
+                                 f"but licence {licence.id} counts {count}: bill from the licence, so the line follows it"))
+                    report.findings.append(finding)
+                    report.fixes.append(Fix("bill_from_licence", client_id, int(invoice["id"]), licence.id, item_id,
+                                            name, count, line_id=int(line["id"])))
+            if fixed or count <= 0:
+                continue  # billed at a fixed quantity (never a second line: that would bill twice), or nothing to bill
+            finding = Finding("unbilled", halo_client_id=client_id, product=product, licence_id=licence.id,
+                              licence_count=count,
+                              message=(f"licence {licence.id} ({licence.name!r}, count {count}) is billed by no "
+                                       "recurring invoice line: revenue left on the table"))
+            unbilled_here.append(finding)
+            if len(client_invoices) == 1:
+                report.fixes.append(Fix("add_line", client_id, int(client_invoices[0]["id"]), licence.id, item_id,
+                                        name, count))
+        report.findings += unbilled_here
+        if unbilled_here and not client_invoices:
+            ids = ", ".join(str(f.licence_id) for f in unbilled_here)
+            report.findings.append(Finding("no_invoice", halo_client_id=client_id,
+                                           message=(f"client {client_id} has Huntress licences with counts ({ids}) "
+                                                    f"but no recurring invoice. {MANUAL}")))
+        elif unbilled_here and len(client_invoices) > 1:
+            for finding in unbilled_here:
+                report.manual.append(finding)
+
+
+def _huntress_side(report: AuditReport, mapping: Mapping, usage: Usage) -> None:
+    counted = counted_products(mapping)
+    names = {org_id: name for org_id, (name, _) in usage.items()}
+    for org_id in unmapped_organizations(names, mapping.organization_ids, ()):
+        name, all_units = usage[org_id]
+        units = {p: all_units.get(p, 0) for p in counted}
+        if org_id in mapping.ignored:
+            report.ignored.append({"huntress_organization_id": org_id, "organization_name": name,
+                                   "units": {p: n for p, n in units.items() if n}})
+            continue
+        for product, n in units.items():
+            if n > 0:
                 report.findings.append(Finding(
-                    "unbilled", client_id, product=product, licence_id=licence.id,
-                    detail=f"licence {licence.id} ({licence.name!r}, count {licence.count}) is billed by no recurring "
-                           "invoice line: revenue left on the table"))
-
-    product_of_item = {item: product for product, item in mapping.products.items()}
-    for client_id, client_invoices in sorted(invoices_of.items()):
-        for invoice in client_invoices:
-            for line in invoice.get("lines") or []:
-                line_product = product_of_item.get(line_item(line) or -1)
-                line_licence = managed.get((client_id, line_product)) if line_product else None
-                if line_licence is None or line_product is None or _linked_licences(line):
-                    continue
-                quantity = line.get("qty_order")
-                try:
-                    quantity = float(quantity) if quantity is not None else None
-                except (TypeError, ValueError):
-                    quantity = None
-                if quantity is not None and quantity != (line_licence.count or 0):
-                    report.findings.append(Finding(
-                        "quantity_mismatch", client_id, product=line_product, licence_id=line_licence.id,
-                        invoice_id=invoice.get("id"),
-                        detail=f"invoice {invoice.get('id')} line {line.get('id')} bills a fixed {quantity:g} of item "
-                               f"{line_item(line)}, but licence {line_licence.id} counts {line_licence.count}: bill from "
-                               "the licence instead, so the line follows the count"))
-
-    with_counts = sorted({c for (c, _), l in managed.items() if (l.count or 0) > 0})
-    for client_id in with_counts:
-        if not invoices_of.get(client_id):
-            report.findings.append(Finding(
-                "no_invoice", client_id,
-                detail=f"client {client_id} has Huntress licences with counts but no recurring invoice"))
-    return report
+                    "unmapped_usage", product=product, huntress_organization_id=org_id, organization_name=name,
+                    units=n, message=(f"Huntress organization {org_id} {name!r} has {n} {product} unit(s) that no "
+                                      "customer is billed for: map it (halosync map), or list it in [sync] "
+                                      "ignore_organizations")))
+    managed_by_product: dict[str, int] = defaultdict(int)
+    for m in report.managed:
+        managed_by_product["edr" if m.product in AGENT_PRODUCTS else m.product] += m.count or 0
+    for product in counted:
+        report.totals[product] = {"huntress": sum(units.get(product, 0) for _, units in usage.values()),
+                                  "licences": managed_by_product.get(product, 0)}

@@ -158,6 +158,21 @@ class Decision(_Record):
     message: str = ""
 
 
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True)
+class InvoiceFix(_Record):
+    """A change `audit --fix` made (or tried) on a recurring invoice."""
+
+    type: Literal["invoice_fix"] = "invoice_fix"
+    time: str
+    halo_client_id: int
+    invoice_id: int
+    line_id: int | None
+    licence_id: int
+    action: Literal["add_line", "bill_from_licence"]
+    status: Literal["ok", "failed"]
+    message: str = ""
+
+
 def tally(rows: list[Row]) -> dict[str, int]:
     """Rows by outcome: a failed or held row counts there, not under its action."""
     counts = {"create": 0, "update": 0, "unchanged": 0, "failed": 0, "held": 0}

@@ -1,25 +1,42 @@
-"""What `audit` shows: the managed licences and the lines that bill them, the findings, or one JSON document."""
+"""What `audit` shows: both ends of the money, the findings, the invoice fixes, or one JSON document."""
 
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
-from halosync.core.audit import AuditReport
+from halosync.core.audit import AuditReport, Finding
 from halosync.formats import console
 from halosync.formats.json_output import document
 from halosync.formats.text import fits_table, wrap, wrap_parts
 
+if TYPE_CHECKING:
+    from halosync.core.models import InvoiceFix
 
-def show_audit(report: AuditReport, exit_code: int, *, json_output: bool) -> None:
+
+def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: bool = False, dry_run: bool = False,
+               applied: list[InvoiceFix] | None = None, remaining: list[Finding] | None = None) -> None:
+    applied = applied or []
+    remaining = report.findings if remaining is None else remaining
     if json_output:
-        payload = {
+        payload: dict[str, object] = {
             "licences": [dataclasses.asdict(m) for m in report.managed],
-            "findings": [dataclasses.asdict(f) for f in report.findings],
-            "requests": {"halo": report.requests},
+            "findings": [f.as_json() for f in remaining],
+            "ignored_organizations": report.ignored,
+            "totals": report.totals,
+            "huntress_invoice": report.huntress_invoice,
+            "edr_licences": report.edr_licences,
+            "fixes": [dataclasses.asdict(f) for f in report.fixes] if fix else [],
+            "applied": [a.dump() for a in applied],
+            "requests": report.requests,
             "exit_code": exit_code,
         }
+        if dry_run:
+            payload["dry_run"] = True
         if exit_code:
-            payload["error"] = {"message": f"{len(report.findings)} finding(s) to act on", "exit_code": exit_code}
+            payload["error"] = {"message": f"{len(remaining)} finding(s) to act on"
+                                + (", a fix failed" if any(a.status == "failed" for a in applied) else ""),
+                                "exit_code": exit_code}
         console.say(document(payload))
         return
     from rich.table import Table
@@ -27,8 +44,13 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool) -> Non
     from halosync.core.products import PRODUCTS
 
     out = console.stdout
+
+    def say(text: str) -> None:
+        out.print(wrap(text, out.width), markup=False, highlight=False, soft_wrap=True)
+
     title = "halosync audit: managed licences and the invoice lines that bill them"
-    billed = {id(m): ", ".join(m.billed_by) or ("NOT BILLED" if (m.count or 0) > 0 else "(count 0)") for m in report.managed}
+    billed = {id(m): ", ".join(m.billed_by) or ("not from the licence" if (m.count or 0) > 0 else "(count 0)")
+              for m in report.managed}
     if fits_table(out):
         table = Table(title=title, title_justify="left")
         for name in ("Client", "Product", "Licence", "Count", "Billed by"):
@@ -42,7 +64,27 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool) -> Non
             out.print(wrap_parts([f"client {m.client_id}", PRODUCTS[m.product].display_name, f"licence {m.licence_id}",
                                   f"count {m.count}", f"billed by: {billed[id(m)]}"], out.width),
                       markup=False, highlight=False, soft_wrap=True)
-    for finding in report.findings:
-        console.say(wrap(f"- {finding.kind.replace('_', ' ')}: {finding.detail}", out.width))
-    console.say(f"{len(report.managed)} managed licences, {len(report.findings)} findings"
-                + (": all billed." if not report.findings else "."))
+    if report.totals:
+        say("Huntress against the licences: " + "; ".join(
+            f"{p}: Huntress {t['huntress']}, licences {t['licences']}" for p, t in report.totals.items()))
+    if report.huntress_invoice:
+        inv = report.huntress_invoice
+        say(f"Huntress's latest invoice: {str(inv.get('created_at', ''))[:10]} · {inv.get('plan', '')} · quantity "
+            f"{inv.get('quantity')}; EDR licences total {report.edr_licences}")
+    for ignored in report.ignored:
+        units = ", ".join(f"{n} {p}" for p, n in ignored["units"].items()) or "no units"
+        say(f"(ignored, not billed by choice: organization {ignored['huntress_organization_id']} "
+            f"{ignored['organization_name']!r}: {units})")
+    for finding in remaining:
+        say(f"- {finding.kind.replace('_', ' ')}: {finding.message}")
+    for finding in report.manual:
+        say(f"- needs a person (the client has several recurring invoices): licence {finding.licence_id}")
+    if fix:
+        for change in report.fixes:
+            if dry_run:
+                say(f"would change {change.describe()}")
+        for a in applied:
+            say(f"{'fixed' if a.status == 'ok' else 'FIX FAILED'}: invoice {a.invoice_id} licence {a.licence_id} "
+                f"({a.action}): {a.message}")
+    say(f"{len(report.managed)} managed licences, {len(remaining)} findings"
+        + (": all billed." if not remaining else "."))

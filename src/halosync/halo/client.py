@@ -136,9 +136,19 @@ class HaloClient:
         """One small read of Software Licences: proves the scope and the agent's permission."""
         self._request("GET", "/SoftwareLicence", params={"pageinate": "true", "page_size": 1, "page_no": 1})
 
-    def recurring_invoices(self) -> list[dict[str, Any]]:
-        """Recurring invoices with their lines (needs read:invoices)."""
-        return [row for rows in self._pages("/RecurringInvoice", "invoices", {"includelines": "true"}) for row in rows]
+    def recurring_invoices(self, client_id: int | None = None) -> list[dict[str, Any]]:
+        """Recurring invoices with their lines, of one client or all (needs read:invoices)."""
+        params: dict[str, Any] = {"includelines": "true"}
+        if client_id is not None:
+            params["client_id"] = client_id
+        return [row for rows in self._pages("/RecurringInvoice", "invoices", params) for row in rows]
+
+    def write_invoice_lines(self, lines: list[dict[str, Any]], *, add: bool) -> None:
+        """POST /RecurringInvoice/Lines (add) or /updatelines (change); needs edit:invoices. Never retried blind:
+        the caller re-reads the invoice to learn what happened."""
+        journal.halo_write()
+        self._request("POST", "/RecurringInvoice/Lines" if add else "/RecurringInvoice/updatelines", json=lines,
+                      retry_errors=False)
 
     def clients(self) -> dict[int, str]:
         """Active clients: id -> name (needs read:customers)."""

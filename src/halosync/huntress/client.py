@@ -52,6 +52,12 @@ class HuntressClient:
         account = body.get("account")
         return account if isinstance(account, dict) else body
 
+    def latest_invoice(self) -> dict[str, Any] | None:
+        """Huntress's newest invoice to the account (one request): date, plan, quantity."""
+        body = self.service.json_object(self.service.request("GET", "/invoices", params={"limit": 1}))
+        invoices = body.get("invoices")
+        return invoices[0] if isinstance(invoices, list) and invoices and isinstance(invoices[0], dict) else None
+
     def sample_agents(self) -> None:
         """One small read of the agent list: proves the credential may list agents."""
         self.service.request("GET", "/agents", params={"limit": 1})

@@ -173,6 +173,7 @@ _SHAPES: dict[str, dict[str, tuple[type, ...]]] = {
             "action": (str,), "status": (str,), "huntress_organization_ids": (list,), "licence_id": (int, type(None)),
             "previous_count": (int, type(None)), "count": (int, type(None))},
     "unmapped": {"run_id": (str,), "huntress_organization_id": (int,), "name": (str,)},
+    "invoice_fix": {"time": (str,), "invoice_id": (int,), "licence_id": (int,), "action": (str,), "status": (str,)},
     "decision": {"time": (str,), "held_run_id": (str,), "halo_client_id": (int,), "product": (str,),
                  "licence_id": (int,), "previous_count": (int,), "count": (int,), "decision": (str,), "status": (str,)},
 }

@@ -58,6 +58,8 @@ class HaloSide:
             clients = [c for c in self.state.clients.values()
                        if not c["inactive"] or request.param("includeinactive") in ("true", "True", "1")]
             return self._need(scopes, "read:customers") or self._paged(request, "clients", clients)
+        if route in ("/RecurringInvoice/Lines", "/RecurringInvoice/updatelines") and request.method == "POST":
+            return self._need(scopes, "edit:invoices") or self._write_invoice_lines(request, add=route.endswith("Lines"))
         if route == "/RecurringInvoice" and request.method == "GET":
             return self._need(scopes, "read:invoices") or self._recurring_invoices(request)
         if route == "/Agent/me" and request.method == "GET":
@@ -121,6 +123,36 @@ class HaloSide:
                 shown["lines"] = [self._invoice_line(invoice["client_id"], line) for line in invoice["lines"]]
             invoices.append(shown)
         return self._paged(request, "invoices", invoices)
+
+    def _write_invoice_lines(self, request: Request, *, add: bool) -> Response:
+        """POST /RecurringInvoice/Lines adds lines; /updatelines changes them. A line given quantity_licences
+        bills from its client's licence of that item (unless the fault says Halo ignores it)."""
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            return _json(400, {"message": "Body is not JSON"})
+        if not isinstance(body, list) or not all(isinstance(x, dict) for x in body):
+            return _json(400, {"message": "Expected an array of lines"})
+        invoices = {invoice["id"]: invoice for invoice in self.state.invoices}
+        answer = []
+        for line in body:
+            invoice = invoices.get(line.get("ihid"))
+            if invoice is None:
+                return _json(400, {"message": f"Recurring invoice {line.get('ihid')} not found"})
+            links = bool(line.get("quantity_licences")) and not self.faults.invoice_links_ignored
+            if add:
+                stored = {"id": max((l["id"] for l in invoice["lines"]), default=invoice["id"] * 10) + 1,
+                          "item_id": line.get("_itemid"), "item_code": line.get("item_shortdescription", ""),
+                          "qty_order": line.get("qty_order", 0), "bill_from_licence": links}
+                invoice["lines"].append(stored)
+            else:
+                found = [l for l in invoice["lines"] if l["id"] == line.get("id")]
+                if not found:
+                    return _json(400, {"message": f"Line {line.get('id')} not found on invoice {invoice['id']}"})
+                stored = found[0]
+                stored["bill_from_licence"] = stored["bill_from_licence"] or links
+            answer.append({k: v for k, v in stored.items() if k != "bill_from_licence"})
+        return _json(200, answer)
 
     def _invoice_line(self, client_id: int, line: dict[str, Any]) -> dict[str, Any]:
         shown = {k: v for k, v in line.items() if k != "bill_from_licence"}

@@ -73,6 +73,8 @@ class HuntressSide:
             return _json(200, {"account": {"id": 1, "name": "Sandbox MSP", "subdomain": "sandbox", "status": "enabled"}})
         if path == "/v1/organizations":
             return self._organization_page(request)
+        if path == "/v1/invoices":
+            return self._huntress_page(request, "invoices", self.state.huntress_invoices(), lambda i: i)
         if path == "/v1/agents":
             return self._agent_page(request)
         match = re.fullmatch(r"/v1/organizations/(\d+)", path)

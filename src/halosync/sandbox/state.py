@@ -10,7 +10,8 @@ HUNTRESS_SECRET = "hs_sandbox_secret"
 HALO_CLIENT_ID = "sandbox-client"
 HALO_CLIENT_SECRET = "sandbox-secret"
 HALO_TENANT = "sandbox"
-ALL_SCOPES = ("read:softwarelicensing", "edit:softwarelicensing", "read:items", "read:customers", "read:invoices")
+ALL_SCOPES = ("read:softwarelicensing", "edit:softwarelicensing", "read:items", "read:customers", "read:invoices",
+              "edit:invoices")
 
 # Huntress organization id, name, EDR agents, ITDR (microsoft, google), SAT learners, SIEM sources, ISPM identities
 SEED_ORGANIZATIONS: list[tuple[int, str, int, tuple[int, int], int, int, int]] = [
@@ -69,6 +70,7 @@ class Faults:
     usages_as_string: bool = False  # send actual_usages JSON-encoded, as the vendor spec types it
     huntress_rate_limit: int = 60  # per minute, sliding window; 0 turns it off
     halo_denied_scopes: set[str] = field(default_factory=set)  # scopes the agent lacks: 403 on use
+    invoice_links_ignored: bool = False  # invoice-line writes answer 200 but the line does not bill from the licence
 
 
 SERVER_OS = ("Windows Server 2022 Standard", "Windows Server 2019 Datacenter", "Ubuntu 22.04.4 LTS")
@@ -138,6 +140,16 @@ class State:
                        "qty_order": line.get("qty", 0), "bill_from_licence": "qty" not in line}
                       for n, line in enumerate(lines, start=1)],
         })
+
+    def huntress_invoices(self) -> list[dict[str, Any]]:
+        """Huntress's invoices to the MSP, newest first: one a month, the latest for every EDR agent now."""
+        agents = sum(self.agent_count(o) for o in self.organizations)
+        return [{"id": 7002, "amount": agents * 300, "created_at": "2026-11-01T00:05:00Z", "currency_type": "usd",
+                 "plan": "Huntress Managed EDR", "quantity": agents, "status": "paid", "has_usage": True,
+                 "updated_at": "2026-11-01T00:05:00Z"},
+                {"id": 7001, "amount": (agents - 12) * 300, "created_at": "2026-10-01T00:05:00Z", "currency_type": "usd",
+                 "plan": "Huntress Managed EDR", "quantity": agents - 12, "status": "paid", "has_usage": True,
+                 "updated_at": "2026-10-01T00:05:00Z"}]
 
     def live_licences(self, client_id: int | None = None) -> list[dict[str, Any]]:
         """Licences not deleted, of one client or all."""
