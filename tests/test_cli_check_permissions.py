@@ -201,3 +201,16 @@ def test_clients_pass_when_all_exist_and_warn_without_read_customers(sandbox_moc
     assert result.exit_code == 0  # the sync itself needs no read:customers
     warned = by_name(payload, "Mapped HaloPSA clients")
     assert warned["status"] == "warn" and "read:customers" in warned["fix"]
+
+
+def test_audit_fix_needs_edit_invoices_and_says_so(sandbox_mock, sandbox_config_file):
+    result, payload = check(sandbox_config_file, "--audit-fix")
+    assert result.exit_code == 0 and by_name(payload, "Invoice scopes (audit --fix)")["status"] == "pass"
+    sandbox_mock.state.application_scopes = {"read:softwarelicensing", "edit:softwarelicensing", "read:items",
+                                             "read:customers", "read:invoices"}
+    result, payload = check(sandbox_config_file, "--audit-fix")
+    failed = by_name(payload, "Invoice scopes (audit --fix)")
+    assert result.exit_code == 3 and failed["status"] == "fail" and "edit:invoices" in failed["fix"]
+    assert_no_writes(sandbox_mock)
+    plain, payload = check(sandbox_config_file)  # without --audit-fix the sync's own checks still pass
+    assert plain.exit_code == 0 and not [c for c in payload["checks"] if c["name"].startswith("Invoice scopes")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from halosync.commands.options import ConfigOption, JsonOption, exit_on_error
@@ -11,6 +13,8 @@ from halosync.formats import console
 def command(
     config: ConfigOption = None,
     json_output: JsonOption = False,
+    audit_fix: Annotated[bool, typer.Option("--audit-fix", help="Also check the scopes `audit --fix` needs "
+                                            "(read:invoices, edit:invoices).")] = False,
 ) -> None:
     """Verify both sets of credentials, every permission the sync needs, and the mapping; writes nothing."""
     from halosync.config.load import load_config
@@ -19,6 +23,6 @@ def command(
 
     with exit_on_error(json_output=json_output):
         _, cfg = load_config(config, warn=console.warn)
-        report = check_permissions(cfg)
+        report = check_permissions(cfg, audit_fix=audit_fix)
     show_checks(report, json_output=json_output)
     raise typer.Exit(report.exit_code)

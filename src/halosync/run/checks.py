@@ -57,7 +57,8 @@ def _failed(area: str, name: str, exc: ServiceError, fix: str, unreachable_fix: 
     return Check(area=area, name=name, status="fail", detail=str(exc), fix=fix, cause=cause)
 
 
-def check_permissions(config: Config, **service_options: Any) -> CheckReport:
+def check_permissions(config: Config, audit_fix: bool = False, **service_options: Any) -> CheckReport:
+    """Every check, reading only. With `audit_fix`, also the scopes `audit --fix` needs."""
     with Services(config, **service_options) as services:
         checks: list[Check] = []
         organizations = _huntress_checks(services.huntress, checks)
@@ -66,6 +67,8 @@ def check_permissions(config: Config, **service_options: Any) -> CheckReport:
         _halo_checks(services.halo, config, checks)
         if not _failed_auth(checks):
             _client_checks(config, services, checks)
+            if audit_fix:
+                _invoice_scope_check(services, checks)
         _mapping_checks(config, organizations, checks)
         return CheckReport(checks=checks, requests=services.requests)
 
@@ -216,6 +219,26 @@ def _client_checks(config: Config, services: Services, checks: list[Check]) -> N
     if not missing and not inactive:
         checks.append(Check(area="mapping", name=name, status="pass",
                             detail=f"all {len(wanted)} exist in HaloPSA and are active"))
+
+
+def _invoice_scope_check(services: Services, checks: list[Check]) -> None:
+    """audit --fix reads and edits recurring invoices: a token asking for both proves the application may."""
+    name = "Invoice scopes (audit --fix)"
+    halo = services.halo_with(("read:invoices", "edit:invoices"))
+    try:
+        halo.authenticate()
+    except ServiceError as exc:
+        checks.append(_failed("halo", name, exc,
+                              f"Allow the scopes read:invoices and edit:invoices in {APPLICATION_PERMISSIONS}, and give "
+                              f"the agent access to Invoices ({AGENT_PERMISSIONS}); halosync audit --fix needs both."))
+        return
+    granted = halo.granted_scopes
+    missing = [s for s in ("read:invoices", "edit:invoices") if granted and "all" not in granted and s not in granted]
+    if missing:
+        checks.append(Check(area="halo", name=name, status="fail", cause="auth", detail=f"the token lacks {', '.join(missing)}",
+                            fix=f"Allow {', '.join(missing)} in {APPLICATION_PERMISSIONS}."))
+    else:
+        checks.append(Check(area="halo", name=name, status="pass", detail="read:invoices and edit:invoices granted"))
 
 
 def _token_fix(exc: ServiceError, config: Config) -> str:
