@@ -100,7 +100,30 @@ def test_starting_the_cli_loads_no_heavy_library():
     import sys
 
     code = ("import sys, halosync.cli; heavy = ('rapidfuzz', 'httpx', 'rich', 'tomlkit', 'tomli_w', 'filelock', 'apprise', "
-            "'halosync.core.models', 'halosync.run.sync'); print(sorted({m.split('.')[0] if not m.startswith('halosync') "
+            "'halosync.core.models', 'halosync.run.sync', 'halosync.formats.results'); print(sorted({m.split('.')[0] if not m.startswith('halosync') "
             "else m for m in sys.modules if m.startswith(heavy)}))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "[]"
+
+
+def test_a_not_due_run_loads_no_heavy_library(tmp_path):
+    """The hourly cron call that finds nothing to do: no HTTP, no rich, no models, no Apprise."""
+    import subprocess
+    import sys
+    from datetime import datetime, timezone
+
+    from conftest import basic_config, write_config
+
+    log = tmp_path / "results.jsonl"
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    log.write_text('{"type": "run", "run_id": "x", "started": "%s", "finished": "%s", "dry_run": false, "forced": false, '
+                   '"exit_code": 0, "rows": {}, "requests": {}}\n' % (now, now))
+    config = write_config(tmp_path / "config.toml", basic_config(log={"path": str(log)}))
+    code = ("import sys\nfrom halosync.cli import main\nsys.argv = ['halosync', 'run', '--config', sys.argv[1]]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "heavy = ('rapidfuzz', 'httpx', 'rich', 'tomlkit', 'apprise', 'halosync.core.models', 'halosync.run.sync', "
+            "'halosync.formats.results')\n"
+            "print(sorted({m for m in sys.modules if m.startswith(heavy)}), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, str(config)], capture_output=True, text=True, check=True)
+    assert "Not due" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "[]"

@@ -26,7 +26,7 @@ def command(
     """Run the real sync against a simulated Huntress and HaloPSA on 127.0.0.1 (no credentials needed)."""
     from halosync.config.load import load_config
     from halosync.formats.approve import show_decisions
-    from halosync.formats.results import show_run
+    from halosync.formats.run import show_run
     from halosync.run.approve import decide, pending
     from halosync.run.runner import run
     from halosync.sandbox import Sandbox, serve

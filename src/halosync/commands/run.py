@@ -22,7 +22,7 @@ def command(
 ) -> None:
     """Sync Huntress counts into HaloPSA licences if a sync is due (run it hourly from cron)."""
     from halosync.config.load import load_config
-    from halosync.formats.results import show_run
+    from halosync.formats.run import show_run
     from halosync.run.runner import run
 
     with exit_on_error(json_output=json_output):

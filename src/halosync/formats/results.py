@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from rich.console import Console
@@ -140,29 +139,3 @@ def _count(row: Row) -> str:
     if row.actual_count is not None:
         text += f" (minimum; actual {row.actual_count})"
     return text
-
-
-def show_run(result: RunResult, *, json_output: bool, quiet: bool) -> None:
-    """Everything `run` (and the demo) prints about one run: stdout the results, stderr the rest."""
-    import sys
-
-    from halosync.formats import console
-    from halosync.formats.json_output import as_json
-
-    if json_output:
-        sys.stdout.writelines(as_json(result))
-    elif not result.due:
-        if not quiet:
-            console.say(f"Not due: next sync on {result.next_due:%Y-%m-%d}. Use --force to sync now.")
-    elif not quiet or result.exit_code != 0:
-        print_results(console.stdout, result, only_failed=quiet)
-    for unmapped in result.unmapped:  # warnings go to stderr in every mode
-        console.warn(unmapped.warning())
-    if result.record is not None and result.record.error:
-        console.error(result.record.error)
-    if result.log_error:
-        written = "HaloPSA was written, but " if result.record and not result.record.dry_run else ""
-        console.error(f"{written}{result.log_error}. The {len(result.unsaved)} records it should hold follow as JSON "
-                      "lines: keep them (append them to the log once it has room).")
-        for record in result.unsaved:
-            sys.stderr.write(json.dumps(record.dump(), ensure_ascii=False) + "\n")

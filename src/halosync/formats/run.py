@@ -1,0 +1,37 @@
+"""What `run` shows, kept light: a not-due run prints one line and must not load rich or the models."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING
+
+from halosync.formats import console
+
+if TYPE_CHECKING:
+    from halosync.run.result import RunResult
+
+
+def show_run(result: RunResult, *, json_output: bool, quiet: bool) -> None:
+    """Everything `run` (and the demo) prints about one run: stdout the results, stderr the rest."""
+    if json_output:
+        from halosync.formats.json_output import as_json
+
+        sys.stdout.writelines(as_json(result))
+    elif not result.due:
+        if not quiet:
+            console.say(f"Not due: next sync on {result.next_due:%Y-%m-%d}. Use --force to sync now.")
+    elif not quiet or result.exit_code != 0:
+        from halosync.formats.results import print_results  # rich and the models: only when there is a table
+
+        print_results(console.stdout, result, only_failed=quiet)
+    for unmapped in result.unmapped:  # warnings go to stderr in every mode
+        console.warn(unmapped.warning())
+    if result.record is not None and result.record.error:
+        console.error(result.record.error)
+    if result.log_error:
+        written = "HaloPSA was written, but " if result.record and not result.record.dry_run else ""
+        console.error(f"{written}{result.log_error}. The {len(result.unsaved)} records it should hold follow as JSON "
+                      "lines: keep them (append them to the log once it has room).")
+        for record in result.unsaved:
+            sys.stderr.write(json.dumps(record.dump(), ensure_ascii=False) + "\n")
