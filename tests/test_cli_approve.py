@@ -125,3 +125,17 @@ def test_history_shows_held_rows_and_decisions(held):
     assert [(d["halo_client_id"], d["decision"]) for d in runs["decisions"]] == [(14, "rejected")]
     text = cli("history", "--config", str(config)).stdout
     assert "rejected" in text and "held" in text
+
+
+def test_a_selection_that_matches_nothing_says_so(held):
+    _, config = held
+    result = cli("approve", "--client", "99", "--config", str(config))
+    assert result.exit_code == 0 and "No pending change matches the selection (2 pending)" in result.stdout
+    assert decisions(config) == []
+
+
+def test_every_decision_is_recorded_once(held):
+    _, config = held
+    cli("approve", "--all", "--config", str(config))
+    recorded = decisions(config)
+    assert sorted((d["halo_client_id"], d["status"]) for d in recorded) == [(14, "ok"), (18, "ok")]

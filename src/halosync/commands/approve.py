@@ -47,6 +47,10 @@ def command(
         else:
             fail("approve without a terminal needs a selection: --all, --client ID or --product KEY "
                  f"({len(changes)} change(s) pending; add --reject to reject them)", 2, json_output=json_output)
+        if not choices:
+            show_decisions([], 0, json_output=json_output,
+                           note=f"No pending change matches the selection ({len(changes)} pending).")
+            raise typer.Exit(0)
         outcome = decide(cfg, choices, dry_run=dry_run)
     show_decisions(outcome.decisions, outcome.exit_code, json_output=json_output, dry_run=dry_run, error=outcome.error)
     raise typer.Exit(outcome.exit_code)

@@ -83,6 +83,8 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
         with Services(config, **service_options) as services:
             current: dict[int, dict[int, int | None]] = {}
             for change, decision in choices:
+                if outcome.decisions and not dry_run:  # each on record as soon as it is made: a kill loses none
+                    resultslog.append(config.log_path, outcome.decisions[-1:], config.log.rotate_bytes)
                 row = change.row
                 if decision == "rejected":
                     outcome.decisions.append(_decision(change, "rejected", "ok", f"kept {row.previous_count}; the "
@@ -108,8 +110,8 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
                     if isinstance(exc, AuthError) or exc.exit_code == 5:
                         outcome.error, outcome.exit_code = str(exc), int(exc.exit_code)
                         break  # the service refuses or is gone: the rest would fail the same way
-        if not dry_run:
-            resultslog.append(config.log_path, outcome.decisions, config.log.rotate_bytes)
+        if outcome.decisions and not dry_run:
+            resultslog.append(config.log_path, outcome.decisions[-1:], config.log.rotate_bytes)
     finally:
         lock.release()
     if not outcome.exit_code and any(d.status != "ok" for d in outcome.decisions):
