@@ -7,6 +7,7 @@ layer that needs a higher one has its job in the wrong place.
 from __future__ import annotations
 
 import ast
+from datetime import UTC
 from pathlib import Path
 
 import halosync
@@ -110,14 +111,14 @@ def test_a_not_due_run_loads_no_heavy_library(tmp_path):
     """The hourly cron call that finds nothing to do: no HTTP, no rich, no models, no Apprise."""
     import subprocess
     import sys
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from conftest import basic_config, write_config
 
     log = tmp_path / "results.jsonl"
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    log.write_text('{"type": "run", "run_id": "x", "started": "%s", "finished": "%s", "dry_run": false, "forced": false, '
-                   '"exit_code": 0, "rows": {}, "requests": {}}\n' % (now, now))
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    log.write_text(f'{{"type": "run", "run_id": "x", "started": "{now}", "finished": "{now}", "dry_run": false, "forced": false, '
+                   '"exit_code": 0, "rows": {}, "requests": {}}\n')
     config = write_config(tmp_path / "config.toml", basic_config(log={"path": str(log)}))
     code = ("import sys\nfrom halosync.cli import main\nsys.argv = ['halosync', 'run', '--config', sys.argv[1]]\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
