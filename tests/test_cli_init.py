@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import pty
-import select
 import stat
 import sys
-import time
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from halosync.cli import app
 from halosync.config.load import load_config
+from terminal import on_a_terminal
 
 runner = CliRunner()
 HALOSYNC = Path(sys.executable).with_name("halosync")
@@ -65,45 +62,8 @@ def test_a_bad_value_writes_nothing(tmp_path):
 def test_on_a_terminal_it_asks_and_never_echoes_a_secret(tmp_path):
     path = tmp_path / "config.toml"
     answers = ["hk_typed_key", "hs_typed_secret", "https://acme.halopsa.com", "typed-client", "typed-secret-value", ""]
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: halosync on a terminal
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HALOSYNC_")}
-        os.execve(str(HALOSYNC), [str(HALOSYNC), "init", "--config", str(path)], env)
-    seen = b""
-    deadline = time.monotonic() + 30
-    for answer in answers:
-        # click prints the question, then getpass turns echo off (discarding what was typed) and writes
-        # the last space: answer only after that space, as a person would.
-        while time.monotonic() < deadline and not seen.endswith(b": "):
-            ready, _, _ = select.select([fd], [], [], 0.5)
-            if ready:
-                try:
-                    seen += os.read(fd, 4096)
-                except OSError:
-                    break
-        os.write(fd, answer.encode() + b"\r")
-        seen += b"\n<answered>\n"
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-    status = None
-    while status is None and time.monotonic() < deadline + 5:
-        done, code = os.waitpid(pid, os.WNOHANG)
-        status = code if done else None
-        time.sleep(0.05)
-    if status is None:  # never hang the suite: stop it and fail with what it showed
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        raise AssertionError(f"init did not finish: {seen.decode(errors='replace')}")
-    assert os.waitstatus_to_exitcode(status) == 0, seen.decode(errors="replace")
-    text = seen.decode(errors="replace")
+    code, text = on_a_terminal(["init", "--config", str(path)], [a.encode() + b"\r" for a in answers])
+    assert code == 0, text
     assert "HaloPSA address" in text and "https://acme.halopsa.com" in text  # not a secret: echoed
     for secret in ("hk_typed_key", "hs_typed_secret", "typed-client", "typed-secret-value"):
         assert secret not in text

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from conftest import SANDBOX_HOST, write_config
 from halosync.cli import app
 from halosync.sandbox.config import sandbox_config
+from terminal import on_a_terminal
 
 runner = CliRunner()
 
@@ -218,52 +219,6 @@ def test_slash_alone_goes_back_to_the_suggestions_after_a_search(sandbox_mock, t
     assert mapping(path)[0] == {101: 12}  # Acme Dental, the first suggestion, not Kestrel
 
 
-def _on_a_terminal(argv: list[str], keys: list[bytes], timeout: float = 30) -> tuple[int, str]:
-    """Run the installed command on a pseudo-terminal; send each key sequence once the output has gone quiet."""
-    import os
-    import pty
-    import select
-    import sys
-    import time
-
-    halosync = Path(sys.executable).with_name("halosync")
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(str(halosync), [str(halosync), *argv])
-    seen = b""
-    deadline = time.monotonic() + timeout
-
-    def drain(quiet: float) -> None:
-        nonlocal seen
-        last = time.monotonic()
-        while time.monotonic() < deadline and time.monotonic() - last < quiet:
-            ready, _, _ = select.select([fd], [], [], 0.1)
-            if ready:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:
-                    return
-                if not chunk:
-                    return
-                seen += chunk
-                last = time.monotonic()
-
-    for key in keys:
-        drain(1.0)
-        os.write(fd, key)
-    drain(2.0)
-    status = None
-    while status is None and time.monotonic() < deadline:
-        done, code = os.waitpid(pid, os.WNOHANG)
-        status = code if done else None
-        time.sleep(0.05)
-    if status is None:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        raise AssertionError(f"did not finish: {seen.decode(errors='replace')}")
-    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
-
-
 def test_on_a_terminal_ctrl_c_quits_without_saving_and_says_so(tmp_path):
     from halosync.sandbox import Sandbox, serve
 
@@ -272,7 +227,7 @@ def test_on_a_terminal_ctrl_c_quits_without_saving_and_says_so(tmp_path):
         del data["products"], data["organizations"]
         path = write_config(tmp_path / "config.toml", data)
         before = path.read_text()
-        code, screen = _on_a_terminal(["map", "--config", str(path)], [b"1\r", b"\x03"])
+        code, screen = on_a_terminal(["map", "--config", str(path)], [b"1\r", b"\x03"])
     assert code == 130, screen
     assert "Interrupted" in screen and "the config is unchanged" in screen
     assert path.read_text() == before

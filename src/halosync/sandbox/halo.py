@@ -127,12 +127,9 @@ class HaloSide:
     def _write_invoice_lines(self, request: Request, *, add: bool) -> Response:
         """POST /RecurringInvoice/Lines adds lines; /updatelines changes them. A line given quantity_licences
         bills from its client's licence of that item (unless the fault says Halo ignores it)."""
-        try:
-            body = json.loads(request.body)
-        except ValueError:
-            return _json(400, {"message": "Body is not JSON"})
-        if not isinstance(body, list) or not all(isinstance(x, dict) for x in body):
-            return _json(400, {"message": "Expected an array of lines"})
+        body = _objects(request, "lines")
+        if isinstance(body, Response):
+            return body
         invoices = {invoice["id"]: invoice for invoice in self.state.invoices}
         answer = []
         for line in body:
@@ -174,12 +171,9 @@ class HaloSide:
         return self._paged(request, "licences", rows)
 
     def _post_licences(self, request: Request) -> Response:
-        try:
-            body = json.loads(request.body)
-        except ValueError:
-            return _json(400, {"message": "Body is not JSON"})
-        if not isinstance(body, list) or not all(isinstance(x, dict) for x in body):
-            return _json(400, {"message": "Expected an array of licences"})
+        body = _objects(request, "licences")
+        if isinstance(body, Response):
+            return body
         faults = self.faults
         if any(int(x.get("client_id") or 0) in faults.fail_writes_for_clients for x in body):
             return _bare_500()
@@ -205,3 +199,14 @@ class HaloSide:
             faults.write_ok_then_500 -= 1
             return _bare_500()
         return _json(200, answer[0] if len(answer) == 1 else answer)
+
+
+def _objects(request: Request, what: str) -> list[dict[str, Any]] | Response:
+    """A write's body: an array of objects, as Halo's write endpoints take; else the 400 Halo would give."""
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        return _json(400, {"message": "Body is not JSON"})
+    if not isinstance(body, list) or not all(isinstance(x, dict) for x in body):
+        return _json(400, {"message": f"Expected an array of {what}"})
+    return body
