@@ -32,6 +32,7 @@ class Sandbox(HuntressSide, HaloSide):
         self._token_uses: dict[str, int] = {}
         self._huntress_window: deque[float] = deque()
         self.licence_posts = 0  # licence POSTs received, whatever they answered (faults may start after the first)
+        self.licence_post_arrivals: list[float] = []  # when each arrived (monotonic), before any latency
         self._lock = threading.RLock()
 
     # -- bookkeeping -----------------------------------------------------------
@@ -53,6 +54,8 @@ class Sandbox(HuntressSide, HaloSide):
     # -- dispatch --------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
+        if request.method == "POST" and request.path.endswith("/api/SoftwareLicence"):
+            self.licence_post_arrivals.append(time.monotonic())  # on arrival, before any simulated latency
         if self.faults.latency:
             time.sleep(self.faults.latency)
         with self._lock:
