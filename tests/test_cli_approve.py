@@ -139,3 +139,28 @@ def test_every_decision_is_recorded_once(held):
     cli("approve", "--all", "--config", str(config))
     recorded = decisions(config)
     assert sorted((d["halo_client_id"], d["status"]) for d in recorded) == [(14, "ok"), (18, "ok")]
+
+
+def test_on_a_terminal_ctrl_c_decides_nothing_and_q_carries_out_what_was_chosen(tmp_path):
+    import tomllib as toml
+
+    from halosync.sandbox import Sandbox, serve
+    from halosync.sandbox.config import sandbox_config
+    from terminal import HALOSYNC, on_a_terminal
+
+    sandbox = Sandbox()
+    with serve(sandbox) as url:
+        config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl"), guard=True))
+        import subprocess
+
+        assert subprocess.run([str(HALOSYNC), "run", "--config", str(config)], capture_output=True).returncode == 0
+        sandbox.state.set_count(104, "edr", 0)
+        sandbox.state.set_count(108, "sat", 350)
+        assert subprocess.run([str(HALOSYNC), "run", "--force", "--config", str(config)], capture_output=True).returncode == 6
+        code, text = on_a_terminal(["approve", "--config", str(config)], [b"a\r", b"\x03"])
+        assert code == 130 and "nothing was decided" in text
+        assert decisions(config) == [] and licence(sandbox, 14, 1001)["count"] == 57
+        code, text = on_a_terminal(["approve", "--config", str(config)], [b"r\r", b"q\r"])
+        assert code == 0, text
+    assert [(d["halo_client_id"], d["decision"]) for d in decisions(config)] == [(14, "rejected")]
+    assert toml.loads(config.read_text())["guard"]["min_units"] == 5

@@ -158,3 +158,21 @@ def test_audit_without_invoice_permission(sandbox_mock, sandbox_config_file):
     sandbox_mock.state.application_scopes = {"read:softwarelicensing", "edit:softwarelicensing", "read:items"}
     result = runner.invoke(app, ["audit", "--config", str(sandbox_config_file)])
     assert result.exit_code == 3 and "read:invoices" in result.output
+
+
+def test_on_a_terminal_fix_asks_once_and_ctrl_c_changes_nothing(tmp_path):
+    import subprocess
+
+    from halosync.sandbox import Sandbox, serve
+    from halosync.sandbox.config import sandbox_config
+    from terminal import HALOSYNC, on_a_terminal
+
+    sandbox = Sandbox()
+    with serve(sandbox) as url:
+        config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
+        assert subprocess.run([str(HALOSYNC), "run", "--config", str(config)], capture_output=True).returncode == 0
+        code, text = on_a_terminal(["audit", "--fix", "--config", str(config)], [b"\x03"])
+        assert code == 130 and "Make these 4 change(s)" in text and "no invoice was changed" in text
+        assert invoice_writes(sandbox) == 0
+        code, text = on_a_terminal(["audit", "--fix", "--config", str(config)], [b"y\r"])
+    assert invoice_writes(sandbox) == 4 and "fixed: invoice 903" in text

@@ -69,3 +69,10 @@ def test_on_a_terminal_it_asks_and_never_echoes_a_secret(tmp_path):
         assert secret not in text
     _, config = load_config(path)
     assert config.secret("huntress", "api_secret") == "hs_typed_secret"
+
+
+def test_ctrl_c_at_a_question_writes_nothing_and_exits_130(tmp_path):
+    path = tmp_path / "config.toml"
+    code, text = on_a_terminal(["init", "--config", str(path)], [b"hk_typed_key\r", b"\x03"])
+    assert code == 130 and "interrupted: nothing was written" in text
+    assert not path.exists()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from halosync.commands.options import ConfigOption, JsonOption, exit_on_error, fail
+from halosync.commands.options import ConfigOption, JsonOption, asking, exit_on_error, fail
 from halosync.formats import console
 
 if TYPE_CHECKING:
@@ -64,12 +64,10 @@ def _ask(changes: list[Pending]) -> list[tuple[Pending, Literal["approved", "rej
     for n, change in enumerate(changes, start=1):
         console.say(f"\n[{n}/{len(changes)}] {describe_change(change)}")
         while True:
-            try:
-                answer = typer.prompt("  a: approve (write it) · r: reject (keep the count) · Enter: skip · q: stop here",
-                                      default="", show_default=False).strip().lower()
-            except typer.Abort:
-                console.say("\nStopped: nothing more is decided.")
-                return choices
+            with asking("nothing was decided"):  # Ctrl-C decides nothing; q carries out what was chosen so far
+                answer = typer.prompt("  a: approve (write it) · r: reject (keep the count) · Enter: skip · "
+                                      "q: stop here and carry out what was chosen", default="",
+                                      show_default=False).strip().lower()
             if answer in ("a", "r"):
                 choices.append((change, "approved" if answer == "a" else "rejected"))
                 break

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from halosync.commands.options import ConfigOption, JsonOption, exit_on_error, fail
+from halosync.commands.options import ConfigOption, JsonOption, asking, exit_on_error, fail
 from halosync.formats import console
 
 
@@ -34,8 +34,9 @@ def command(
         applied = []
         with services:
             if fix and report.fixes and not dry_run:
-                go = yes or typer.confirm(f"Make these {len(report.fixes)} change(s) to recurring invoices?\n  "
-                                          + "\n  ".join(f.describe() for f in report.fixes) + "\n", err=True)
+                with asking("no invoice was changed"):
+                    go = yes or typer.confirm(f"Make these {len(report.fixes)} change(s) to recurring invoices?\n  "
+                                              + "\n  ".join(f.describe() for f in report.fixes) + "\n", err=True)
                 if go:
                     applied = apply_fixes(cfg, services, report.fixes)
             report.requests = services.requests

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from halosync.commands.options import ConfigOption, fail
+from halosync.commands.options import ConfigOption, asking, fail
 from halosync.formats import console
 
 HEADER = """\
@@ -37,7 +37,7 @@ def command(
     path = config_path(config)
     if path.exists():
         fail(f"{path} already exists; init never overwrites a config. Edit it, or pass --config for a new file", 2)
-    asking = sys.stdin.isatty()
+    on_terminal = sys.stdin.isatty()
     answers: dict[str, str | None] = {}
     # Secrets are better typed at the prompt (or set in the environment) than passed as options: ps shows options.
     for key, value, question, secret in (
@@ -47,11 +47,14 @@ def command(
         ("halo_client_id", halo_client_id, "HaloPSA client id (Configuration > Integrations > HaloPSA API > Applications)", True),
         ("halo_client_secret", halo_client_secret, "HaloPSA client secret", True),
     ):
-        if value is None and asking:
-            value = typer.prompt(question, hide_input=secret).strip() or None
+        if value is None and on_terminal:
+            with asking("nothing was written"):
+                value = typer.prompt(question, hide_input=secret).strip() or None
         answers[key] = value.strip() if value else None
-    if tenant is None and asking:
-        tenant = typer.prompt("HaloPSA tenant (hosted instances; Enter if none)", default="", show_default=False).strip() or None
+    if tenant is None and on_terminal:
+        with asking("nothing was written"):
+            tenant = typer.prompt("HaloPSA tenant (hosted instances; Enter if none)", default="",
+                                  show_default=False).strip() or None
     missing = [f"--{k.replace('_', '-')}" for k, v in answers.items() if not v]
     if missing:
         fail(f"init needs {', '.join(missing)} (on a terminal it asks for them)", 2)

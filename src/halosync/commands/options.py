@@ -44,6 +44,18 @@ def exit_on_error(extra_scopes: str = "", *, json_output: bool = False) -> Itera
         fail(str(exc), exc.exit_code, json_output=json_output)
 
 
+@contextmanager
+def asking(what_is_kept: str) -> Iterator[None]:
+    """Around a question: Ctrl-C means stop and change nothing (exit 130), not click's "Aborted!" and 1;
+    the end of input without an answer is a usage error (exit 2)."""
+    try:
+        yield
+    except typer.Abort as stopped:
+        if isinstance(stopped.__context__, KeyboardInterrupt):
+            fail(f"interrupted: {what_is_kept}", 130)
+        fail(f"no answer (end of input): {what_is_kept}", 2)
+
+
 def fail(message: str, exit_code: int, *, json_output: bool = False) -> NoReturn:
     if json_output:
         from halosync.formats.json_output import error_document
