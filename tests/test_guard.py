@@ -34,6 +34,11 @@ def test_the_rule_at_its_boundaries(previous, new, held):
     assert (judge(RULE, previous, new) is not None) is held
 
 
+def test_the_reason_names_the_change_and_the_limit():
+    assert judge(RULE, 100, 180) == "an increase of 80%, beyond the 50% limit"
+    assert judge(RULE, 0, 9) == "a rise from 0 (any rise of 5 or more from 0 is held)"
+
+
 def test_a_limit_left_out_never_holds_that_direction():
     rule = GuardRule(max_decrease_percent=10, min_units=1)
     assert judge(rule, 10, 1000) is None and judge(rule, 100, 50) is not None
@@ -59,7 +64,7 @@ def test_a_held_change_is_not_written_is_logged_and_exits_6(tmp_path, dry_run):
     assert result.exit_code == 6
     held = [r for r in result.rows if r.status == "held"]
     assert [(r.halo_client_id, r.product, r.previous_count, r.count) for r in held] == [(14, "edr", 57, 0)]
-    assert "57 → 0" in held[0].message and "-100%" in held[0].message and "20% limit" in held[0].message
+    assert "57 → 0, a decrease of 100%, beyond the 20% limit" in held[0].message
     assert "halosync approve" in held[0].message
     assert store.licences_by_id[3].count == 57  # nothing written for it
     edr_acme = next(r for r in result.rows if (r.halo_client_id, r.product) == (12, "edr"))

@@ -25,12 +25,13 @@ def judge(rule: GuardRule, previous: int, new: int) -> str | None:
     change = new - previous
     if abs(change) < rule.min_units or change == 0:
         return None
-    percent = f"{change * 100 / previous:+.0f}%" if previous else "from 0"
+    percent = f"{abs(change) * 100 / previous:.0f}%" if previous else ""
     if change < 0 and rule.max_decrease_percent is not None and -change * 100 > rule.max_decrease_percent * previous:
         return f"a decrease of {percent}, beyond the {rule.max_decrease_percent:g}% limit"
     if change > 0 and rule.max_increase_percent is not None and change * 100 > rule.max_increase_percent * previous:
-        return f"an increase {percent}, beyond the {rule.max_increase_percent:g}% limit" if previous else \
-            f"a rise {percent} (any rise of {rule.min_units} or more from 0 is held)"
+        if not previous:
+            return f"a rise from 0 (any rise of {rule.min_units} or more from 0 is held)"
+        return f"an increase of {percent}, beyond the {rule.max_increase_percent:g}% limit"
     return None
 
 
