@@ -164,3 +164,19 @@ def test_on_a_terminal_ctrl_c_decides_nothing_and_q_carries_out_what_was_chosen(
         assert code == 0, text
     assert [(d["halo_client_id"], d["decision"]) for d in decisions(config)] == [(14, "rejected")]
     assert toml.loads(config.read_text())["guard"]["min_units"] == 5
+
+
+def test_a_log_that_fails_after_an_approval_wrote_prints_the_decision_and_exits_74(held, monkeypatch):
+    sandbox, config = held
+
+    def full_disk(fd, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("halosync.run.resultslog._write_all", full_disk)
+    result = cli("approve", "--client", "18", "--config", str(config))
+    assert result.exit_code == 74
+    assert licence(sandbox, 18, 1003)["count"] == 350  # Halo was written ...
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("{")]
+    printed = json.loads(line)  # ... and its record is not lost
+    assert (printed["type"], printed["halo_client_id"], printed["decision"], printed["status"]) == (
+        "decision", 18, "approved", "ok")

@@ -176,3 +176,15 @@ def test_on_a_terminal_fix_asks_once_and_ctrl_c_changes_nothing(tmp_path):
         assert invoice_writes(sandbox) == 0
         code, text = on_a_terminal(["audit", "--fix", "--config", str(config)], [b"y\r"])
     assert invoice_writes(sandbox) == 4 and "fixed: invoice 903" in text
+
+
+def test_fix_while_a_run_holds_the_lock_exits_4_and_changes_nothing(synced):
+    from filelock import FileLock
+
+    from halosync.run.runner import lock_path
+
+    sandbox, config = synced
+    with FileLock(str(lock_path(config.parent / "results.jsonl"))):
+        result = runner.invoke(app, ["audit", "--fix", "--yes", "--config", str(config)])
+    assert result.exit_code == 4 and "no invoice was changed" in result.stderr
+    assert invoice_writes(sandbox) == 0

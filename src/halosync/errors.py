@@ -61,6 +61,11 @@ class UnreachableError(ServiceError):
 
 
 class LogWriteError(HalosyncError):
-    """The results log could not take a run's records (disk full, I/O error)."""
+    """The results log could not take some records (disk full, I/O error); `unsaved` holds them as JSON
+    lines, for whoever reports the error to print instead of losing them."""
 
     exit_code = ExitCode.LOG_UNWRITABLE
+
+    def __init__(self, message: str, unsaved: list[str]):
+        super().__init__(message)
+        self.unsaved = unsaved

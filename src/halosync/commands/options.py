@@ -9,7 +9,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from halosync.errors import AuthError, HalosyncError
+from halosync.errors import AuthError, HalosyncError, LogWriteError
 from halosync.formats import console
 from halosync.halo.menus import APPLICATION_PERMISSIONS
 
@@ -40,6 +40,18 @@ def exit_on_error(extra_scopes: str = "", *, json_output: bool = False) -> Itera
         hint = (f" This command also needs {extra_scopes}: allow it in {APPLICATION_PERMISSIONS}, and give the "
                 "agent access to it." if extra_scopes and refused_scope else "")
         fail(f"{exc}{hint}", exc.exit_code, json_output=json_output)
+    except LogWriteError as exc:
+        import sys
+
+        message = (f"{exc}. The {len(exc.unsaved)} record(s) it should hold follow as JSON lines: keep them "
+                   "(append them to the log once it has room)")
+        if json_output:
+            from halosync.formats.json_output import error_document
+
+            console.say(error_document(message, exc.exit_code))
+        console.error(message)
+        sys.stderr.writelines(line + "\n" for line in exc.unsaved)
+        raise typer.Exit(exc.exit_code) from None
     except HalosyncError as exc:
         fail(str(exc), exc.exit_code, json_output=json_output)
 

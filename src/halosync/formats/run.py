@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING
 
@@ -33,5 +32,4 @@ def show_run(result: RunResult, *, json_output: bool, quiet: bool) -> None:
         written = "HaloPSA was written, but " if result.record and not result.record.dry_run else ""
         console.error(f"{written}{result.log_error}. The {len(result.unsaved)} records it should hold follow as JSON "
                       "lines: keep them (append them to the log once it has room).")
-        for record in result.unsaved:
-            sys.stderr.write(json.dumps(record.dump(), ensure_ascii=False) + "\n")
+        sys.stderr.writelines(line + "\n" for line in result.unsaved)

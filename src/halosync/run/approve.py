@@ -12,14 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from filelock import FileLock, Timeout
-
 from halosync.config.schema import Config
 from halosync.core.models import Decision, Row
-from halosync.errors import AuthError, LockedError, ServiceError
+from halosync.errors import AuthError, ServiceError
 from halosync.run import resultslog
 from halosync.run.result import now_utc
-from halosync.run.runner import lock_path
+from halosync.run.runner import run_lock
 from halosync.run.wiring import Services
 
 ENDED_EARLY = range(2, 6)
@@ -70,50 +68,46 @@ def select(changes: Iterable[Pending], clients: list[int], products: list[str]) 
 
 def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rejected"]]], *,
            dry_run: bool = False, **service_options: Any) -> Outcome:
-    """Carry out the decisions under the run lock; append a decision record for each (not in a dry run)."""
+    """Carry out the decisions under the run lock. Each is appended to the log as soon as it is made (not in
+    a dry run), so a kill loses no record of a write that happened; a log that refuses one stops the rest."""
     outcome = Outcome()
     if not choices:
         return outcome
-    lock = FileLock(str(lock_path(config.log_path)), timeout=0, mode=0o600)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise LockedError(f"a halosync run holds the lock {lock_path(config.log_path)}; nothing was decided") from None
-    try:
-        with Services(config, **service_options) as services:
-            current: dict[int, dict[int, int | None]] = {}
-            for change, decision in choices:
-                if outcome.decisions and not dry_run:  # each on record as soon as it is made: a kill loses none
-                    resultslog.append(config.log_path, outcome.decisions[-1:], config.log.rotate_bytes)
-                row = change.row
-                if decision == "rejected":
-                    outcome.decisions.append(_decision(change, "rejected", "ok", f"kept {row.previous_count}; the "
-                                                                                "next run judges the count again"))
+
+    def record(change: Pending, decision: Literal["approved", "rejected"], status: Literal["ok", "stale", "failed"],
+               message: str) -> None:
+        made = _decision(change, decision, status, message)
+        outcome.decisions.append(made)
+        if not dry_run:
+            resultslog.append(config.log_path, [made], config.log.rotate_bytes)
+
+    with run_lock(config.log_path, "nothing was decided"), Services(config, **service_options) as services:
+        current: dict[int, dict[int, int | None]] = {}  # client -> licence -> count, read once per client
+        for change, decision in choices:
+            row = change.row
+            if decision == "rejected":
+                record(change, "rejected", "ok", f"kept {row.previous_count}; the next run judges the count again")
+                continue
+            try:
+                if row.halo_client_id not in current:  # re-read: someone may have edited it in Halo since
+                    current[row.halo_client_id] = {l.id: l.count for l in
+                                                   services.halo.licences(client_id=row.halo_client_id)}
+                now = current[row.halo_client_id].get(row.licence_id or -1, -1)
+                if now != row.previous_count:
+                    record(change, "approved", "stale", (
+                        f"licence {row.licence_id} now holds {now if now != -1 else 'nothing (gone)'}, not the "
+                        f"{row.previous_count} the run saw: not written; the next run judges it afresh"))
                     continue
-                try:
-                    if row.halo_client_id not in current:  # re-read: someone may have edited it in Halo since
-                        current[row.halo_client_id] = {l.id: l.count for l in
-                                                       services.halo.licences(client_id=row.halo_client_id)}
-                    now = current[row.halo_client_id].get(row.licence_id or -1, -1)
-                    if now != row.previous_count:
-                        outcome.decisions.append(_decision(change, "approved", "stale", (
-                            f"licence {row.licence_id} now holds {now if now != -1 else 'nothing (gone)'}, not the "
-                            f"{row.previous_count} the run saw: not written; the next run judges it afresh")))
-                        continue
-                    if not dry_run:
-                        services.halo.post_licences([{"id": row.licence_id, "client_id": row.halo_client_id,
-                                                      "count": row.count}])
-                        current[row.halo_client_id][row.licence_id or -1] = row.count
-                    outcome.decisions.append(_decision(change, "approved", "ok", f"wrote {row.count}"))
-                except (AuthError, ServiceError) as exc:
-                    outcome.decisions.append(_decision(change, "approved", "failed", f"{exc}; still pending"))
-                    if isinstance(exc, AuthError) or exc.exit_code == 5:
-                        outcome.error, outcome.exit_code = str(exc), int(exc.exit_code)
-                        break  # the service refuses or is gone: the rest would fail the same way
-        if outcome.decisions and not dry_run:
-            resultslog.append(config.log_path, outcome.decisions[-1:], config.log.rotate_bytes)
-    finally:
-        lock.release()
+                if not dry_run:
+                    services.halo.post_licences([{"id": row.licence_id, "client_id": row.halo_client_id,
+                                                  "count": row.count}])
+                    current[row.halo_client_id][row.licence_id or -1] = row.count
+                record(change, "approved", "ok", f"wrote {row.count}")
+            except (AuthError, ServiceError) as exc:
+                record(change, "approved", "failed", f"{exc}; still pending")
+                if isinstance(exc, AuthError) or exc.exit_code == 5:
+                    outcome.error, outcome.exit_code = str(exc), int(exc.exit_code)
+                    break  # the service refuses or is gone: the rest would fail the same way
     if not outcome.exit_code and any(d.status != "ok" for d in outcome.decisions):
         outcome.exit_code = 1
     return outcome

@@ -15,6 +15,7 @@ from halosync.errors import AuthError, ServiceError
 from halosync.huntress.usage import summary_count
 from halosync.run import resultslog
 from halosync.run.result import now_utc
+from halosync.run.runner import run_lock
 from halosync.run.wiring import Services, mapping_from_config
 
 AUDIT_SCOPES = ("read:invoices",)
@@ -54,7 +55,13 @@ def _units(summary: dict[str, Any], product: str) -> int:
 
 
 def apply_fixes(config: Config, services: Services, fixes: list[Fix]) -> list[InvoiceFix]:
-    """Make each change, then re-read each client's invoices and keep only what Halo now shows."""
+    """Make each change, then re-read each client's invoices and keep only what Halo now shows; under the run
+    lock, after proving the results log can take the records (nothing is changed otherwise)."""
+    with run_lock(config.log_path, "no invoice was changed"):
+        return _apply(config, services, fixes)
+
+
+def _apply(config: Config, services: Services, fixes: list[Fix]) -> list[InvoiceFix]:
     done: list[InvoiceFix] = []
     tried: list[Fix] = []
     stop: AuthError | None = None

@@ -24,7 +24,7 @@ class RunResult:
     organization_names: dict[int, str] = field(default_factory=dict)
     client_names: dict[int, str] = field(default_factory=dict)  # HaloPSA clients, as their licences name them
     log_error: str = ""  # why the results log refused the records (exit 74)
-    unsaved: list[Row | Unmapped | RunRecord] = field(default_factory=list)  # what it refused, to print instead
+    unsaved: list[str] = field(default_factory=list)  # the records it refused, as JSON lines, to print instead
 
 
 def now_utc() -> str:

@@ -94,7 +94,8 @@ def append(path: Path, records: Sequence[Any], rotate_bytes: int | None = None) 
     except OSError as exc:
         # Until fsync succeeds nothing is known to be on disk: every record counts as unsaved. Printing
         # a saved one twice costs a reader a duplicate line; losing one costs the billing record.
-        raise LogWriteError(f"the results log {path} could not be written ({exc.strerror or exc})") from None
+        unsaved = [json.dumps(r.dump(), ensure_ascii=False) for r in records]
+        raise LogWriteError(f"the results log {path} could not be written ({exc.strerror or exc})", unsaved) from None
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -6,6 +6,8 @@ so that an hourly cron call that finds nothing to do starts and ends quickly.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,22 @@ def lock_path(log_path: Path) -> Path:
     return log_path.with_name(log_path.name + ".lock")
 
 
+@contextmanager
+def run_lock(log: Path, nothing_done: str) -> Iterator[None]:
+    """Whatever writes to HaloPSA and the results log holds this: the log is first proven appendable (exit 2
+    before anything is contacted or written), then the lock beside it taken (exit 4 if another holds it)."""
+    resultslog.ensure_writable(log)
+    lock = FileLock(str(lock_path(log)), timeout=0, mode=0o600)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockedError(f"another halosync run holds the lock {lock_path(log)}; {nothing_done}") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def run(
     config: Config,
     *,
@@ -38,13 +56,7 @@ def run(
     Monitoring ([notify]) hears of every sync that is not a dry run; `warn` gets its failures.
     """
     log = config.log_path
-    resultslog.ensure_writable(log)  # before anything is contacted: results that cannot be recorded stop here
-    lock = FileLock(str(lock_path(log)), timeout=0, mode=0o600)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise LockedError(f"another halosync run holds the lock {lock_path(log)}; this run did nothing") from None
-    try:
+    with run_lock(log, "this run did nothing"):
         if not force:
             today = today or date.today()
             future: list[dict[str, Any]] = []
@@ -72,5 +84,3 @@ def run(
             if notifier is not None and result.record is not None:
                 notifier.finish(result.record, result.rows, result.client_names)
         return result
-    finally:
-        lock.release()

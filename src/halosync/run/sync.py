@@ -44,7 +44,7 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         except LogWriteError as exc:
             result.exit_code = ExitCode.LOG_UNWRITABLE
             result.log_error = str(exc)
-            result.unsaved = records
+            result.unsaved = exc.unsaved
         return result
 
     try:
@@ -88,11 +88,14 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         finish(ExitCode.INTERNAL, rows, plan.unmapped, error=f"internal error (a bug): {type(exc).__name__}")
         raise
     if interrupt is not None and interrupt.signum is not None:
-        written = sum(1 for row in rows if row.is_write)
-        left = sum(1 for row in rows if row.message == NOT_STARTED)
         exit_code = interrupt_exit_code(interrupt.signum)
-        error = (f"interrupted by {interrupt.name}: the writes in flight were finished ({written} licences written); "
-                 f"{left} not started; the next run writes them")
+        if dry_run:
+            error = f"interrupted by {interrupt.name} after planning; a dry run writes nothing"
+        else:
+            written = sum(1 for row in rows if row.is_write)
+            left = sum(1 for row in rows if row.message == NOT_STARTED)
+            error = (f"interrupted by {interrupt.name}: the writes in flight were finished ({written} licences "
+                     f"written); {left} not started; the next run writes them")
     elif exit_code == ExitCode.OK and any(row.status == "failed" for row in rows):
         exit_code = ExitCode.ROWS_FAILED
     elif exit_code == ExitCode.OK and any(row.status == "held" for row in rows):
