@@ -7,7 +7,7 @@ import json
 import pytest
 
 from halosync.core.products import PRODUCT_KEYS, PRODUCTS, needs_detail
-from halosync.huntress.usage import billable_counts, summary_count
+from halosync.huntress.usage import billable_count, parse_usages, summary_count
 
 USAGES = {
     "edr": {"billable_agents_count": 42, "unresponsive_agents_count": 3},
@@ -18,6 +18,12 @@ USAGES = {
     "siem": {"billable_log_sources_count": 5, "retention": "90/7"},
 }
 ALL = ["edr", "itdr", "ispm", "sat", "siem"]
+
+
+def billable_counts(actual_usages, products):
+    """What the Huntress client does with one organization's `actual_usages`: parse once, read each product."""
+    usages = parse_usages(actual_usages)
+    return {product: billable_count(usages, product) for product in products}
 
 
 @pytest.mark.parametrize("usages", [USAGES, json.dumps(USAGES)], ids=["object", "json-string"])

@@ -24,16 +24,6 @@ def summary_count(organization: dict[str, Any], product: str) -> int:
     return _as_count(organization.get(field), field)
 
 
-def billable_counts(actual_usages: Any, products: list[str]) -> dict[str, int]:
-    """Counts from `actual_usages` of GET /v1/organizations/{id}; raises ValueError on the first bad value.
-
-    The vendor spec types `actual_usages` as a string while its example is an
-    object, so both are accepted. A product absent from it counts 0.
-    """
-    usages = parse_usages(actual_usages)
-    return {product: billable_count(usages, product) for product in products}
-
-
 def parse_usages(actual_usages: Any) -> dict[str, Any]:
     """`actual_usages` as an object, whether it came as one or as a JSON string."""
     if actual_usages is None or actual_usages == "":

@@ -43,11 +43,6 @@ class Sandbox(HuntressSide, HaloSide):
             if r.service == service and (method is None or r.method == method) and (path is None or r.path == path)
         )
 
-    def revoke_tokens(self) -> None:
-        """Every issued token answers 401 from now on (as after a secret rotation)."""
-        with self._lock:
-            self._tokens.clear()
-
     def live_licences(self, client_id: int | None = None) -> list[dict[str, Any]]:
         return self.state.live_licences(client_id)
 
