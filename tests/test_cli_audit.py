@@ -188,3 +188,18 @@ def test_fix_while_a_run_holds_the_lock_exits_4_and_changes_nothing(synced):
         result = runner.invoke(app, ["audit", "--fix", "--yes", "--config", str(config)])
     assert result.exit_code == 4 and "no invoice was changed" in result.stderr
     assert invoice_writes(sandbox) == 0
+
+
+def test_invoices_and_lines_without_usable_ids_are_passed_over_not_a_crash():
+    invoices = [
+        {"id": "n/a", "client_id": 12, "lines": [{"id": 1, "item_id": 1001, "quantity_licences": [{"licence_id": 1}]}]},
+        invoice(901, 12, [{"item_id": 1003, "qty_order": 20}, {"id": True, "item_id": 1001, "qty_order": 3}]),
+        {"id": 902, "client_id": None, "lines": []},
+    ]
+    mapping = Mapping(clients={12: [101]}, products=MAPPING.products, licence_names=MAPPING.licence_names)
+    report = audit(mapping, LICENCES, invoices)
+    # Lines without an id still bill: their quantities differ from the licences, so both are reported,
+    # but a line that cannot be named is never switched; the invoice without an id is passed over.
+    assert kinds(report.findings) == [("quantity_mismatch", 12, "edr", 1, None), ("quantity_mismatch", 12, "sat", 2, None)]
+    assert all(f.line_id is None and f.invoice_id == 901 for f in report.findings)
+    assert report.fixes == []

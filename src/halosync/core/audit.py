@@ -109,6 +109,16 @@ def linked_licences(line: dict[str, Any]) -> list[int]:
     return ids
 
 
+def _id(value: Any) -> int | None:
+    """A vendor's id as an integer; None for anything else (such a record can be reported, never fixed)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _number(value: Any) -> int | float | None:
     try:
         number = float(value)
@@ -147,7 +157,9 @@ def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], i
     for invoice in invoices:
         if invoice.get("disabled"):
             continue
-        client_id = int(invoice.get("client_id") or 0)
+        client_id = _id(invoice.get("client_id"))
+        if client_id is None or _id(invoice.get("id")) is None:
+            continue  # an invoice HaloPSA sent without usable ids: it can be neither matched nor fixed
         invoices_of[client_id].append(invoice)
         for line in invoice.get("lines") or []:
             for licence_id in linked_licences(line):
@@ -174,15 +186,17 @@ def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], i
             name = item_names.get(item_id, "")
             for invoice, line in fixed:
                 quantity = _number(line.get("qty_order"))
+                invoice_id, line_id = int(invoice["id"]), _id(line.get("id"))
                 if quantity is not None and quantity != count:
                     finding = Finding(
                         "quantity_mismatch", halo_client_id=client_id, product=product, licence_id=licence.id,
-                        licence_count=count, invoice_id=int(invoice["id"]), line_id=int(line["id"]), quantity=quantity,
-                        message=(f"invoice {invoice['id']} line {line['id']} bills a fixed {quantity} of item {item_id}, "
+                        licence_count=count, invoice_id=invoice_id, line_id=line_id, quantity=quantity,
+                        message=(f"invoice {invoice_id} line {line_id} bills a fixed {quantity} of item {item_id}, "
                                  f"but licence {licence.id} counts {count}: bill from the licence, so the line follows it"))
                     report.findings.append(finding)
-                    report.fixes.append(Fix("bill_from_licence", client_id, int(invoice["id"]), licence.id, item_id,
-                                            name, count, line_id=int(line["id"])))
+                    if line_id is not None:  # a line HaloPSA sent without an id is reported, never switched
+                        report.fixes.append(Fix("bill_from_licence", client_id, invoice_id, licence.id, item_id,
+                                                name, count, line_id=line_id))
             if fixed or count <= 0:
                 continue  # billed at a fixed quantity (never a second line: that would bill twice), or nothing to bill
             finding = Finding("unbilled", halo_client_id=client_id, product=product, licence_id=licence.id,
