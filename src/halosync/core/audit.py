@@ -109,7 +109,7 @@ def linked_licences(line: dict[str, Any]) -> list[int]:
     return ids
 
 
-def _id(value: Any) -> int | None:
+def as_id(value: Any) -> int | None:
     """A vendor's id as an integer; None for anything else (such a record can be reported, never fixed)."""
     if isinstance(value, bool):
         return None
@@ -157,8 +157,8 @@ def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], i
     for invoice in invoices:
         if invoice.get("disabled"):
             continue
-        client_id = _id(invoice.get("client_id"))
-        if client_id is None or _id(invoice.get("id")) is None:
+        client_id = as_id(invoice.get("client_id"))
+        if client_id is None or as_id(invoice.get("id")) is None:
             continue  # an invoice HaloPSA sent without usable ids: it can be neither matched nor fixed
         invoices_of[client_id].append(invoice)
         for line in invoice.get("lines") or []:
@@ -186,7 +186,7 @@ def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], i
             name = item_names.get(item_id, "")
             for invoice, line in fixed:
                 quantity = _number(line.get("qty_order"))
-                invoice_id, line_id = int(invoice["id"]), _id(line.get("id"))
+                invoice_id, line_id = int(invoice["id"]), as_id(line.get("id"))
                 if quantity is not None and quantity != count:
                     finding = Finding(
                         "quantity_mismatch", halo_client_id=client_id, product=product, licence_id=licence.id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from halosync.config.schema import Config
-from halosync.core.audit import MANUAL, AuditReport, Fix, audit, counted_products, line_item, linked_licences
+from halosync.core.audit import MANUAL, AuditReport, Fix, as_id, audit, counted_products, line_item, linked_licences
 from halosync.core.models import InvoiceFix
 from halosync.errors import AuthError, ServiceError
 from halosync.huntress.usage import summary_count
@@ -85,12 +85,12 @@ def _apply(config: Config, services: Services, fixes: list[Fix]) -> list[Invoice
     for fix in tried:
         if fix.halo_client_id not in fresh:
             fresh[fix.halo_client_id] = services.halo.recurring_invoices(client_id=fix.halo_client_id)
-        invoice = next((i for i in fresh[fix.halo_client_id] if int(i.get("id") or 0) == fix.invoice_id), None)
+        invoice = next((i for i in fresh[fix.halo_client_id] if as_id(i.get("id")) == fix.invoice_id), None)
         lines = (invoice or {}).get("lines") or []
         billing = [l for l in lines if fix.licence_id in linked_licences(l) and line_item(l) in (fix.item_id, None)]
         done = [d for d in done if not (d.licence_id == fix.licence_id and d.invoice_id == fix.invoice_id)]
         if billing:
-            done.append(_record(fix, int(billing[0]["id"]), "ok", f"the line now bills from licence {fix.licence_id}"))
+            done.append(_record(fix, as_id(billing[0].get("id")), "ok", f"the line now bills from licence {fix.licence_id}"))
         else:
             done.append(_record(fix, fix.line_id, "failed", (
                 f"HaloPSA accepted the change, but invoice {fix.invoice_id} has no line billing from licence "
