@@ -12,6 +12,21 @@ from pathlib import Path
 HALOSYNC = Path(sys.executable).with_name("halosync")
 
 
+def waiting_for_input(pid: int, deadline: float) -> None:
+    """Until the child sleeps in the terminal driver's read (its main thread's wait channel says so)."""
+    wchan = Path(f"/proc/{pid}/wchan")
+    if not wchan.exists():  # no /proc: a person's pause instead
+        time.sleep(0.3)
+        return
+    while time.monotonic() < deadline:
+        try:
+            if wchan.read_text().strip() == "wait_woken":
+                return
+        except OSError:
+            return  # the child has gone: the caller's read tells what it showed
+        time.sleep(0.005)
+
+
 def on_a_terminal(argv: list[str], keys: list[bytes], timeout: float = 30) -> tuple[int, str]:
     """(exit code, everything the terminal showed). Each key is sent once a prompt has ended with ': ' since
     the last one: click prints the question, then getpass turns echo off (discarding what was typed early)
@@ -40,16 +55,18 @@ def on_a_terminal(argv: list[str], keys: list[bytes], timeout: float = 30) -> tu
 
     for key in keys:
         read(until_prompt=True)
-        # A person answers a moment after the prompt: a key (Ctrl-C above all) sent in the instant between the
-        # prompt's last space and the read starting would race the interpreter, not test halosync.
-        time.sleep(0.3)
+        # A key sent in the instant between the prompt's last space and the read starting would race the
+        # interpreter (getpass discards what was typed early; a Ctrl-C could land before the prompt's handler),
+        # not test halosync: send it once the child is blocked reading the terminal.
+        waiting_for_input(pid, deadline)
         os.write(fd, key)
     read(until_prompt=False)
     status = None
     while status is None and time.monotonic() < deadline + 5:
         done, code = os.waitpid(pid, os.WNOHANG)
         status = code if done else None
-        time.sleep(0.05)
+        if status is None:
+            time.sleep(0.01)
     if status is None:
         os.kill(pid, 9)
         os.waitpid(pid, 0)

@@ -40,10 +40,17 @@ def config(served, tmp_path: Path) -> Path:
     return write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
 
 
+WAIT_SCALE = 0.02  # retry waits (back-off, Retry-After) run at 2%: the suite does not sleep through them
+
+
+def child_env(columns: int = 200) -> dict[str, str]:
+    return {**os.environ, "COLUMNS": str(columns), "HALOSYNC_TEST_WAIT_SCALE": str(WAIT_SCALE)}
+
+
 def halosync(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     assert HALOSYNC.exists(), f"halosync is not installed beside {sys.executable}"
     return subprocess.run([str(HALOSYNC), *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "COLUMNS": "200"}, stdin=subprocess.DEVNULL)
+                          env=child_env(), stdin=subprocess.DEVNULL)
 
 
 def posts(sandbox: Sandbox) -> int:
@@ -99,11 +106,14 @@ def test_latency_and_429_bursts(served, config):
     sandbox.faults.latency = 0.02
     sandbox.faults.huntress_429 = 2
     sandbox.faults.halo_429 = 1
-    started = time.monotonic()
     result = halosync("run", "--config", str(config), "--force")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert time.monotonic() - started >= 3  # honoured Retry-After: 1 three times
-    assert sum(1 for r in sandbox.requests if r.status == 429) == 3
+    limited = [r for r in sandbox.requests if r.status == 429]
+    assert len(limited) == 3
+    for refused in limited:  # honoured Retry-After: 1 (scaled for the suite) before asking again
+        again = next(r for r in sandbox.requests if r.at > refused.at and (r.service, r.method, r.path, r.query)
+                     == (refused.service, refused.method, refused.path, refused.query))
+        assert again.at - refused.at >= 1 * WAIT_SCALE
     assert no_duplicates(sandbox)
 
 
@@ -143,8 +153,8 @@ def test_unknown_create_outcome_fails_the_rows_and_the_next_run_adopts(served, c
 
 def test_token_expiry_mid_run(served, config):
     sandbox, _ = served
-    sandbox.faults.token_ttl = 2  # halosync refreshes a little before expiry
-    sandbox.faults.latency = 0.7  # the Huntress reads (4 at a time) take over 2 s: the token is stale by the Halo reads
+    sandbox.faults.token_ttl = 0.6  # halosync refreshes a little before expiry
+    sandbox.faults.latency = 0.25  # the Huntress reads (4 at a time) take over 0.6 s: the token is stale by the Halo reads
     result = halosync("run", "--config", str(config), "--force")
     assert result.returncode == 0, result.stdout
     assert sandbox.count("halo", "POST", "/auth/token") >= 2
@@ -202,7 +212,7 @@ def test_demo_runs_and_touches_nothing_outside_a_temp_dir(isolated: Path):
 )
 def test_sandbox_command_prints_a_working_config(tmp_path: Path, args, tally):
     process = subprocess.Popen([str(HALOSYNC), "sandbox", "--port", "0", *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"}, cwd=tmp_path)
+                               stderr=subprocess.PIPE, text=True, env=child_env(), cwd=tmp_path)
     try:
         lines = []
         deadline = time.monotonic() + 20
@@ -251,7 +261,7 @@ def test_map_auto_then_interactive_through_the_installed_command(served, tmp_pat
     auto = halosync("map", "--config", str(path), "--auto")
     assert auto.returncode == 0, auto.stderr
     rest = subprocess.run([str(HALOSYNC), "map", "--config", str(path)], input="1\n1\n", capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "COLUMNS": "200"})
+                          timeout=60, env=child_env())
     assert rest.returncode == 0, rest.stderr
     mapped = {o["huntress_id"]: o["halo_client_id"] for o in tomllib.loads(path.read_text())["organizations"]}
     assert mapped[102] == 12 and mapped[106] == 16 and len(mapped) == 12
@@ -341,7 +351,7 @@ def test_an_interrupt_mid_writes_finishes_what_is_in_flight_and_records_every_ro
         config = write_config(tmp_path / "config.toml", data)
         process = subprocess.Popen([str(HALOSYNC), "run", "--config", str(config), "--force"], text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                   env={**os.environ, "COLUMNS": "200"})
+                                   env=child_env())
         deadline = time.monotonic() + 60
         while sandbox.licence_posts == 0 and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -388,7 +398,7 @@ def test_an_interrupt_before_the_writes_writes_nothing_and_is_on_record(tmp_path
 def cron(*args: str) -> subprocess.CompletedProcess[str]:
     """As cron runs it: no terminal, 80 columns."""
     return subprocess.run([str(HALOSYNC), *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "COLUMNS": "80"}, stdin=subprocess.DEVNULL)
+                          env=child_env(columns=80), stdin=subprocess.DEVNULL)
 
 
 def flat(text: str) -> str:

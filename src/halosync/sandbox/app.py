@@ -49,8 +49,9 @@ class Sandbox(HuntressSide, HaloSide):
     # -- dispatch --------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
+        arrived = time.monotonic()
         if request.method == "POST" and request.path.endswith("/api/SoftwareLicence"):
-            self.licence_post_arrivals.append(time.monotonic())  # on arrival, before any simulated latency
+            self.licence_post_arrivals.append(arrived)  # on arrival, before any simulated latency
         if self.faults.latency:
             time.sleep(self.faults.latency)
         with self._lock:
@@ -71,7 +72,8 @@ class Sandbox(HuntressSide, HaloSide):
                         body = json.loads(request.body)
                     except ValueError:
                         body = request.body.decode(errors="replace")
-            self.requests.append(Recorded(service, request.method, rest, request.query, form, body, response.status))
+            self.requests.append(Recorded(service, request.method, rest, request.query, form, body, response.status,
+                                         arrived))
             return response
 
     # -- Huntress --------------------------------------------------------------

@@ -57,7 +57,9 @@ class _Server(ThreadingHTTPServer):
 def serve(sandbox: Sandbox, port: int = 0, verbose: bool = False) -> Iterator[str]:
     """Serve in a background thread; yields the base URL (http://127.0.0.1:PORT)."""
     server = _Server(sandbox, port, verbose)
-    thread = threading.Thread(target=server.serve_forever, name="halosync-sandbox", daemon=True)
+    # A short poll: shutdown() waits for the loop to notice, and a test suite stops dozens of sandboxes.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="halosync-sandbox",
+                              daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -65,7 +65,7 @@ class Faults:
     fail_writes_for_clients: set[int] = field(default_factory=set)  # POSTs touching these clients answer 500, change nothing
     write_ok_then_500: int = 0  # the next N POSTs are carried out, then answer 500
     halo_read_500_after_write: int = 0  # from the first licence POST on, the next N HaloPSA GETs answer 500
-    token_ttl: int = 3600  # expires_in of tokens issued
+    token_ttl: float = 3600  # expires_in of tokens issued (seconds; fractions make tests quick)
     token_max_uses: int = 0  # a token dies (401) after this many API requests, before its expiry; 0: never
     usages_as_string: bool = False  # send actual_usages JSON-encoded, as the vendor spec types it
     huntress_rate_limit: int = 60  # per minute, sliding window; 0 turns it off

@@ -38,6 +38,7 @@ class Recorded:
     form: dict[str, list[str]] | None
     json: Any
     status: int
+    at: float = 0.0  # when it arrived (monotonic), before any simulated latency
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:

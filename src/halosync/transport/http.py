@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -37,6 +38,16 @@ def _pause(seconds: float) -> None:
 
 def _monotonic() -> float:
     return time.monotonic()
+
+
+def retry_wait_scale() -> float:
+    """HALOSYNC_TEST_WAIT_SCALE, for the test suite only: shortens retry waits (never the rate limiter's pacing),
+    so end-to-end tests of back-offs run in milliseconds. Anything but a number from 0 to 1 is ignored."""
+    try:
+        scale = float(os.environ.get("HALOSYNC_TEST_WAIT_SCALE", "1"))
+    except ValueError:
+        return 1.0
+    return scale if 0.0 <= scale <= 1.0 else 1.0
 
 
 def _stderr(line: str) -> None:
@@ -232,7 +243,7 @@ class Service:
     def _wait(self, seconds: float, why: str) -> None:
         if seconds > ANNOUNCE_WAITS_OVER:
             self._notice(self.redact(f"halosync: waiting {seconds:.0f} s before trying again: {why}"))
-        self._sleep(seconds)
+        self._sleep(seconds * retry_wait_scale())
 
     def _pacing(self, seconds: float) -> None:
         """The rate limiter is about to wait: said once per service and run (it recurs every minute)."""
