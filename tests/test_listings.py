@@ -77,10 +77,10 @@ def test_without_record_count_a_short_page_ends_the_list(mock):
     assert route.call_count == 2
 
 
-def test_pages_past_the_end_in_one_window_are_not_an_error(mock):
+def test_short_pages_are_read_a_window_at_a_time_and_never_past_record_count(mock):
     mock.post(f"{HALO}/auth/token").mock(return_value=token())
     rows = [licence(i) for i in range(1, 26)]
-    # 10 a page asked, 5 served: the window after page 2 asks for pages 3-4, both bring rows, and so on.
+    # 10 a page asked, 5 served: page 2 alone, then as many pages as the rows left would fill (3-4, then 5).
     route = mock.get(f"{API}/SoftwareLicence").mock(side_effect=lambda request: licences(
         rows[(int(request.url.params["page_no"]) - 1) * 5:int(request.url.params["page_no"]) * 5], 25))
     assert len(halo(page_size=10).licences()) == 25
@@ -134,14 +134,15 @@ def test_organizations_shown_on_two_pages_are_counted_once(sandbox_mock, sandbox
     assert sandbox_mock.count("huntress", "GET", "/v1/organizations") > 3  # the overlap was served
 
 
-def test_agents_shown_on_two_pages_are_counted_once(sandbox_mock, sandbox_config_file):
+@pytest.mark.parametrize("wanted", [[104, 108], list(range(101, 113))])  # listed per organization / account-wide
+def test_agents_shown_on_two_pages_are_counted_once(sandbox_mock, sandbox_config_file, wanted):
     sandbox_mock.faults.huntress_page_cap = 20
     sandbox_mock.faults.huntress_page_overlap = 3
     _, config = load_config(sandbox_config_file)
     client = HuntressClient.from_config(config)
     organizations = {o.id: o for o in client.organizations()}
-    split = client.agent_counts(organizations, [104, 108])
-    for org_id in (104, 108):
+    split = client.agent_counts(organizations, wanted)
+    for org_id in wanted:
         agents = sandbox_mock.state.agents(org_id)
         servers = sum(1 for a in agents if "Server" in a["os"] or "Ubuntu" in a["os"])
         assert split[org_id] == {"edr_servers": servers, "edr_workstations": len(agents) - servers}
