@@ -11,7 +11,7 @@ import pytest
 from conftest import HUNTRESS, basic_config
 from halosync.config.schema import Config
 from halosync.core.models import Organization
-from halosync.errors import AuthError
+from halosync.errors import AuthError, UnreachableError
 from halosync.huntress.client import HuntressClient
 
 V1 = f"{HUNTRESS}/v1"
@@ -40,10 +40,11 @@ def test_basic_auth_and_every_page_at_limit_500(mock):
     assert (user, password) == ("hk_test_key", "hs_test_secret")
 
 
-def test_a_repeated_page_token_ends_paging(mock):
+def test_a_repeated_page_token_is_an_error_not_the_end_of_the_list(mock):
     route = mock.get(f"{V1}/organizations").mock(return_value=httpx.Response(
         200, json={"organizations": [org(1)], "pagination": {"next_page_token": "same"}}))
-    assert len(client().organizations()) == 1
+    with pytest.raises(UnreachableError, match="list of organizations"):
+        client().organizations()
     assert route.call_count == 2
 
 

@@ -11,7 +11,7 @@ import httpx
 from halosync import journal
 from halosync.config.schema import Config
 from halosync.core.models import Licence
-from halosync.errors import AuthError, ServiceError
+from halosync.errors import AuthError, ServiceError, UnreachableError
 from halosync.halo.menus import APPLICATION_PERMISSIONS, APPLICATIONS
 from halosync.transport import http
 from halosync.transport.http import POOL_SIZE, Clock, Service, concurrently
@@ -172,39 +172,79 @@ class HaloClient:
         return self.service.json_object(self._request("GET", "/Agent/me"))
 
     def _pages(self, path: str, key: str, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-        """Every page of a list. Once page 1 has told the total, the other pages are read a few at a time."""
+        """Every page of a list, each row once, complete or an error. Once page 1 has told the total, the
+        other pages are read a few at a time.
+
+        With `record_count`, pages are read until the rows read reach it: a page shorter than asked does not
+        end the list (Halo may cap page_size), and a page that brings nothing new before then raises
+        UnreachableError naming the list (exit 5), since licences created from an incomplete list would be
+        duplicates. Without `record_count` nothing says how many there are: a short page ends the list, as does
+        a page that brings nothing new (an endpoint that ignores page_no repeats page 1).
+        """
         def page(page_no: int) -> tuple[dict[str, Any], list[Any]]:
             query = {**params, "pageinate": "true", "page_size": self.page_size, "page_no": page_no}
             body = self.service.json_object(self._request("GET", path, params=query))
             return body, _list_in(body, key)
 
-        body, rows = page(1)
         seen_ids: set[Any] = set()
 
-        def fresh(rows: list[Any]) -> list[dict[str, Any]]:
-            new = [row for row in rows if isinstance(row, dict) and row.get("id") not in seen_ids]
-            seen_ids.update(row.get("id") for row in new)
-            return new
+        def fresh(rows: list[Any]) -> tuple[list[dict[str, Any]], bool]:
+            """The rows not read before, and whether any of them has an id not seen before (progress)."""
+            new: list[dict[str, Any]] = []
+            progress = False
+            for row in rows:
+                if not isinstance(row, dict):
+                    continue
+                row_id = row.get("id")
+                if isinstance(row_id, (int, str)):
+                    if row_id in seen_ids:
+                        continue
+                    seen_ids.add(row_id)
+                    progress = True
+                new.append(row)  # a row without an id cannot be told apart: kept, but it is not progress
+            return new, progress
 
-        yield fresh(rows)
+        body, rows = page(1)
         total = body.get("record_count")
-        known = isinstance(total, int) and not isinstance(total, bool)
-        pages = -(-total // self.page_size) if isinstance(total, int) and known else MAX_PAGES
+        if not isinstance(total, int) or isinstance(total, bool):
+            yield from self._pages_without_total(page, fresh, rows)
+            return
+        new, progress = fresh(rows)
+        read = len(new)
+        if read < total and not progress:
+            raise _short_list(path, key, 1, read, total)
+        yield new
         page_no = 2
         window = 1  # page 2 alone first: an endpoint that ignores page_no repeats page 1 there
-        while len(rows) >= self.page_size and page_no <= pages:
-            numbers = list(range(page_no, min(page_no + window, pages + 1)))
-            results = concurrently(page, numbers)
-            new_in_window = False
-            for _, rows in results:
-                new = fresh(rows)
-                new_in_window = new_in_window or bool(new)
+        while read < total:
+            if page_no > MAX_PAGES:
+                raise _short_list(path, key, page_no, read, total)
+            wanted = -(-(total - read) // self.page_size)  # pages still needed, were every page full
+            numbers = list(range(page_no, page_no + min(window, wanted)))
+            for number, (_, rows) in zip(numbers, concurrently(page, numbers), strict=True):
+                if read >= total:
+                    break  # pages past the end of the list, read in the same window, rightly bring nothing
+                new, progress = fresh(rows)
+                if not progress:
+                    raise _short_list(path, key, number, read, total)
+                read += len(new)
                 yield new
-            if not new_in_window:
-                return
             page_no += len(numbers)
-            # Without a total, page by page; with one, a window of pages at a time keeps memory flat.
-            window = POOL_SIZE * 4 if known else 1
+            window = POOL_SIZE * 4  # a window of pages at a time keeps memory flat
+
+    def _pages_without_total(self, page: Callable[[int], tuple[dict[str, Any], list[Any]]],
+                             fresh: Callable[[list[Any]], tuple[list[dict[str, Any]], bool]],
+                             rows: list[Any]) -> Iterator[list[dict[str, Any]]]:
+        """A list whose answer carries no record_count: page by page until a short page or one with nothing new."""
+        yield fresh(rows)[0]
+        page_no = 2
+        while len(rows) >= self.page_size and page_no <= MAX_PAGES:
+            _, rows = page(page_no)
+            new, progress = fresh(rows)
+            if not progress:
+                return
+            yield new
+            page_no += 1
 
     # -- writes --------------------------------------------------------------
 
@@ -248,6 +288,13 @@ def _token_error(exc: ServiceError, tenant: str | None) -> ServiceError:
         hint = f"is tenant = {tenant!r} right?" if tenant else "hosted instances need [halo] tenant"
         return type(exc)(exc.service, f"{text} ({hint})", exc.status, ambiguous=exc.ambiguous)
     return exc
+
+
+def _short_list(path: str, key: str, page_no: int, read: int, total: int) -> UnreachableError:
+    return UnreachableError("HaloPSA", (
+        f"HaloPSA's list of {key} (GET /api{path}) is incomplete: page {page_no} brought nothing new after {read} "
+        f"of the {total} its record_count announced; halosync does not go on from an incomplete list (licences "
+        "created from it would be duplicates). Try again later; if it persists, lower [halo] page_size"))
 
 
 def _licence(row: dict[str, Any]) -> Licence | None:

@@ -187,9 +187,17 @@ class HuntressClient:
         return split
 
     def _pages(self, path: str, key: str, filters: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
+        """Every page of a list, following next_page_token; each row once (by id), so an organization or an
+        agent a moving list shows on two pages is counted once.
+
+        Complete or an error: a page that brings no new id while the list goes on (or a page of repeats),
+        a page token handed out twice, or more than MAX_PAGES pages raise UnreachableError naming the list
+        (exit 5). Stopping there quietly would bill from part of the list.
+        """
         token: str | None = None
         seen_tokens: set[str] = set()
-        for _ in range(MAX_PAGES):
+        seen_ids: set[Any] = set()
+        for number in range(1, MAX_PAGES + 1):
             params: dict[str, Any] = {"limit": PAGE_LIMIT, **(filters or {})}
             if token:
                 params["page_token"] = token
@@ -197,11 +205,37 @@ class HuntressClient:
             rows = body.get(key)
             if not isinstance(rows, list):
                 raise ServiceError("Huntress", f"Huntress answered GET {path} without a list of {key}")
-            yield rows
-            token = (body.get("pagination") or {}).get("next_page_token")
-            if not token or token in seen_tokens or not rows:
+            new: list[dict[str, Any]] = []
+            progress = repeats = False
+            for row in rows:
+                row_id = row.get("id") if isinstance(row, dict) else None
+                if isinstance(row_id, (int, str)):
+                    if row_id in seen_ids:
+                        repeats = True
+                        continue
+                    seen_ids.add(row_id)
+                    progress = True
+                new.append(row)  # without an id a row cannot be told apart: kept (its reader judges it)
+            pagination = body.get("pagination")
+            raw_token = pagination.get("next_page_token") if isinstance(pagination, dict) else None
+            next_token = str(raw_token) if raw_token else None
+            if not progress and (next_token or repeats):
+                raise _incomplete(path, key, filters, f"page {number} brought no {key} not already read")
+            if next_token and next_token in seen_tokens:
+                raise _incomplete(path, key, filters, f"page {number} handed out a page token it had given before")
+            yield new
+            if not next_token:
                 return
-            seen_tokens.add(token)
+            seen_tokens.add(next_token)
+            token = next_token
+        raise _incomplete(path, key, filters, f"it went on past {MAX_PAGES} pages")
+
+
+def _incomplete(path: str, key: str, filters: dict[str, Any] | None, why: str) -> UnreachableError:
+    which = "".join(f", {name} {value}" for name, value in (filters or {}).items())
+    return UnreachableError("Huntress", (
+        f"Huntress's list of {key} (GET /v1{path}{which}) is incomplete: {why}; halosync does not bill from part "
+        "of a list. Try again later"))
 
 
 def _organization(row: dict[str, Any]) -> Organization:

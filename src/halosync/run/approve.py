@@ -1,9 +1,9 @@
 """`approve`'s procedure: the changes the guard held and nobody has decided yet, and deciding them.
 
-Pending changes are the held rows of the latest sync that was neither a dry run nor
-ended early (exit 2-5), minus those decided since (an approval whose write failed stays
-pending). Approving re-reads the licence under the run lock and writes only if it still
-holds the count the run saw; otherwise the change is stale and nothing is written.
+Pending changes are, per (client, product) the config maps, the held row of the latest completed
+sync that judged that pair, minus those decided since (an approval whose write failed stays
+pending). Approving re-reads the licence under the run lock and writes only if it is still there
+and still holds the count the run saw; otherwise the change is stale and nothing is written.
 """
 
 from __future__ import annotations
@@ -18,9 +18,14 @@ from halosync.errors import AuthError, ServiceError
 from halosync.run import resultslog
 from halosync.run.result import now_utc
 from halosync.run.runner import run_lock
-from halosync.run.wiring import Services
+from halosync.run.wiring import Services, mapping_from_config
 
-ENDED_EARLY = range(2, 6)
+GONE = object()  # the licence is not in the re-read (deleted in HaloPSA)
+
+# A sync that ended so read and judged every pair it has a row for: its held rows are proposals. Any other
+# end (2-5: stopped before writing; 70: a bug; 130/143: interrupted; a run record missing: killed) proposes
+# nothing and hides nothing. (74 is never on record: a log that refused the run record did not keep it.)
+COMPLETED = (0, 1, 6)
 
 
 @dataclass(frozen=True)
@@ -41,24 +46,45 @@ class Outcome:
 
 
 def pending(config: Config) -> list[Pending]:
-    """Held changes of the latest complete sync that no decision has settled, by client then product."""
-    decided: set[tuple[str, int, str]] = set()
-    run_id: str | None = None
-    found: list[Pending] = []
+    """Held changes no newer judgement replaced and no decision settled, by client then product.
+
+    Per (client, product) the config maps, the row of the latest completed sync that judged the pair
+    decides: held (pending, unless decided since) or anything else (the proposal was replaced). Rows of
+    runs that did not complete, and failed rows that never had a count (the run did not reach the pair),
+    are passed over, so an older proposal stays pending. The log is read from the end, rotated files too,
+    only as far back as it takes to find a judgement of every mapped pair.
+    """
+    wanted = _mapped_pairs(config)
+    settled: set[tuple[str, int, str]] = set()
+    completed: dict[str, bool] = {}  # run id -> completed; a run's record follows its rows, so is met first
+    latest: dict[tuple[int, str], Pending | None] = {}  # pair -> its latest judgement, if a proposal
     for record in resultslog.records_backwards(config.log_path):
         kind = record["type"]
-        if run_id is None:
-            if kind == "decision" and record["status"] in ("ok", "stale"):
-                decided.add((record["held_run_id"], record["halo_client_id"], record["product"]))
-            elif kind == "run" and not record.get("dry_run") and record["exit_code"] not in ENDED_EARLY:
-                run_id = record["run_id"]
-            continue
-        if kind == "run":
-            break  # the run before: its held rows were judged again by the one found
-        if kind == "row" and record["run_id"] == run_id and record["status"] == "held":
-            if (run_id, record["halo_client_id"], record["product"]) not in decided:
-                found.append(Pending(run_id, Row.load(record)))
-    return sorted(found, key=lambda p: (p.row.halo_client_id, p.row.product))
+        if kind == "decision" and record["status"] in ("ok", "stale"):
+            settled.add((record["held_run_id"], record["halo_client_id"], record["product"]))
+        elif kind == "run":
+            if len(latest) == len(wanted):
+                break  # every mapped pair has its judgement: older runs change nothing
+            completed[record["run_id"]] = not record.get("dry_run") and record["exit_code"] in COMPLETED
+        elif kind == "row" and completed.get(record["run_id"]) and judged(record):
+            key = (record["halo_client_id"], record["product"])
+            if key in wanted and key not in latest:
+                latest[key] = Pending(record["run_id"], Row.load(record)) if record["status"] == "held" else None
+    found = [p for p in latest.values() if p is not None and (p.held_run_id, *p.key) not in settled]
+    return sorted(found, key=lambda p: p.key)
+
+
+def judged(row: dict[str, Any]) -> bool:
+    """Whether a row judged its pair afresh: held, written, found unchanged, or a write of a fresh count that
+    failed. A failed row without a count (its organization missing, a bad vendor value) judged nothing."""
+    return row["status"] != "failed" or row.get("count") is not None
+
+
+def _mapped_pairs(config: Config) -> set[tuple[int, str]]:
+    """(client, product) pairs the config bills now. A pair no longer mapped is not pending: no run judges it
+    again, and approving it would write a licence halosync no longer keeps."""
+    mapping = mapping_from_config(config)
+    return {(client, product) for client in mapping.clients for product in mapping.products_of(client)}
 
 
 def select(changes: Iterable[Pending], clients: list[int], products: list[str]) -> list[Pending]:
@@ -82,27 +108,40 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
             resultslog.append(config.log_path, [made], config.log.rotate_bytes)
 
     with run_lock(config.log_path, "nothing was decided"), Services(config, **service_options) as services:
+        # Asked again under the lock: a run (or another approve) may have judged a pair while the question was open.
+        still = {(p.held_run_id, p.key) for p in pending(config)}
         current: dict[int, dict[int, int | None]] = {}  # client -> licence -> count, read once per client
         for change, decision in choices:
             row = change.row
+            if (change.held_run_id, change.key) not in still:
+                record(change, decision, "stale", (
+                    f"no longer pending: a newer run judged client {row.halo_client_id} {row.product} again, or it was "
+                    "decided meanwhile; nothing written; `halosync approve` shows what is pending now"))
+                continue
             if decision == "rejected":
                 record(change, "rejected", "ok", f"kept {row.previous_count}; the next run judges the count again")
                 continue
             try:
                 if row.halo_client_id not in current:  # re-read: someone may have edited it in Halo since
                     current[row.halo_client_id] = {l.id: l.count for l in
-                                                   services.halo.licences(client_id=row.halo_client_id)}
-                now = current[row.halo_client_id].get(row.licence_id or -1, -1)
+                                                   services.halo.licences(client_id=row.halo_client_id)
+                                                   if not l.deleted}  # a deleted licence is gone, whatever it holds
+                now = current[row.halo_client_id].get(row.licence_id or -1, GONE)
+                if now is GONE:
+                    record(change, "approved", "stale", (
+                        f"licence {row.licence_id} is no longer in HaloPSA (deleted since the run): not written; "
+                        "the next run judges the pair afresh"))
+                    continue
                 if now != row.previous_count:
                     record(change, "approved", "stale", (
-                        f"licence {row.licence_id} now holds {now if now != -1 else 'nothing (gone)'}, not the "
+                        f"licence {row.licence_id} now holds {now}, not the "
                         f"{row.previous_count} the run saw: not written; the next run judges it afresh"))
                     continue
                 if not dry_run:
                     services.halo.post_licences([{"id": row.licence_id, "client_id": row.halo_client_id,
                                                   "count": row.count}])
                     current[row.halo_client_id][row.licence_id or -1] = row.count
-                record(change, "approved", "ok", f"wrote {row.count}")
+                record(change, "approved", "ok", f"would write {row.count}" if dry_run else f"wrote {row.count}")
             except (AuthError, ServiceError) as exc:
                 record(change, "approved", "failed", f"{exc}; still pending")
                 if isinstance(exc, AuthError) or exc.exit_code == 5:

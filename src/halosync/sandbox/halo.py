@@ -107,7 +107,12 @@ class HaloSide:
                 page_no = max(1, int(request.param("page_no") or 1))
             except ValueError:
                 return _json(400, {"message": "page_size and page_no must be numbers"})
-            page = rows[(page_no - 1) * size: page_no * size]
+            faults = self.faults
+            if faults.halo_ignores_page_no:
+                page_no = 1
+            served = min(size, faults.halo_page_cap) if faults.halo_page_cap else size
+            start = (page_no - 1) * (size if faults.halo_page_skips else served)
+            page = rows[start: start + served]
         else:
             page = rows[: int(request.param("count") or len(rows))]
         return _json(200, {"record_count": len(rows), key: page})

@@ -127,10 +127,15 @@ class HuntressSide:
                 offset = int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("offset:"))
             except ValueError:
                 return _json(400, {"errors": ["invalid page_token"]})
-        page = ordered[offset:offset + limit]
-        pagination: dict[str, Any] = {"current_page": offset // limit + 1, "limit": limit, "total": len(ordered)}
-        if offset + limit < len(ordered):
-            next_token = base64.urlsafe_b64encode(f"offset:{offset + limit}".encode()).decode()
+        faults = self.faults
+        served = min(limit, faults.huntress_page_cap) if faults.huntress_page_cap else limit
+        page = ordered[offset:offset + served]
+        pagination: dict[str, Any] = {"current_page": offset // served + 1, "limit": limit, "total": len(ordered)}
+        if offset + served < len(ordered):
+            following = max(offset + 1, offset + served - faults.huntress_page_overlap)
+            if faults.huntress_pager_repeats and offset >= served:
+                following = 0  # from page 2 on, the next token leads back to page 1
+            next_token = base64.urlsafe_b64encode(f"offset:{following}".encode()).decode()
             pagination["next_page_token"] = next_token
             pagination["next_page_url"] = f"/v1/{key}?limit={limit}&page_token={next_token}"
         return _json(200, {key: [show(o) for o in page], "pagination": pagination})

@@ -61,7 +61,15 @@ class Faults:
     halo_429: int = 0  # the next N HaloPSA API requests answer 429
     retry_after: str | None = "1"  # Retry-After sent with those 429s (None: none sent)
     huntress_500: int = 0  # the next N Huntress requests answer 500
+    huntress_page_cap: int = 0  # Huntress lists serve at most N rows a page, whatever the limit
+    huntress_page_overlap: int = 0  # each next page starts N rows before the last one ended (rows shown twice)
+    huntress_pager_repeats: bool = False  # the token after page 2 leads back to page 1 (the pager loops)
     halo_read_500: int = 0  # the next N HaloPSA GETs answer 500
+    # HaloPSA lists serving fewer rows than page_size asks, record_count still the whole list: page k starts
+    # at (k-1) x cap (Halo paging by its own size), or with halo_page_skips at (k-1) x page_size (rows skipped).
+    halo_page_cap: int = 0
+    halo_page_skips: bool = False
+    halo_ignores_page_no: bool = False  # every page_no answers page 1
     fail_writes_for_clients: set[int] = field(default_factory=set)  # POSTs touching these clients answer 500, change nothing
     write_ok_then_500: int = 0  # the next N POSTs are carried out, then answer 500
     halo_read_500_after_write: int = 0  # from the first licence POST on, the next N HaloPSA GETs answer 500
