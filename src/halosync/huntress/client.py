@@ -14,11 +14,14 @@ from halosync.core.models import Counts, Organization
 from halosync.core.products import AGENT_PRODUCTS, PRODUCTS, CountMode, needs_detail
 from halosync.errors import AuthError, ServiceError, UnreachableError
 from halosync.huntress.usage import billable_count, is_server, parse_usages, summary_count
-from halosync.transport.http import POOL_SIZE, Service, concurrently
+from halosync.transport.http import POOL_SIZE, RetryPolicy, Service, concurrently
 
 PAGE_LIMIT = 500  # the maximum Huntress allows; its default is 10
 MAX_PAGES = 10_000  # guards against a server that never stops handing out tokens
 SUMMARY_FIELDS = [p.summary_field for p in PRODUCTS.values() if p.summary_field]
+# Huntress's 60 requests a minute are per account, shared with every other tool using it: a 429 is
+# waited out for up to 90 s in all, a "Retry-After: 1" while the window stays full growing into a back-off.
+RATE_LIMIT = RetryPolicy(rate_limited_attempts=1000, rate_limited_budget=90.0, min_retry_after=1.0)
 
 
 class HuntressClient:
@@ -36,7 +39,7 @@ class HuntressClient:
             per_minute=huntress.requests_per_minute,
             auth=httpx.BasicAuth(key, secret),
             secrets=(key, secret),
-            **service_options,
+            **{"retry": RATE_LIMIT, **service_options},
         )
         return cls(service)
 
