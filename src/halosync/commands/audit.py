@@ -30,6 +30,10 @@ def command(
         if fix and not dry_run and not yes and not sys.stdin.isatty():
             fail("audit --fix without a terminal needs --yes (or --dry-run to see the changes)", 2,
                  json_output=json_output)
+        if fix and not dry_run:  # fixes are recorded in the log: a log that cannot take them is exit 2 up front
+            from halosync.run.resultslog import ensure_writable
+
+            ensure_writable(cfg.log_path)
         report, services = fetch_and_audit(cfg, fix=fix)
         applied = []
         with services:

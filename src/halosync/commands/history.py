@@ -26,10 +26,10 @@ def command(
 
     if product is not None and product not in PRODUCTS:
         fail(f"--product must be one of {', '.join(PRODUCTS)}", 2, json_output=json_output)
-    with exit_on_error(json_output=json_output):
-        _, cfg = load_config(config)
-
     want_rows = rows or client is not None or product is not None
-    history = read_history(cfg.log_path, last=last, client=client, product=product, failed=failed, want_rows=want_rows)
+    with exit_on_error(json_output=json_output):  # a log that is a folder or unreadable: exit 2 naming it
+        _, cfg = load_config(config)
+        history = read_history(cfg.log_path, last=last, client=client, product=product, failed=failed,
+                               want_rows=want_rows)
     show_history(history, cfg.log_path, want_rows=want_rows, json_output=json_output)
     raise typer.Exit(0)

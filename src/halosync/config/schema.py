@@ -47,6 +47,17 @@ class HaloConfig(_Model):
     def _url(cls, value: str | None) -> str | None:
         return None if value is None else _check_url(value)
 
+    @field_validator("url")
+    @classmethod
+    def _not_the_api(cls, value: str) -> str:
+        # The API's own address, pasted from Halo's API settings, would make every request go to
+        # /api/api/... and the token request fail as if the credentials were wrong.
+        if value.lower().endswith(("/api", "/auth")):
+            base = value.rsplit("/", 1)[0]
+            raise ValueError(f"should be your HaloPSA address without /api or /auth (halosync adds them): {base}, "
+                             "the address you open in the browser, such as https://acme.halopsa.com")
+        return value
+
     @property
     def token_url(self) -> str:
         return (self.auth_url or f"{self.url}/auth") + "/token"
@@ -124,7 +135,7 @@ class ClientConfig(_Model):
 
 class LogConfig(_Model):
     path: str | None = None
-    rotate_mb: float | None = Field(default=None, gt=0, strict=False)  # rename the log aside at this size; never deletes
+    rotate_mb: float | None = Field(default=None, gt=0, allow_inf_nan=False, strict=False)  # rename the log aside at this size; never deletes
 
     @property
     def rotate_bytes(self) -> int | None:
@@ -159,8 +170,8 @@ class NotifyConfig(_Model):
 class GuardConfig(_Model):
     """[guard]: hold an update that moves a count too far, for a person to approve."""
 
-    max_decrease_percent: float | None = Field(default=None, ge=0, strict=False)
-    max_increase_percent: float | None = Field(default=None, ge=0, strict=False)
+    max_decrease_percent: float | None = Field(default=None, ge=0, allow_inf_nan=False, strict=False)
+    max_increase_percent: float | None = Field(default=None, ge=0, allow_inf_nan=False, strict=False)
     min_units: int = Field(default=0, ge=0)
 
 

@@ -1,0 +1,56 @@
+"""Config and command-line edges: numbers that are not finite, the API's address as [halo] url, a log path that is a folder."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import basic_config, write_config
+from halosync.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan")])
+def test_rotate_mb_must_be_finite(tmp_path, value):
+    config = write_config(tmp_path / "config.toml", basic_config(log={"path": str(tmp_path / "r.jsonl"), "rotate_mb": value}))
+    result = runner.invoke(app, ["run", "--dry-run", "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "[log] rotate_mb" in result.stderr
+
+
+def test_guard_percent_must_be_finite(tmp_path):
+    config = write_config(tmp_path / "config.toml", basic_config(guard={"max_decrease_percent": float("nan")}))
+    result = runner.invoke(app, ["run", "--dry-run", "--config", str(config)])
+    assert result.exit_code == 2 and "[guard] max_decrease_percent" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["https://acme.halopsa.com/api", "https://acme.halopsa.com/api/", "https://acme.halopsa.com/auth"])
+def test_halo_url_of_the_api_says_the_url_is_wrong_and_what_it_should_be(tmp_path, url):
+    config = write_config(tmp_path / "config.toml", basic_config(halo={"url": url}))
+    result = runner.invoke(app, ["check-permissions", "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "[halo] url" in result.stderr and "https://acme.halopsa.com" in result.stderr
+    assert "without /api" in result.stderr and "client_secret" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["history"], ["history", "--rows"], ["approve", "--all"], ["audit", "--fix", "--yes"],
+                                  ["run", "--force"], ["run", "--dry-run"]])
+def test_a_log_path_that_is_a_folder_is_exit_2_naming_it(tmp_path, args):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    config = write_config(tmp_path / "config.toml", basic_config(log={"path": str(folder)}))
+    result = runner.invoke(app, [*args, "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    assert str(folder) in result.stderr and "internal error" not in result.stderr
+
+
+def test_a_log_path_that_is_a_folder_in_json_mode(tmp_path):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    config = write_config(tmp_path / "config.toml", basic_config(log={"path": str(folder)}))
+    result = runner.invoke(app, ["history", "--json", "--config", str(config)])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["exit_code"] == 2
