@@ -54,3 +54,18 @@ def test_a_log_path_that_is_a_folder_in_json_mode(tmp_path):
     result = runner.invoke(app, ["history", "--json", "--config", str(config)])
     assert result.exit_code == 2
     assert json.loads(result.stdout)["error"]["exit_code"] == 2
+
+
+@pytest.mark.parametrize("args", [["history", "--json", "--last", "abc"], ["history", "--json", "--bogus"],
+                                  ["run", "--json", "--no-such-option"], ["approve", "--json", "--client", "x"]])
+def test_a_usage_error_in_json_mode_is_the_json_error_document(tmp_path, args):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    document = json.loads(result.stdout)
+    assert document["error"]["exit_code"] == 2 and document["error"]["message"]
+    assert "halosync: error:" in result.stderr
+
+
+def test_a_usage_error_without_json_stays_clicks_text():
+    result = runner.invoke(app, ["history", "--last", "abc"])
+    assert result.exit_code == 2 and result.stdout == "" and "Invalid value for '--last'" in result.stderr
