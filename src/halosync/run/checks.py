@@ -17,7 +17,7 @@ from halosync.errors import AuthError, ExitCode, ServiceError, UnreachableError
 from halosync.halo.client import HaloClient
 from halosync.halo.menus import AGENT_PERMISSIONS, APPLICATION_PERMISSIONS, APPLICATIONS, EDIT_LICENCES
 from halosync.huntress.client import HuntressClient
-from halosync.run.wiring import Services
+from halosync.run.wiring import Services, clients_without_organizations
 
 CheckStatus = Literal["pass", "fail", "warn"]
 REQUIRED_SCOPES = ("read:softwarelicensing", "edit:softwarelicensing", "read:items")
@@ -262,6 +262,9 @@ def _mapping_checks(config: Config, organizations: dict[int, Organization] | Non
                             fix="Give each product its own item in [products]."))
     if not config.products.mapped():
         checks.append(Check(area="mapping", name="Products", status="warn", detail="[products] maps no product: nothing will sync"))
+    for warning in clients_without_organizations(config):
+        checks.append(Check(area="mapping", name="[[clients]] entries", status="warn",
+                            detail=warning.removeprefix("warning: ")))
     if organizations is None:
         return
     mapped = [org.huntress_id for org in config.organizations]
