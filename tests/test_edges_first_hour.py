@@ -1,0 +1,61 @@
+"""A newcomer's first hour: messages that point the right way."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import write_config
+from halosync.cli import app
+
+runner = CliRunner()
+GUARD = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
+
+
+def cli(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def flat(text: str) -> str:
+    return " ".join(text.replace("│", " ").split())
+
+
+@pytest.fixture
+def glitch(sandbox_mock, sandbox_config_file):
+    """Synced once with the guard on; then Cedar Law's EDR (client 14) reads 0."""
+    data = tomllib.loads(sandbox_config_file.read_text())
+    data["guard"] = GUARD
+    write_config(sandbox_config_file, data)
+    assert cli("run", "--force", "--config", str(sandbox_config_file)).exit_code == 0
+    sandbox_mock.state.set_count(104, "edr", 0)
+    return sandbox_mock, sandbox_config_file
+
+
+def test_a_dry_run_says_what_a_real_run_would_hold_and_that_it_holds_nothing(glitch):
+    _, config = glitch
+    result = cli("run", "--dry-run", "--force", "--config", str(config))
+    shown = flat(result.stdout)
+    assert "a real run would hold this for approval: 57 → 0" in shown and "a dry run holds nothing" in shown
+    assert "halosync approve" not in shown
+    assert "1 a real run would hold for approval" in shown
+
+
+def test_a_dry_run_in_json_says_the_same(glitch):
+    _, config = glitch
+    result = cli("run", "--dry-run", "--force", "--json", "--config", str(config))
+    document = json.loads(result.stdout)
+    [held] = [r for r in document["rows"] if r["status"] == "held"]
+    assert held["message"].startswith("a real run would hold this")
+    assert result.exit_code == 6
+    assert document["error"]["message"] == "a real run would hold 1 change for approval; a dry run holds nothing"
+
+
+def test_run_json_exiting_6_says_how_many_changes_are_held(glitch):
+    _, config = glitch
+    result = cli("run", "--force", "--json", "--config", str(config))
+    assert result.exit_code == 6
+    error = json.loads(result.stdout)["error"]
+    assert error == {"message": "1 change held for approval (halosync approve)", "exit_code": 6}
