@@ -59,3 +59,35 @@ def test_run_json_exiting_6_says_how_many_changes_are_held(glitch):
     assert result.exit_code == 6
     error = json.loads(result.stdout)["error"]
     assert error == {"message": "1 change held for approval (halosync approve)", "exit_code": 6}
+
+
+@pytest.mark.parametrize(("variable", "setting"), [("HALOSYNC_HUNTRESS_API_SECRET", "[huntress] api_secret"),
+                                                   ("HALOSYNC_HALO_CLIENT_SECRET", "client_secret")])
+def test_a_wrong_secret_from_the_environment_is_named_by_its_variable(sandbox_mock, sandbox_config_file, monkeypatch,
+                                                                      variable, setting):
+    monkeypatch.setenv(variable, "wrong-secret-value")
+    result = cli("run", "--force", "--config", str(sandbox_config_file))
+    assert result.exit_code == 3, result.output
+    assert variable in result.stderr and setting not in result.stderr
+    assert "wrong-secret-value" not in result.output
+    checks = cli("check-permissions", "--config", str(sandbox_config_file))
+    assert variable in " ".join(checks.stdout.split()) and setting not in checks.stdout
+
+
+def test_a_wrong_secret_from_the_file_is_named_by_its_key(sandbox_mock, sandbox_config_file, monkeypatch):
+    data = tomllib.loads(sandbox_config_file.read_text())
+    data["halo"]["client_secret"] = "wrong-secret-value"
+    write_config(sandbox_config_file, data)
+    result = cli("run", "--force", "--config", str(sandbox_config_file))
+    assert result.exit_code == 3 and "[halo] client_id and client_secret" in result.stderr
+
+
+def test_unreachable_names_the_host_tried(config_file):
+    import httpx
+    import respx
+
+    with respx.mock(assert_all_mocked=True) as router:
+        router.route().mock(side_effect=httpx.ConnectError("refused"))
+        result = cli("run", "--force", "--config", str(config_file))
+    assert result.exit_code == 5
+    assert "could not be reached at acme.halopsa.com" in result.stderr

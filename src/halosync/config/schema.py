@@ -6,7 +6,7 @@ import string
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, RootModel, SecretStr, field_validator, model_validator
 
 from halosync.config.paths import default_log_path
 from halosync.core.products import PRODUCT_KEYS, PRODUCTS, CountMode, ProductKey
@@ -219,6 +219,19 @@ class Config(_Model):
     @property
     def log_path(self) -> Path:
         return Path(self.log.path).expanduser() if self.log.path else default_log_path()
+
+    # Where each secret came from, as a person would look for it: "HALOSYNC_HALO_CLIENT_SECRET" or
+    # "[halo] client_secret" (set by load_config), so that a rejected one is named where it is set.
+    _secret_sources: dict[tuple[str, str], str] = PrivateAttr(default_factory=dict)
+
+    def secret_names(self, section: str) -> str:
+        """The section's two credentials, named where they were set: "[halo] client_id and client_secret",
+        or "HALOSYNC_HALO_CLIENT_ID and [halo] client_secret" when one came from the environment."""
+        keys = {"huntress": ("api_key", "api_secret"), "halo": ("client_id", "client_secret")}[section]
+        names = [self._secret_sources.get((section, key), f"[{section}] {key}") for key in keys]
+        if all(name.startswith(f"[{section}] ") for name in names):
+            return f"{names[0]} and {names[1].removeprefix(f'[{section}] ')}"
+        return " and ".join(names)
 
     def secret(self, section: str, key: str) -> str:
         value = getattr(getattr(self, section), key)

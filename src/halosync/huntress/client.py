@@ -25,8 +25,9 @@ RATE_LIMIT = RetryPolicy(rate_limited_attempts=1000, rate_limited_budget=90.0, m
 
 
 class HuntressClient:
-    def __init__(self, service: Service):
+    def __init__(self, service: Service, credentials: str = "[huntress] api_key and api_secret"):
         self.service = service
+        self.credentials = credentials  # where the key and secret were set, for the message when they are refused
 
     @classmethod
     def from_config(cls, config: Config, **service_options: Any) -> HuntressClient:
@@ -41,7 +42,8 @@ class HuntressClient:
             secrets=(key, secret),
             **{"retry": RATE_LIMIT, **service_options},
         )
-        return cls(service)
+        service.auth_hint = f"Check {config.secret_names('huntress')} (<your subdomain>.huntress.io > API Credentials)"
+        return cls(service, config.secret_names("huntress"))
 
     @property
     def requests(self) -> int:

@@ -79,8 +79,8 @@ def _huntress_checks(huntress: HuntressClient, checks: list[Check]) -> dict[int,
     except AuthError as exc:
         wrong = exc.status == 401
         checks.append(_failed("huntress", "Huntress credentials", exc,
-                              "The API key or secret is wrong: make a new pair at <your subdomain>.huntress.io > API Credentials "
-                              "(the secret is shown once) and put them in [huntress] or HALOSYNC_HUNTRESS_API_KEY/_SECRET."
+                              f"The API key or secret ({huntress.credentials}) is wrong: make a new pair at <your "
+                              "subdomain>.huntress.io > API Credentials (the secret is shown once) and put them there."
                               if wrong else
                               "These credentials lack permission: make the API credential as an account administrator."))
         return None
@@ -247,7 +247,7 @@ def _token_fix(exc: ServiceError, config: Config) -> str:
         return (f"The application may not grant all of {config.halo.scope!r}: allow them in {APPLICATION_PERMISSIONS}, "
                 "or narrow [halo] scope.")
     if isinstance(exc, AuthError):
-        return (f"Check [halo] client_id and client_secret (or HALOSYNC_HALO_CLIENT_ID/_SECRET) against {APPLICATIONS}; "
+        return (f"Check {config.secret_names('halo')} against {APPLICATIONS}; "
                 "the application's authentication method must be 'Client ID and Secret (Services)'.")
     if exc.status is not None and exc.status >= 500:
         return ("HaloPSA answered the token request with a server error, which is what it does for a wrong tenant: "

@@ -133,6 +133,7 @@ class Service:
         notice: Callable[[str], None] | None = None,
     ):
         self.name = name
+        self.auth_hint = ""  # added to a 401's message: which setting holds the credentials refused
         self.retry = retry
         self.requests = 0
         self._sleep = sleep or (lambda seconds: _pause(seconds))
@@ -196,8 +197,10 @@ class Service:
                 )
             except (httpx.RequestError, httpx.InvalidURL) as exc:  # no httpx error leaves this layer
                 reason = _transport_reason(exc)
+                host = safe_host(url if "://" in url else str(self._client.base_url))  # which address was tried
                 failure: ServiceError = UnreachableError(
-                    self.name, self.redact(f"{self.name} could not be reached ({what}): {reason}"), ambiguous=True)
+                    self.name, self.redact(f"{self.name} could not be reached at {host} ({what}): {reason}"),
+                    ambiguous=True)
                 why = f"{what} failed ({reason})"
             else:
                 status = response.status_code
@@ -218,7 +221,8 @@ class Service:
                         continue
                     raise UnreachableError(self.name, f"{self.name} kept answering 429 Too Many Requests to {what}", status)
                 if status in (401, 403):
-                    raise AuthError(self.name, self._describe(response, what), status)
+                    hint = f". {self.auth_hint}" if status == 401 and self.auth_hint else ""
+                    raise AuthError(self.name, self._describe(response, what) + hint, status)
                 if 400 <= status < 500:
                     raise ServiceError(self.name, self._describe(response, what), status)
                 if status < 400:
