@@ -167,6 +167,10 @@ class NotifyConfig(_Model):
         return None if value is None else _check_url(value)
 
 
+# What `halosync init` writes: hold a fall of more than a fifth or a rise of more than half, when at least 5 units.
+RECOMMENDED_GUARD = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
+
+
 class GuardConfig(_Model):
     """[guard]: hold an update that moves a count too far, for a person to approve."""
 
