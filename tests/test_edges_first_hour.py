@@ -91,3 +91,23 @@ def test_unreachable_names_the_host_tried(config_file):
         result = cli("run", "--force", "--config", str(config_file))
     assert result.exit_code == 5
     assert "could not be reached at acme.halopsa.com" in result.stderr
+
+
+def test_check_permissions_with_nothing_mapped_says_what_is_missing(sandbox_mock, sandbox_config_file):
+    data = tomllib.loads(sandbox_config_file.read_text())
+    del data["products"], data["organizations"]
+    write_config(sandbox_config_file, data)
+    result = cli("check-permissions", "--config", str(sandbox_config_file))
+    shown = flat(result.stdout)
+    assert "ready to sync" not in shown and "all 0 exist" not in shown
+    assert "nothing will sync until products and organizations are mapped: run halosync map" in shown
+    assert "[[organizations]] maps no organization" in shown
+
+
+def test_check_permissions_counts_in_words(sandbox_mock, sandbox_config_file):
+    data = tomllib.loads(sandbox_config_file.read_text())
+    data["organizations"] = [{"huntress_id": 101, "halo_client_id": 12}]
+    write_config(sandbox_config_file, data)
+    shown = flat(cli("check-permissions", "--config", str(sandbox_config_file)).stdout)
+    assert "1 warnings" not in shown and "all 1 exist" not in shown
+    assert "the one mapped organization exists in Huntress" in shown

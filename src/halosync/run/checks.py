@@ -36,6 +36,9 @@ class Check(BaseModel):
 class CheckReport(BaseModel):
     checks: list[Check]
     requests: dict[str, int]
+    # What the config does not map yet ("products", "organizations"): with either, nothing syncs, so the
+    # verdict must not be "ready to sync" even when every check passed.
+    unmapped: list[str] = []
 
     @property
     def exit_code(self) -> int:
@@ -70,7 +73,9 @@ def check_permissions(config: Config, audit_fix: bool = False, **service_options
             if audit_fix:
                 _invoice_scope_check(services, checks)
         _mapping_checks(config, organizations, checks)
-        return CheckReport(checks=checks, requests=services.requests)
+        unmapped = [what for what, given in (("products", config.products.mapped()),
+                                             ("organizations", config.organizations)) if not given]
+        return CheckReport(checks=checks, requests=services.requests, unmapped=unmapped)
 
 
 def _huntress_checks(huntress: HuntressClient, checks: list[Check]) -> dict[int, Organization] | None:
@@ -218,7 +223,8 @@ def _client_checks(config: Config, services: Services, checks: list[Check]) -> N
                                 "client, or list them in [sync] ignore_organizations."))
     if not missing and not inactive:
         checks.append(Check(area="mapping", name=name, status="pass",
-                            detail=f"all {len(wanted)} exist in HaloPSA and are active"))
+                            detail=f"all {len(wanted)} exist in HaloPSA and are active" if len(wanted) > 1
+                            else "the one mapped client exists in HaloPSA and is active"))
 
 
 def _invoice_scope_check(services: Services, checks: list[Check]) -> None:
@@ -261,7 +267,12 @@ def _mapping_checks(config: Config, organizations: dict[int, Organization] | Non
                             detail=f"{' and '.join(products)} both map to item {item_id}; their rows will fail",
                             fix="Give each product its own item in [products]."))
     if not config.products.mapped():
-        checks.append(Check(area="mapping", name="Products", status="warn", detail="[products] maps no product: nothing will sync"))
+        checks.append(Check(area="mapping", name="Products", status="warn", detail="[products] maps no product: nothing will sync",
+                            fix="Map each Huntress product you bill to a HaloPSA item: halosync map."))
+    if not config.organizations:
+        checks.append(Check(area="mapping", name="Mapped organizations", status="warn",
+                            detail="[[organizations]] maps no organization: nothing will sync",
+                            fix="Map each Huntress organization to the HaloPSA client billed for it: halosync map."))
     for warning in clients_without_organizations(config):
         checks.append(Check(area="mapping", name="[[clients]] entries", status="warn",
                             detail=warning.removeprefix("warning: ")))
@@ -273,9 +284,10 @@ def _mapping_checks(config: Config, organizations: dict[int, Organization] | Non
         checks.append(Check(area="mapping", name="Mapped organizations", status="fail", cause="other",
                             detail=f"not in Huntress: {', '.join(map(str, missing))}",
                             fix="Remove them from [[organizations]] (or fix the id); their clients' rows fail until then."))
-    else:
+    elif mapped:
         checks.append(Check(area="mapping", name="Mapped organizations", status="pass",
-                            detail=f"all {len(mapped)} exist in Huntress"))
+                            detail=f"all {len(mapped)} exist in Huntress" if len(mapped) > 1
+                            else "the one mapped organization exists in Huntress"))
     ignored = set(config.sync.ignore_organizations)
     names = {org_id: org.name for org_id, org in organizations.items()}
     unmapped = [organizations[o] for o in unmapped_organizations(names, mapped, ignored)]
