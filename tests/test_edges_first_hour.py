@@ -111,3 +111,19 @@ def test_check_permissions_counts_in_words(sandbox_mock, sandbox_config_file):
     shown = flat(cli("check-permissions", "--config", str(sandbox_config_file)).stdout)
     assert "1 warnings" not in shown and "all 1 exist" not in shown
     assert "the one mapped organization exists in Huntress" in shown
+
+
+def test_help_names_every_product_and_reads_well():
+    from halosync.core.products import PRODUCT_KEYS
+
+    history = " ".join(cli("history", "--help").stdout.split())
+    assert all(key in history for key in PRODUCT_KEYS) and "--product KEY" in history and "--client ID" in history
+    approve = " ".join(cli("approve", "--help").stdout.split())
+    assert "--client ID" in approve and "--product KEY" in approve and "list[" not in approve
+
+
+def test_audit_dry_run_without_fix_is_refused(config_file):
+    result = cli("audit", "--dry-run", "--config", str(config_file))
+    assert result.exit_code == 2 and "--dry-run goes with --fix" in result.stderr
+    result = cli("audit", "--dry-run", "--json", "--config", str(config_file))
+    assert result.exit_code == 2 and json.loads(result.stdout)["error"]["exit_code"] == 2

@@ -24,6 +24,9 @@ def command(
     from halosync.formats.audit import show_audit
     from halosync.run.audit import apply_fixes, fetch_and_audit
 
+    if dry_run and not fix:  # silently ignored, it would read as "this audit changed nothing because of --dry-run"
+        fail("--dry-run goes with --fix (audit without --fix never changes anything): use audit --fix --dry-run", 2,
+             json_output=json_output)
     scopes = "the scopes read:invoices and edit:invoices" if fix else "the scope read:invoices"
     with exit_on_error(scopes, json_output=json_output):
         _, cfg = load_config(config, warn=console.warn)

@@ -7,13 +7,14 @@ from typing import Annotated
 import typer
 
 from halosync.commands.options import ConfigOption, JsonOption, exit_on_error, fail
+from halosync.core.products import PRODUCT_KEYS
 
 
 def command(
     config: ConfigOption = None,
-    last: Annotated[int, typer.Option("--last", "-n", min=1, help="How many runs to show (newest first).")] = 10,
-    client: Annotated[int | None, typer.Option("--client", help="Only rows of this HaloPSA client id (shows rows).")] = None,
-    product: Annotated[str | None, typer.Option("--product", help="Only rows of this product: edr, itdr, ispm, sat, siem (shows rows).")] = None,
+    last: Annotated[int, typer.Option("--last", "-n", min=1, metavar="N", help="How many runs to show (newest first).")] = 10,
+    client: Annotated[int | None, typer.Option("--client", metavar="ID", help="Only rows of this HaloPSA client id (shows rows).")] = None,
+    product: Annotated[str | None, typer.Option("--product", metavar="KEY", help=f"Only rows of this product: {', '.join(PRODUCT_KEYS)} (shows rows).")] = None,
     failed: Annotated[bool, typer.Option("--failed", help="Only failed runs, or with rows only failed rows.")] = False,
     rows: Annotated[bool, typer.Option("--rows", help="Show the rows of each run instead of run summaries.")] = False,
     json_output: JsonOption = False,
