@@ -127,3 +127,9 @@ def test_audit_dry_run_without_fix_is_refused(config_file):
     assert result.exit_code == 2 and "--dry-run goes with --fix" in result.stderr
     result = cli("audit", "--dry-run", "--json", "--config", str(config_file))
     assert result.exit_code == 2 and json.loads(result.stdout)["error"]["exit_code"] == 2
+
+
+@pytest.mark.parametrize("command", ["demo", "sandbox"])
+def test_config_before_demo_or_sandbox_is_refused_not_ignored(tmp_path, command):
+    result = cli("--config", str(tmp_path / "x.toml"), command)
+    assert result.exit_code == 2 and "takes no --config" in result.stderr

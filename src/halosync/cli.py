@@ -63,14 +63,21 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     config: ConfigOption = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
     """halosync: Huntress -> HaloPSA billing sync."""
+    if config is not None and ctx.invoked_subcommand in NO_CONFIG:
+        from halosync.commands.options import fail
+
+        fail(f"{ctx.invoked_subcommand} takes no --config: it makes its own config for the simulated vendors", 2)
     if config is not None:
         # `halosync --config X run` as well as `halosync run --config X`; a command's own --config wins.
         os.environ[CONFIG_ENV] = str(config)
 
+
+NO_CONFIG = ("demo", "sandbox")  # they run against the sandbox with a config of their own: --config would be ignored
 
 app.command("init")(init.command)
 app.command("run")(run.command)
