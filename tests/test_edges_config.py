@@ -69,3 +69,22 @@ def test_a_usage_error_in_json_mode_is_the_json_error_document(tmp_path, args):
 def test_a_usage_error_without_json_stays_clicks_text():
     result = runner.invoke(app, ["history", "--last", "abc"])
     assert result.exit_code == 2 and result.stdout == "" and "Invalid value for '--last'" in result.stderr
+
+
+def test_a_misspelt_key_names_its_line_and_the_key_meant(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[huntress]\napi_key = "k1234"\napi_secret = "s1234"\nbaseurl = "https://x.example"\n'
+                    '[halo]\nurl = "https://a.halopsa.com"\nclient_id = "c1234"\nclient_secret = "x1234"\n'
+                    '[sync]\nfrequncy = "daily"\n\n[[clients]]\nhalo_client_id = 1\nminimun = { edr = 1 }\n')
+    result = runner.invoke(app, ["run", "--dry-run", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "[huntress] baseurl: unknown key (line 4); did you mean base_url?" in result.stderr
+    assert "[sync] frequncy: unknown key (line 10); did you mean frequency?" in result.stderr
+    assert "[[clients]] #1 minimun: unknown key (line 14); did you mean minimum?" in result.stderr
+    assert "halosync init" not in result.stderr  # init refuses to overwrite: no help here
+
+
+def test_an_unknown_key_with_no_near_match_lists_the_keys(tmp_path):
+    path = write_config(tmp_path / "config.toml", basic_config(log={"zzz": 1}))
+    result = runner.invoke(app, ["run", "--dry-run", "--config", str(path)])
+    assert result.exit_code == 2 and "[log] zzz: unknown key" in result.stderr and "path, rotate_mb" in result.stderr

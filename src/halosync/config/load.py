@@ -55,7 +55,7 @@ def load_config(explicit: Path | None = None, *, warn: Callable[[str], None] | N
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(describe(path, exc)) from None
+        raise ConfigError(describe(path, exc, raw.decode("utf-8"))) from None
     config._secret_sources.update(sources)
 
     for (section, key), env in SECRET_ENV.items():
