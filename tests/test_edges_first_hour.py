@@ -133,3 +133,13 @@ def test_audit_dry_run_without_fix_is_refused(config_file):
 def test_config_before_demo_or_sandbox_is_refused_not_ignored(tmp_path, command):
     result = cli("--config", str(tmp_path / "x.toml"), command)
     assert result.exit_code == 2 and "takes no --config" in result.stderr
+
+
+def test_a_refused_scope_and_its_hint_are_two_sentences(sandbox_mock, sandbox_config_file):
+    sandbox_mock.state.application_scopes.discard("read:customers")
+    result = cli("map", "--show", "--config", str(sandbox_config_file))
+    assert result.exit_code == 3, result.output
+    message = " ".join(result.stderr.split())
+    assert "This command also needs" in message
+    before = message.split("This command also needs")[0].rstrip()
+    assert before.endswith("."), message
