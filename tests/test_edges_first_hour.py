@@ -143,3 +143,19 @@ def test_a_refused_scope_and_its_hint_are_two_sentences(sandbox_mock, sandbox_co
     assert "This command also needs" in message
     before = message.split("This command also needs")[0].rstrip()
     assert before.endswith("."), message
+
+
+def test_history_filters_decisions_as_it_filters_rows_and_names_organizations(glitch):
+    sandbox, config = glitch
+    sandbox.state.set_count(108, "sat", 350)
+    assert cli("run", "--force", "--config", str(config)).exit_code == 6
+    assert cli("approve", "--all", "--config", str(config)).exit_code == 0
+    result = cli("history", "--client", "18", "--json", "--config", str(config))
+    decisions = json.loads(result.stdout)["decisions"]
+    assert {d["halo_client_id"] for d in decisions} == {18}
+    result = cli("history", "--product", "edr", "--json", "--config", str(config))
+    assert {d["product"] for d in json.loads(result.stdout)["decisions"]} == {"edr"}
+    result = cli("history", "--failed", "--rows", "--json", "--config", str(config))
+    assert json.loads(result.stdout)["decisions"] == []  # both decisions went through
+    shown = flat(cli("history", "--rows", "--last", "1", "--config", str(config)).stdout)
+    assert "Cedar Law Group (104)" in shown  # the config's name for the organization, not a bare id

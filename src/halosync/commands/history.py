@@ -32,5 +32,8 @@ def command(
         _, cfg = load_config(config)
         history = read_history(cfg.log_path, last=last, client=client, product=product, failed=failed,
                                want_rows=want_rows)
-    show_history(history, cfg.log_path, want_rows=want_rows, json_output=json_output)
+    names = {o.huntress_id: o.name for o in cfg.organizations if o.name}
+    client_names = {c.halo_client_id: c.name for c in cfg.clients if c.name}
+    show_history(history, cfg.log_path, want_rows=want_rows, json_output=json_output, names=names,
+                 client_names=client_names)
     raise typer.Exit(0)
