@@ -159,3 +159,9 @@ def test_history_filters_decisions_as_it_filters_rows_and_names_organizations(gl
     assert json.loads(result.stdout)["decisions"] == []  # both decisions went through
     shown = flat(cli("history", "--rows", "--last", "1", "--config", str(config)).stdout)
     assert "Cedar Law Group (104)" in shown  # the config's name for the organization, not a bare id
+
+
+def test_audit_names_the_clients_it_knows(sandbox_mock, sandbox_config_file):
+    assert cli("run", "--force", "--config", str(sandbox_config_file)).exit_code == 0
+    shown = flat(cli("audit", "--config", str(sandbox_config_file)).stdout)
+    assert "Cedar Law Group (14)" in shown
