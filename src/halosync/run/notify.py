@@ -58,7 +58,7 @@ class Notifier:
         try:
             outcome = within(self.config.timeout, lambda: service.request("POST", url, headers=headers, **body))
         finally:
-            service.close()  # also ends a request still trickling in after the deadline
+            service.close()  # a request still trickling in after the deadline then fails at its next read
         if outcome is None:
             self.warn(f"{where} failed: no complete answer within {self.config.timeout:g} s ([notify] timeout); "
                       "the sync itself is unaffected")
