@@ -72,7 +72,7 @@ def test_wrong_halo_client_secret(sandbox_mock, sandbox_config_file, monkeypatch
     result, payload = check(sandbox_config_file)
     assert result.exit_code == 3
     token = by_name(payload, "HaloPSA token")
-    assert token["status"] == "fail" and "client_id and client_secret" in token["fix"]
+    assert token["status"] == "fail" and "[halo] client_id and HALOSYNC_HALO_CLIENT_SECRET" in token["fix"]
     assert "wrong-halo-secret" not in result.output
     assert by_name(payload, "Huntress credentials")["status"] == "pass"  # each side checked on its own
 

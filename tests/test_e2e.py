@@ -435,6 +435,9 @@ def test_cron_mail_at_80_columns_keeps_every_datum(served, config):
     assert flat(error) in text
     assert summary["run_id"] in text
 
+    import tomllib
+
+    names = {o["huntress_id"]: o["name"] for o in tomllib.loads(config.read_text())["organizations"] if o.get("name")}
     by_rows = cron("history", "--config", str(config), "--rows", "--last", "2")
     assert_fits(by_rows.stdout)
     text = flat(by_rows.stdout)
@@ -444,6 +447,8 @@ def test_cron_mail_at_80_columns_keeps_every_datum(served, config):
             count = f"{row['previous_count']} → {count}"
         facts = (f"client {row['halo_client_id']} · ", f"count {count}",
                  "FAILED" if row["status"] == "failed" else "ok",
-                 f"organizations: {', '.join(map(str, row['huntress_organization_ids']))}")
+                 # history names organizations as the config does (the log's rows carry ids only)
+                 "organizations: " + ", ".join(f"{names[o]} ({o})" if o in names else str(o)
+                                               for o in row["huntress_organization_ids"]))
         assert all(fact in text for fact in facts), facts
     assert text.count("organizations: ") == len(logged)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from halosync import __version__
 from halosync.commands import approve, audit, check_permissions, demo, history, init, map, run, sandbox
@@ -14,8 +15,37 @@ from halosync.commands.options import ConfigOption
 from halosync.config.paths import CONFIG_ENV
 from halosync.errors import ExitCode
 
+try:  # Typer 0.29 carries its own copy of click, whose usage errors are not click's
+    from typer._click.exceptions import UsageError as _UsageError
+except ImportError:  # pragma: no cover - older Typer uses click itself
+    from click import UsageError as _UsageError  # type: ignore[assignment]
+
+
+class _Commands(TyperGroup):
+    """The command group, with one addition: a usage error of a command given --json is its JSON error
+    document (exit 2), so that a script never parses click's text or an empty stdout."""
+
+    def invoke(self, ctx: Any) -> Any:
+        args = [*getattr(ctx, "_protected_args", []), *ctx.args]  # the command's name, then its arguments
+        try:
+            return super().invoke(ctx)
+        except _UsageError as exc:
+            command = self.get_command(ctx, args[0]) if args else None
+            takes_json = command is not None and any(p.name == "json_output" for p in command.params)
+            if not (takes_json and "--json" in args[1:]):
+                raise
+            from halosync.formats import console
+            from halosync.formats.json_output import error_document
+
+            message = exc.format_message() + (f" (see: halosync {args[0]} --help)" if args else "")
+            console.say(error_document(message, ExitCode.CONFIG))
+            console.error(message)
+            raise typer.Exit(ExitCode.CONFIG) from None
+
+
 app = typer.Typer(
     name="halosync",
+    cls=_Commands,
     help="Bill customers for exactly what Huntress bills you: sync Huntress counts into HaloPSA Software Licences.",
     no_args_is_help=True,
     add_completion=False,
@@ -33,14 +63,21 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     config: ConfigOption = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
     """halosync: Huntress -> HaloPSA billing sync."""
+    if config is not None and ctx.invoked_subcommand in NO_CONFIG:
+        from halosync.commands.options import fail
+
+        fail(f"{ctx.invoked_subcommand} takes no --config: it makes its own config for the simulated vendors", 2)
     if config is not None:
         # `halosync --config X run` as well as `halosync run --config X`; a command's own --config wins.
         os.environ[CONFIG_ENV] = str(config)
 
+
+NO_CONFIG = ("demo", "sandbox")  # they run against the sandbox with a config of their own: --config would be ignored
 
 app.command("init")(init.command)
 app.command("run")(run.command)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from halosync.commands.options import ConfigOption, JsonOption, asking, exit_on_error, fail
+from halosync.core.products import PRODUCT_KEYS
 from halosync.formats import console
 
 if TYPE_CHECKING:
@@ -17,8 +18,9 @@ if TYPE_CHECKING:
 def command(
     config: ConfigOption = None,
     all_: Annotated[bool, typer.Option("--all", help="Every pending change.")] = False,
-    client: Annotated[list[int] | None, typer.Option("--client", help="Changes of this HaloPSA client id (repeatable).")] = None,
-    product: Annotated[list[str] | None, typer.Option("--product", help="Changes of this product (repeatable).")] = None,
+    client: Annotated[list[int] | None, typer.Option("--client", metavar="ID", help="Changes of this HaloPSA client id (repeatable).")] = None,
+    product: Annotated[list[str] | None, typer.Option(
+        "--product", metavar="KEY", help=f"Changes of this product: {', '.join(PRODUCT_KEYS)} (repeatable).")] = None,
     reject: Annotated[bool, typer.Option("--reject", help="Reject the selected changes: keep the licence's count.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be decided; write nothing.")] = False,
     json_output: JsonOption = False,

@@ -24,12 +24,19 @@ def command(
     from halosync.formats.audit import show_audit
     from halosync.run.audit import apply_fixes, fetch_and_audit
 
+    if dry_run and not fix:  # silently ignored, it would read as "this audit changed nothing because of --dry-run"
+        fail("--dry-run goes with --fix (audit without --fix never changes anything): use audit --fix --dry-run", 2,
+             json_output=json_output)
     scopes = "the scopes read:invoices and edit:invoices" if fix else "the scope read:invoices"
     with exit_on_error(scopes, json_output=json_output):
         _, cfg = load_config(config, warn=console.warn)
         if fix and not dry_run and not yes and not sys.stdin.isatty():
             fail("audit --fix without a terminal needs --yes (or --dry-run to see the changes)", 2,
                  json_output=json_output)
+        if fix and not dry_run:  # fixes are recorded in the log: a log that cannot take them is exit 2 up front
+            from halosync.run.resultslog import ensure_writable
+
+            ensure_writable(cfg.log_path)
         report, services = fetch_and_audit(cfg, fix=fix)
         applied = []
         with services:

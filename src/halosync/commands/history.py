@@ -7,13 +7,14 @@ from typing import Annotated
 import typer
 
 from halosync.commands.options import ConfigOption, JsonOption, exit_on_error, fail
+from halosync.core.products import PRODUCT_KEYS
 
 
 def command(
     config: ConfigOption = None,
-    last: Annotated[int, typer.Option("--last", "-n", min=1, help="How many runs to show (newest first).")] = 10,
-    client: Annotated[int | None, typer.Option("--client", help="Only rows of this HaloPSA client id (shows rows).")] = None,
-    product: Annotated[str | None, typer.Option("--product", help="Only rows of this product: edr, itdr, ispm, sat, siem (shows rows).")] = None,
+    last: Annotated[int, typer.Option("--last", "-n", min=1, metavar="N", help="How many runs to show (newest first).")] = 10,
+    client: Annotated[int | None, typer.Option("--client", metavar="ID", help="Only rows of this HaloPSA client id (shows rows).")] = None,
+    product: Annotated[str | None, typer.Option("--product", metavar="KEY", help=f"Only rows of this product: {', '.join(PRODUCT_KEYS)} (shows rows).")] = None,
     failed: Annotated[bool, typer.Option("--failed", help="Only failed runs, or with rows only failed rows.")] = False,
     rows: Annotated[bool, typer.Option("--rows", help="Show the rows of each run instead of run summaries.")] = False,
     json_output: JsonOption = False,
@@ -26,10 +27,13 @@ def command(
 
     if product is not None and product not in PRODUCTS:
         fail(f"--product must be one of {', '.join(PRODUCTS)}", 2, json_output=json_output)
-    with exit_on_error(json_output=json_output):
-        _, cfg = load_config(config)
-
     want_rows = rows or client is not None or product is not None
-    history = read_history(cfg.log_path, last=last, client=client, product=product, failed=failed, want_rows=want_rows)
-    show_history(history, cfg.log_path, want_rows=want_rows, json_output=json_output)
+    with exit_on_error(json_output=json_output):  # a log that is a folder or unreadable: exit 2 naming it
+        _, cfg = load_config(config)
+        history = read_history(cfg.log_path, last=last, client=client, product=product, failed=failed,
+                               want_rows=want_rows)
+    names = {o.huntress_id: o.name for o in cfg.organizations if o.name}
+    client_names = {c.halo_client_id: c.name for c in cfg.clients if c.name}
+    show_history(history, cfg.log_path, want_rows=want_rows, json_output=json_output, names=names,
+                 client_names=client_names)
     raise typer.Exit(0)

@@ -39,7 +39,10 @@ def exit_on_error(extra_scopes: str = "", *, json_output: bool = False) -> Itera
         refused_scope = "invalid_scope" in str(exc) or exc.status == 403
         hint = (f" This command also needs {extra_scopes}: allow it in {APPLICATION_PERMISSIONS}, and give the "
                 "agent access to it." if extra_scopes and refused_scope else "")
-        fail(f"{exc}{hint}", exc.exit_code, json_output=json_output)
+        said = str(exc)
+        if hint and not said.endswith("."):  # two sentences, never run together
+            said += "."
+        fail(f"{said}{hint}", exc.exit_code, json_output=json_output)
     except LogWriteError as exc:
         import sys
 

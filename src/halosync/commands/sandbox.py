@@ -13,13 +13,43 @@ import typer
 from halosync.formats import console
 
 
+def _set_count(spec: str, port: int) -> None:
+    import re
+
+    from halosync.commands.options import exit_on_error, fail
+    from halosync.errors import ServiceError, UnreachableError
+    from halosync.sandbox.control import set_count
+
+    found = re.fullmatch(r"\s*(\d+)\s*:\s*([a-z]+)\s*=\s*(\d+)\s*", spec)
+    if not found:
+        fail(f"--set-count takes ORGANIZATION:PRODUCT=COUNT, such as 104:edr=0, not {spec!r}", 2)
+    org_id, product, count = int(found[1]), found[2], int(found[3])
+    with exit_on_error():
+        try:
+            answer = set_count(f"http://127.0.0.1:{port}", org_id, product, count)
+        except ServiceError as exc:
+            if isinstance(exc, UnreachableError):
+                raise UnreachableError(exc.service, f"{exc}: is `halosync sandbox --port {port}` running?") from None
+            fail(str(exc), 2)  # the sandbox refused the values: no such organization or product
+    console.say(f"The sandbox now counts {count} {product} for organization {org_id} {answer.get('name', '')!r}; "
+                "the next halosync run --force sees it.")
+
+
 def command(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).", min=0, max=65535)] = 8765,
     latency: Annotated[float, typer.Option(help="Seconds to wait before each answer.", min=0, max=30)] = 0.0,
     organizations: Annotated[int | None, typer.Option(help="Generate this many organizations instead of the small seeded MSP.", min=1, max=100_000)] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request to stderr.")] = False,
+    set_count: Annotated[str | None, typer.Option(
+        "--set-count", metavar="ORG:PRODUCT=N", help="Tell the sandbox already running (at --port) to give an "
+        "organization a new count, e.g. 104:edr=0, then exit: the next run sees the change.")] = None,
 ) -> None:
-    """Serve the sandbox on 127.0.0.1 until Ctrl-C, and print a config that points at it."""
+    """Serve the sandbox on 127.0.0.1 until Ctrl-C, and print a config that points at it.
+
+    With --set-count, change a count on the sandbox already running instead (a rehearsal of the guard)."""
+    if set_count is not None:
+        _set_count(set_count, port)
+        return
     from halosync.sandbox import Sandbox, serve
     from halosync.sandbox.config import sandbox_config_toml
     from halosync.sandbox.state import State

@@ -49,12 +49,14 @@ def load_config(explicit: Path | None = None, *, warn: Callable[[str], None] | N
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
-    secrets_in_file = _resolve_secrets(path, data, warn)
+    sources: dict[tuple[str, str], str] = {}
+    secrets_in_file = _resolve_secrets(path, data, warn, sources)
     _anchor_log_path(path, data)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(describe(path, exc)) from None
+        raise ConfigError(describe(path, exc, raw.decode("utf-8"))) from None
+    config._secret_sources.update(sources)
 
     for (section, key), env in SECRET_ENV.items():
         if getattr(getattr(config, section), key) is None:
@@ -70,7 +72,8 @@ def load_config(explicit: Path | None = None, *, warn: Callable[[str], None] | N
     return path, config
 
 
-def _resolve_secrets(path: Path, data: dict[str, Any], warn: Callable[[str], None] | None = None) -> bool:
+def _resolve_secrets(path: Path, data: dict[str, Any], warn: Callable[[str], None] | None = None,
+                     sources: dict[tuple[str, str], str] | None = None) -> bool:
     """Put each secret in place, by precedence; return whether the config file itself holds a secret.
 
     For each secret X: env HALOSYNC_X, then env HALOSYNC_X_FILE (a path), then X in the file,
@@ -101,6 +104,10 @@ def _resolve_secrets(path: Path, data: dict[str, Any], warn: Callable[[str], Non
         elif isinstance(table.get(key), str):
             value, source = table[key], f"config file {path}: [{section}] {key}"
         table.pop(file_key, None)
+        if value is not None and sources is not None:
+            sources[section, key] = (env if source.startswith("environment") else f"{env}_FILE"
+                                     if source.startswith(f"the secret file named by {env}") else
+                                     f"[{section}] {file_key}" if file_key in source else f"[{section}] {key}")
         if value is not None:
             stripped = value.strip()
             if stripped != value and warn is not None:

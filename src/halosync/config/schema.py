@@ -6,7 +6,7 @@ import string
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, RootModel, SecretStr, field_validator, model_validator
 
 from halosync.config.paths import default_log_path
 from halosync.core.products import PRODUCT_KEYS, PRODUCTS, CountMode, ProductKey
@@ -46,6 +46,17 @@ class HaloConfig(_Model):
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         return None if value is None else _check_url(value)
+
+    @field_validator("url")
+    @classmethod
+    def _not_the_api(cls, value: str) -> str:
+        # The API's own address, pasted from Halo's API settings, would make every request go to
+        # /api/api/... and the token request fail as if the credentials were wrong.
+        if value.lower().endswith(("/api", "/auth")):
+            base = value.rsplit("/", 1)[0]
+            raise ValueError(f"should be your HaloPSA address without /api or /auth (halosync adds them): {base}, "
+                             "the address you open in the browser, such as https://acme.halopsa.com")
+        return value
 
     @property
     def token_url(self) -> str:
@@ -124,7 +135,7 @@ class ClientConfig(_Model):
 
 class LogConfig(_Model):
     path: str | None = None
-    rotate_mb: float | None = Field(default=None, gt=0, strict=False)  # rename the log aside at this size; never deletes
+    rotate_mb: float | None = Field(default=None, gt=0, allow_inf_nan=False, strict=False)  # rename the log aside at this size; never deletes
 
     @property
     def rotate_bytes(self) -> int | None:
@@ -156,11 +167,15 @@ class NotifyConfig(_Model):
         return None if value is None else _check_url(value)
 
 
+# What `halosync init` writes: hold a fall of more than a fifth or a rise of more than half, when at least 5 units.
+RECOMMENDED_GUARD = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
+
+
 class GuardConfig(_Model):
     """[guard]: hold an update that moves a count too far, for a person to approve."""
 
-    max_decrease_percent: float | None = Field(default=None, ge=0, strict=False)
-    max_increase_percent: float | None = Field(default=None, ge=0, strict=False)
+    max_decrease_percent: float | None = Field(default=None, ge=0, allow_inf_nan=False, strict=False)
+    max_increase_percent: float | None = Field(default=None, ge=0, allow_inf_nan=False, strict=False)
     min_units: int = Field(default=0, ge=0)
 
 
@@ -208,6 +223,19 @@ class Config(_Model):
     @property
     def log_path(self) -> Path:
         return Path(self.log.path).expanduser() if self.log.path else default_log_path()
+
+    # Where each secret came from, as a person would look for it: "HALOSYNC_HALO_CLIENT_SECRET" or
+    # "[halo] client_secret" (set by load_config), so that a rejected one is named where it is set.
+    _secret_sources: dict[tuple[str, str], str] = PrivateAttr(default_factory=dict)
+
+    def secret_names(self, section: str) -> str:
+        """The section's two credentials, named where they were set: "[halo] client_id and client_secret",
+        or "HALOSYNC_HALO_CLIENT_ID and [halo] client_secret" when one came from the environment."""
+        keys = {"huntress": ("api_key", "api_secret"), "halo": ("client_id", "client_secret")}[section]
+        names = [self._secret_sources.get((section, key), f"[{section}] {key}") for key in keys]
+        if all(name.startswith(f"[{section}] ") for name in names):
+            return f"{names[0]} and {names[1].removeprefix(f'[{section}] ')}"
+        return " and ".join(names)
 
     def secret(self, section: str, key: str) -> str:
         value = getattr(getattr(self, section), key)

@@ -86,6 +86,7 @@ class AuditReport:
     fixes: list[Fix] = field(default_factory=list)  # what --fix may change safely
     manual: list[Finding] = field(default_factory=list)  # what only a person can settle (no invoice, several)
     requests: dict[str, int] = field(default_factory=dict)
+    client_names: dict[int, str] = field(default_factory=dict)  # HaloPSA clients, as licences and invoices name them
 
 
 def line_item(line: dict[str, Any]) -> int | None:

@@ -44,8 +44,12 @@ def hold(rows: list[Row], rule: GuardRule) -> int:
         previous = row.previous_count or 0
         why = judge(rule, previous, row.count)
         if why is not None:
-            rows[i] = row.replace(status="held", message=(
-                f"held for approval: {previous} → {row.count}, {why}; `halosync approve` writes it, "
-                f"`halosync approve --reject` keeps {previous}"))
+            if row.dry_run:  # nothing is pending after a dry run: `halosync approve` would find nothing
+                message = (f"a real run would hold this for approval: {previous} → {row.count}, {why}; "
+                           "a dry run holds nothing")
+            else:
+                message = (f"held for approval: {previous} → {row.count}, {why}; `halosync approve` writes it, "
+                           f"`halosync approve --reject` keeps {previous}")
+            rows[i] = row.replace(status="held", message=message)
             held += 1
     return held

@@ -135,7 +135,7 @@ class RunRecord(_Record):
             parts = [f"{rows['create']} created", f"{rows['update']} updated"]
         parts += [f"{rows['unchanged']} unchanged", f"{rows['failed']} failed"]
         if rows.get("held"):
-            parts.append(f"{rows['held']} held for approval")
+            parts.append(f"{rows['held']} {'a real run would hold' if self.dry_run else 'held'} for approval")
         requests = f"{self.requests.get('huntress', 0)} Huntress + {self.requests.get('halo', 0)} HaloPSA requests"
         mode = "dry run, nothing written" if self.dry_run else f"exit {self.exit_code}"
         return f"{', '.join(parts)} · {requests} · {mode}"

@@ -42,6 +42,7 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
     from rich.table import Table
 
     from halosync.core.products import PRODUCTS
+    from halosync.formats.results import client_label
 
     out = console.stdout
 
@@ -56,12 +57,12 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
         for name in ("Client", "Product", "Licence", "Count", "Billed by"):
             table.add_column(name, justify="right" if name in ("Client", "Licence", "Count") else "left")
         for m in report.managed:
-            table.add_row(str(m.client_id), PRODUCTS[m.product].display_name, str(m.licence_id), str(m.count), billed[id(m)])
+            table.add_row(client_label(m.client_id, report.client_names), PRODUCTS[m.product].display_name, str(m.licence_id), str(m.count), billed[id(m)])
         out.print(table)
     else:
         out.print(title, markup=False, highlight=False)
         for m in report.managed:
-            out.print(wrap_parts([f"client {m.client_id}", PRODUCTS[m.product].display_name, f"licence {m.licence_id}",
+            out.print(wrap_parts([f"client {client_label(m.client_id, report.client_names)}", PRODUCTS[m.product].display_name, f"licence {m.licence_id}",
                                   f"count {m.count}", f"billed by: {billed[id(m)]}"], out.width),
                       markup=False, highlight=False, soft_wrap=True)
     if report.totals:

@@ -37,8 +37,14 @@ def show_checks(report: CheckReport, *, json_output: bool) -> None:
                           highlight=False, soft_wrap=True)
     failed = sum(c.status == "fail" for c in report.checks)
     warned = sum(c.status == "warn" for c in report.checks)
-    verdict = "ready to sync" if failed == 0 else "fix the failures above, then run this again"
-    console.say(wrap(f"{failed} failed, {warned} warnings: {verdict}.", out.width))
+    if failed:
+        verdict = "fix the failures above, then run this again"
+    elif report.unmapped:
+        verdict = (f"the credentials work, but nothing will sync until {' and '.join(report.unmapped)} are mapped: "
+                   "run halosync map")
+    else:
+        verdict = "ready to sync"
+    console.say(wrap(f"{failed} failed, {warned} warning{'s' if warned != 1 else ''}: {verdict}.", out.width))
 
 
 def _table(report: CheckReport) -> Table:

@@ -18,8 +18,10 @@ def __getattr__(name: str) -> Any:
     if name not in _consoles:
         from rich.console import Console
 
-        _consoles[name] = (Console(highlight=False, soft_wrap=False) if name == "stdout"
-                           else Console(stderr=True, highlight=False, soft_wrap=True))
+        # markup and emoji off: organization, client and item names come from the vendors and are printed
+        # as they are ("Kestrel [/] Accounting", "[bold]x", ":smile:"); halosync's own styles are Text styles.
+        _consoles[name] = (Console(highlight=False, soft_wrap=False, markup=False, emoji=False) if name == "stdout"
+                           else Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False))
     return _consoles[name]
 
 

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from halosync.run.history import History
 
 
-def show_history(history: History, log_path: Path, *, want_rows: bool, json_output: bool) -> None:
+def show_history(history: History, log_path: Path, *, want_rows: bool, json_output: bool,
+                 names: dict[int, str] | None = None, client_names: dict[int, str] | None = None) -> None:
+    """`names` (Huntress organizations) and `client_names` (HaloPSA clients) are those the config knows:
+    the log's rows carry ids only."""
     if history.unreadable:
         console.warn(f"warning: skipped {history.unreadable} unreadable line(s) in {log_path}")
     if json_output:
@@ -34,7 +37,8 @@ def show_history(history: History, log_path: Path, *, want_rows: bool, json_outp
         from halosync.formats.results import print_rows
 
         parsed = [Row.load(r) for r in history.rows]
-        print_rows(out, parsed, {}, dry_run=False, show_time=True, title="halosync history: rows, newest run first")
+        print_rows(out, parsed, names or {}, dry_run=False, show_time=True, title="halosync history: rows, newest run first",
+                   client_names=client_names)
     elif fits_table(out):
         out.print(_runs_table(history.runs))
     else:
@@ -44,7 +48,9 @@ def show_history(history: History, log_path: Path, *, want_rows: bool, json_outp
     if history.decisions:
         out.print("decisions on held changes, newest first:", markup=False, highlight=False)
         for d in history.decisions:
-            out.print(wrap(f"{_local(d.get('time'))} · {d['decision']} ({d['status']}) · client {d['halo_client_id']} · "
+            client = (client_names or {}).get(d["halo_client_id"])
+            client = f"{client} ({d['halo_client_id']})" if client else str(d["halo_client_id"])
+            out.print(wrap(f"{_local(d.get('time'))} · {d['decision']} ({d['status']}) · client {client} · "
                            f"{d['product']} · licence {d['licence_id']} · {d['previous_count']} → {d['count']}"
                            + (f" · {d['message']}" if d.get("message") else ""), out.width, first="  ", indent="    "),
                       markup=False, highlight=False, soft_wrap=True)

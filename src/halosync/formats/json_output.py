@@ -30,7 +30,15 @@ def as_json(result: RunResult) -> Iterator[str]:
         yield f', "not_due": {json.dumps({"next_due": result.next_due.isoformat() if result.next_due else None})}'
     if result.exit_code != 0:  # scripts check one key: "error"
         failed = sum(1 for row in result.rows if row.status == "failed")
-        error = result.log_error or (result.record.error if result.record else "") or f"{failed} row(s) failed"
+        held = sum(1 for row in result.rows if row.status == "held")
+        plural = "s" if held != 1 else ""
+        dry_run = result.record is not None and result.record.dry_run
+        would_hold = (f"a real run would hold {held} change{plural} for approval; a dry run holds nothing" if dry_run
+                      else f"{held} change{plural} held for approval (halosync approve)")
+        outcome = (would_hold if held and not failed
+                   else f"{failed} row{'s' if failed != 1 else ''} failed" + (
+                       f", {held} change{plural} held for approval" if held else ""))
+        error = result.log_error or (result.record.error if result.record else "") or outcome
         yield f', "error": {json.dumps({"message": error, "exit_code": int(result.exit_code)}, ensure_ascii=False)}'
     yield "}\n"
 

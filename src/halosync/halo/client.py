@@ -31,8 +31,10 @@ class HaloClient:
         tenant: str | None = None,
         page_size: int = 100,
         clock: Clock | None = None,
+        credentials: str = "[halo] client_id and client_secret",
     ):
         self.service = service
+        self.credentials = credentials  # where the id and secret were set, for the message when they are refused
         self.token_url = token_url
         self.tenant = tenant
         self.scope = scope
@@ -61,6 +63,7 @@ class HaloClient:
             tenant=halo.tenant,
             page_size=halo.page_size,
             clock=service_options.get("clock"),
+            credentials=config.secret_names("halo"),
         )
 
     @property
@@ -83,7 +86,7 @@ class HaloClient:
         try:
             response = self.service.request("POST", self.token_url, data=form, params=params)
         except ServiceError as exc:
-            raise _token_error(exc, self.tenant) from None
+            raise _token_error(exc, self.tenant, self.credentials) from None
         try:
             body = response.json()
             token = body["access_token"]
@@ -276,13 +279,14 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _token_error(exc: ServiceError, tenant: str | None) -> ServiceError:
+def _token_error(exc: ServiceError, tenant: str | None,
+                 credentials: str = "[halo] client_id and client_secret") -> ServiceError:
     text = str(exc)
     if "invalid_scope" in text:
         return AuthError("HaloPSA", f"{text}. The API application is not allowed one of the scopes requested: "
                          f"add them under {APPLICATION_PERMISSIONS}", exc.status)
     if "invalid_client" in text or exc.status in (400, 401, 403):
-        return AuthError("HaloPSA", f"{text}. Check [halo] client_id and client_secret against {APPLICATIONS}",
+        return AuthError("HaloPSA", f"{text}. Check {credentials} against {APPLICATIONS}",
                          exc.status)
     if exc.status is not None and exc.status >= 500:
         hint = f"is tenant = {tenant!r} right?" if tenant else "hosted instances need [halo] tenant"

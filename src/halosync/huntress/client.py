@@ -14,16 +14,20 @@ from halosync.core.models import Counts, Organization
 from halosync.core.products import AGENT_PRODUCTS, PRODUCTS, CountMode, needs_detail
 from halosync.errors import AuthError, ServiceError, UnreachableError
 from halosync.huntress.usage import billable_count, is_server, parse_usages, summary_count
-from halosync.transport.http import POOL_SIZE, Service, concurrently
+from halosync.transport.http import POOL_SIZE, RetryPolicy, Service, concurrently
 
 PAGE_LIMIT = 500  # the maximum Huntress allows; its default is 10
 MAX_PAGES = 10_000  # guards against a server that never stops handing out tokens
 SUMMARY_FIELDS = [p.summary_field for p in PRODUCTS.values() if p.summary_field]
+# Huntress's 60 requests a minute are per account, shared with every other tool using it: a 429 is
+# waited out for up to 90 s in all, a "Retry-After: 1" while the window stays full growing into a back-off.
+RATE_LIMIT = RetryPolicy(rate_limited_attempts=1000, rate_limited_budget=90.0, min_retry_after=1.0)
 
 
 class HuntressClient:
-    def __init__(self, service: Service):
+    def __init__(self, service: Service, credentials: str = "[huntress] api_key and api_secret"):
         self.service = service
+        self.credentials = credentials  # where the key and secret were set, for the message when they are refused
 
     @classmethod
     def from_config(cls, config: Config, **service_options: Any) -> HuntressClient:
@@ -36,9 +40,10 @@ class HuntressClient:
             per_minute=huntress.requests_per_minute,
             auth=httpx.BasicAuth(key, secret),
             secrets=(key, secret),
-            **service_options,
+            **{"retry": RATE_LIMIT, **service_options},
         )
-        return cls(service)
+        service.auth_hint = f"Check {config.secret_names('huntress')} (<your subdomain>.huntress.io > API Credentials)"
+        return cls(service, config.secret_names("huntress"))
 
     @property
     def requests(self) -> int:
@@ -146,17 +151,31 @@ class HuntressClient:
                 counts[org_id] = found
                 bad_counts.update({(org_id, p): why for p, why in bad.items()})
         if agent_products:
-            for org_id, split in self.agent_counts(organizations, [o for o in present if o in counts]).items():
+            unreadable: dict[int, str] = {}
+            splits = self.agent_counts(organizations, [o for o in present if o in counts], unreadable)
+            for org_id, split in splits.items():
                 counts[org_id].update({p: split[p] for p in agent_products})
+            bad_counts.update({(org_id, p): why for org_id, why in unreadable.items() for p in agent_products})
         return Counts(counts=counts, errors=errors, bad=bad_counts)
 
-    def agent_counts(self, organizations: dict[int, Organization], wanted: list[int]) -> dict[int, dict[str, int]]:
+    def agent_counts(self, organizations: dict[int, Organization], wanted: list[int],
+                     unreadable: dict[int, str] | None = None) -> dict[int, dict[str, int]]:
         """EDR agents of each wanted organization, split into servers and workstations.
 
         One listing of every agent of the account, grouped by organization, or one
         listing per organization: whichever costs fewer requests, judged from the
-        organization list's agents_count.
+        organization list's agents_count. An organization whose agents_count, or one of
+        whose agents' organization_id, is not a number cannot be counted: it is left out
+        of the result and named in `unreadable` with the reason (its rows fail, not the run).
         """
+        unreadable = {} if unreadable is None else unreadable
+        split = self._agent_split(organizations, wanted, unreadable)
+        for org_id in unreadable:
+            split.pop(org_id, None)
+        return split
+
+    def _agent_split(self, organizations: dict[int, Organization], wanted: list[int],
+                     unreadable: dict[int, str]) -> dict[int, dict[str, int]]:
         def pages_for(agents: int) -> int:
             return max(1, -(-agents // PAGE_LIMIT))
 
@@ -164,14 +183,30 @@ class HuntressClient:
         if not wanted:
             return split
         def agents_of(org: int) -> int:
-            return int(organizations[org].summary.get("agents_count") or 0)
+            value = organizations[org].summary.get("agents_count")
+            try:
+                return _whole(value or 0)
+            except ValueError:
+                if org in split:
+                    unreadable[org] = f"Huntress organization {org}: agents_count is not a whole number ({value!r})"
+                return 0
 
         per_organization = sum(pages_for(agents_of(org)) for org in wanted)
         account_wide = pages_for(sum(agents_of(org) for org in organizations))
 
-        def tally(agents: list[dict[str, Any]]) -> None:
+        def tally(agents: list[dict[str, Any]], listed_for: int | None = None) -> None:
             for agent in agents:
-                counts = split.get(int(agent.get("organization_id") or 0))
+                value = agent.get("organization_id")
+                try:
+                    org_id = _whole(value or 0)
+                except ValueError:
+                    # Whose agent it is cannot be told: every organization it could belong to cannot be counted.
+                    why = (f"Huntress listed agent {agent.get('id')!r} with an organization_id that is not a number "
+                           f"({value!r}), so this organization's agents cannot be counted")
+                    for org in [listed_for] if listed_for is not None else list(split):
+                        unreadable.setdefault(org, f"Huntress organization {org}: {why}")
+                    continue
+                counts = split.get(org_id)
                 if counts is not None:
                     counts["edr_servers" if is_server(agent) else "edr_workstations"] += 1
 
@@ -182,8 +217,8 @@ class HuntressClient:
             def one(org_id: int) -> list[dict[str, Any]]:
                 return [a for rows in self._pages("/agents", "agents", {"organization_id": org_id}) for a in rows]
 
-            for agents in concurrently(one, wanted):
-                tally(agents)
+            for org_id, agents in zip(wanted, concurrently(one, wanted), strict=True):
+                tally(agents, org_id)
         return split
 
     def _pages(self, path: str, key: str, filters: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
@@ -236,6 +271,18 @@ def _incomplete(path: str, key: str, filters: dict[str, Any] | None, why: str) -
     return UnreachableError("Huntress", (
         f"Huntress's list of {key} (GET /v1{path}{which}) is incomplete: {why}; halosync does not bill from part "
         "of a list. Try again later"))
+
+
+def _whole(value: Any) -> int:
+    """A count or id from Huntress as a whole number from 0 up; anything else (text, 2.5, -1, true) is ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        if isinstance(value, float) and value.is_integer() and value >= 0:
+            return int(value)
+        raise ValueError(value)
+    number = int(value)  # ValueError for "abc", "2.5"
+    if number < 0:
+        raise ValueError(value)
+    return number
 
 
 def _organization(row: dict[str, Any]) -> Organization:

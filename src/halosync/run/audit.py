@@ -35,6 +35,8 @@ def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any
         licences = services.halo.licences(keep=mapping.is_candidate)
         invoices = services.halo.recurring_invoices()
         report = audit(mapping, licences, invoices, usage, latest)
+        report.client_names = {**{c.halo_client_id: c.name for c in config.clients if c.name},
+                                **{l.client_id: l.client_name for l in licences if l.client_name}}
         if fix and report.fixes:
             names = {f.item_id: str(services.halo.item(f.item_id).get("name") or "") for f in report.fixes
                      if f.action == "add_line"}

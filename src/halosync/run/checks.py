@@ -17,7 +17,7 @@ from halosync.errors import AuthError, ExitCode, ServiceError, UnreachableError
 from halosync.halo.client import HaloClient
 from halosync.halo.menus import AGENT_PERMISSIONS, APPLICATION_PERMISSIONS, APPLICATIONS, EDIT_LICENCES
 from halosync.huntress.client import HuntressClient
-from halosync.run.wiring import Services
+from halosync.run.wiring import Services, clients_without_organizations
 
 CheckStatus = Literal["pass", "fail", "warn"]
 REQUIRED_SCOPES = ("read:softwarelicensing", "edit:softwarelicensing", "read:items")
@@ -36,6 +36,9 @@ class Check(BaseModel):
 class CheckReport(BaseModel):
     checks: list[Check]
     requests: dict[str, int]
+    # What the config does not map yet ("products", "organizations"): with either, nothing syncs, so the
+    # verdict must not be "ready to sync" even when every check passed.
+    unmapped: list[str] = []
 
     @property
     def exit_code(self) -> int:
@@ -70,7 +73,9 @@ def check_permissions(config: Config, audit_fix: bool = False, **service_options
             if audit_fix:
                 _invoice_scope_check(services, checks)
         _mapping_checks(config, organizations, checks)
-        return CheckReport(checks=checks, requests=services.requests)
+        unmapped = [what for what, given in (("products", config.products.mapped()),
+                                             ("organizations", config.organizations)) if not given]
+        return CheckReport(checks=checks, requests=services.requests, unmapped=unmapped)
 
 
 def _huntress_checks(huntress: HuntressClient, checks: list[Check]) -> dict[int, Organization] | None:
@@ -79,8 +84,8 @@ def _huntress_checks(huntress: HuntressClient, checks: list[Check]) -> dict[int,
     except AuthError as exc:
         wrong = exc.status == 401
         checks.append(_failed("huntress", "Huntress credentials", exc,
-                              "The API key or secret is wrong: make a new pair at <your subdomain>.huntress.io > API Credentials "
-                              "(the secret is shown once) and put them in [huntress] or HALOSYNC_HUNTRESS_API_KEY/_SECRET."
+                              f"The API key or secret ({huntress.credentials}) is wrong: make a new pair at <your "
+                              "subdomain>.huntress.io > API Credentials (the secret is shown once) and put them there."
                               if wrong else
                               "These credentials lack permission: make the API credential as an account administrator."))
         return None
@@ -218,7 +223,8 @@ def _client_checks(config: Config, services: Services, checks: list[Check]) -> N
                                 "client, or list them in [sync] ignore_organizations."))
     if not missing and not inactive:
         checks.append(Check(area="mapping", name=name, status="pass",
-                            detail=f"all {len(wanted)} exist in HaloPSA and are active"))
+                            detail=f"all {len(wanted)} exist in HaloPSA and are active" if len(wanted) > 1
+                            else "the one mapped client exists in HaloPSA and is active"))
 
 
 def _invoice_scope_check(services: Services, checks: list[Check]) -> None:
@@ -247,7 +253,7 @@ def _token_fix(exc: ServiceError, config: Config) -> str:
         return (f"The application may not grant all of {config.halo.scope!r}: allow them in {APPLICATION_PERMISSIONS}, "
                 "or narrow [halo] scope.")
     if isinstance(exc, AuthError):
-        return (f"Check [halo] client_id and client_secret (or HALOSYNC_HALO_CLIENT_ID/_SECRET) against {APPLICATIONS}; "
+        return (f"Check {config.secret_names('halo')} against {APPLICATIONS}; "
                 "the application's authentication method must be 'Client ID and Secret (Services)'.")
     if exc.status is not None and exc.status >= 500:
         return ("HaloPSA answered the token request with a server error, which is what it does for a wrong tenant: "
@@ -261,7 +267,15 @@ def _mapping_checks(config: Config, organizations: dict[int, Organization] | Non
                             detail=f"{' and '.join(products)} both map to item {item_id}; their rows will fail",
                             fix="Give each product its own item in [products]."))
     if not config.products.mapped():
-        checks.append(Check(area="mapping", name="Products", status="warn", detail="[products] maps no product: nothing will sync"))
+        checks.append(Check(area="mapping", name="Products", status="warn", detail="[products] maps no product: nothing will sync",
+                            fix="Map each Huntress product you bill to a HaloPSA item: halosync map."))
+    if not config.organizations:
+        checks.append(Check(area="mapping", name="Mapped organizations", status="warn",
+                            detail="[[organizations]] maps no organization: nothing will sync",
+                            fix="Map each Huntress organization to the HaloPSA client billed for it: halosync map."))
+    for warning in clients_without_organizations(config):
+        checks.append(Check(area="mapping", name="[[clients]] entries", status="warn",
+                            detail=warning.removeprefix("warning: ")))
     if organizations is None:
         return
     mapped = [org.huntress_id for org in config.organizations]
@@ -270,9 +284,10 @@ def _mapping_checks(config: Config, organizations: dict[int, Organization] | Non
         checks.append(Check(area="mapping", name="Mapped organizations", status="fail", cause="other",
                             detail=f"not in Huntress: {', '.join(map(str, missing))}",
                             fix="Remove them from [[organizations]] (or fix the id); their clients' rows fail until then."))
-    else:
+    elif mapped:
         checks.append(Check(area="mapping", name="Mapped organizations", status="pass",
-                            detail=f"all {len(mapped)} exist in Huntress"))
+                            detail=f"all {len(mapped)} exist in Huntress" if len(mapped) > 1
+                            else "the one mapped organization exists in Huntress"))
     ignored = set(config.sync.ignore_organizations)
     names = {org_id: org.name for org_id, org in organizations.items()}
     unmapped = [organizations[o] for o in unmapped_organizations(names, mapped, ignored)]

@@ -37,6 +37,13 @@ def read_history(path: Path, *, last: int, client: int | None = None, product: s
             history.runs.append(record)
             kept.add(str(record.get("run_id")))
         elif kind == "decision":
+            # The same filters as the rows: --client 14 shows client 14's decisions only.
+            if client is not None and record.get("halo_client_id") != client:
+                continue
+            if product is not None and record.get("product") != product:
+                continue
+            if failed and record.get("status") == "ok":
+                continue
             history.decisions.append(record)
         elif kind == "row" and want_rows and str(record.get("run_id")) in kept:
             if client is not None and record.get("halo_client_id") != client:

@@ -5,8 +5,10 @@ A notification that fails is a warning naming only the service, never a failed s
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -14,6 +16,8 @@ from halosync.config.schema import NotifyConfig
 from halosync.core.models import Row, RunRecord
 from halosync.errors import ServiceError
 from halosync.transport.http import RetryPolicy, Service, safe_host, url_secrets
+
+T = TypeVar("T")
 
 NOTIFY_RETRY = RetryPolicy(attempts=2, rate_limited_attempts=2, base_delay=1.0, max_delay=2.0, max_retry_after=5.0)
 
@@ -26,7 +30,7 @@ class Notifier:
 
     def start(self) -> None:
         if self.config.healthcheck_url:
-            self._send("health check", f"{self.config.healthcheck_url}/start", content=b"")
+            self._send("health check", ping_url(self.config.healthcheck_url, "/start"), content=b"")
 
     def finish(self, record: RunRecord, rows: list[Row] | None = None, client_names: dict[int, str] | None = None) -> None:
         """After the sync: the ping (exit 0 success, anything else /fail: someone has to act), the webhook,
@@ -37,7 +41,7 @@ class Notifier:
 
     def _finish_monitoring(self, record: RunRecord) -> None:
         if self.config.healthcheck_url:
-            url = self.config.healthcheck_url + ("" if record.exit_code == 0 else "/fail")
+            url = ping_url(self.config.healthcheck_url, "" if record.exit_code == 0 else "/fail")
             body = record.summary() + (f"\n{record.error}" if record.error else "")
             self._send("health check", url, content=body.encode())
         if self.config.webhook_url:
@@ -45,15 +49,28 @@ class Notifier:
 
     def _send(self, what: str, url: str, **body: Any) -> None:
         # Everything in the URL but its host is a secret: a ping URL lets anyone report on your behalf,
-        # and a webhook may carry user:password@ or a token in its path or query.
+        # and a webhook may carry user:password@ or a token in its path or query. So a warning names the
+        # host and the status, never the answer's body (a receiver may repeat its own URL in it).
         service = Service(what, url, per_minute=1000, secrets=(url, *url_secrets(url, path=True)),
                           **self._service_options)
+        headers = {"Content-Type": "text/plain"} if "content" in body else None
+        where = f"warning: {what} notification to {safe_host(url)}"
         try:
-            service.request("POST", url, headers={"Content-Type": "text/plain"} if "content" in body else None, **body)
-        except ServiceError as exc:
-            self.warn(f"warning: {what} notification to {safe_host(url)} failed ({exc}); the sync itself is unaffected")
+            outcome = within(self.config.timeout, lambda: service.request("POST", url, headers=headers, **body))
         finally:
-            service.close()
+            service.close()  # a request still trickling in after the deadline then fails at its next read
+        if outcome is None:
+            self.warn(f"{where} failed: no complete answer within {self.config.timeout:g} s ([notify] timeout); "
+                      "the sync itself is unaffected")
+        elif isinstance(outcome, BaseException):
+            if isinstance(outcome, ServiceError):
+                why = f"it answered {outcome.status}" if outcome.status else "it could not be reached"
+            else:
+                why = f"an error ({type(outcome).__name__})"
+            self.warn(f"{where} failed: {why}; the sync itself is unaffected")
+        elif outcome.status_code >= 300:  # a redirect was not followed: nothing was delivered
+            self.warn(f"{where} failed: it answered {outcome.status_code} (a redirect is not a delivery: "
+                      "configure the address it redirects to); the sync itself is unaffected")
 
     def _tell_people(self, record: RunRecord, rows: list[Row], client_names: dict[int, str]) -> None:
         message = people_message(record, rows, client_names)
@@ -68,12 +85,38 @@ class Notifier:
         for n, url in enumerate(self.config.urls, start=1):
             sender = apprise.Apprise()
             where = f"{url.split('://', 1)[0]} (entry {n} of [notify] urls)"
-            try:
-                ok = sender.add(url) and sender.notify(title=title, body=body)
-            except Exception:
-                ok = False
-            if not ok:
+            def send(sender: Any = sender, url: str = url) -> bool:
+                return bool(sender.add(url) and sender.notify(title=title, body=body))
+
+            outcome = within(self.config.timeout, send)
+            if outcome is not True:
                 self.warn(f"warning: notification to {where} failed; the sync itself is unaffected")
+
+
+def ping_url(url: str, suffix: str) -> str:
+    """`/start` and `/fail` go into the path of a health-check URL, its query kept:
+    …/ping/KEY/slug?create=1 becomes …/ping/KEY/slug/fail?create=1."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + suffix))
+
+
+def within(seconds: float, send: Callable[[], T]) -> T | BaseException | None:
+    """`send()` under a deadline on the wall clock: its result, the exception it raised, or None when it
+    was not done in time. httpx's timeouts restart with every byte, so a receiver trickling its answer
+    could hold the run and its lock for as long as it liked; here it is left behind in a daemon thread
+    (closed by the caller) and the run goes on."""
+    outcome: list[T | BaseException] = []
+
+    def attempt() -> None:
+        try:
+            outcome.append(send())
+        except BaseException as exc:  # reported by the caller as a warning, never a thread's traceback
+            outcome.append(exc)
+
+    worker = threading.Thread(target=attempt, name="halosync-notify", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    return outcome[0] if outcome else None
 
 
 PEOPLE_ROWS = 40  # a message lists at most this many rows, then says how many more

@@ -129,6 +129,12 @@ def lines_backwards(path: Path) -> Iterator[bytes]:
         f = path.open("rb")
     except FileNotFoundError:
         return
+    except IsADirectoryError:
+        raise ConfigError(f"the results log {path} is a folder, not a file; set [log] path in the config to a file "
+                          f"(such as {path / 'results.jsonl'})") from None
+    except OSError as exc:
+        raise ConfigError(f"the results log {path} cannot be read ({exc.strerror or exc}); set [log] path in the "
+                          "config to a file halosync can read and append to") from None
     with f:
         position = f.seek(0, os.SEEK_END)
         pieces: list[bytes] = []  # the end of the current line, last piece first

@@ -76,8 +76,11 @@ def run(
             notifier.start()
         from halosync.run.interrupt import Interrupt
         from halosync.run.sync import sync
-        from halosync.run.wiring import Services, mapping_from_config
+        from halosync.run.wiring import Services, clients_without_organizations, mapping_from_config
 
+        if warn is not None:
+            for warning in clients_without_organizations(config):
+                warn(warning)
         with Interrupt() as interrupt, Services(config, **(service_options or {})) as services:
             result = sync(config, mapping_from_config(config), services.huntress, services.halo, force=force,
                           dry_run=dry_run, progress=progress, interrupt=interrupt)

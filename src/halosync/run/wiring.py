@@ -27,6 +27,20 @@ def mapping_from_config(config: Config) -> Mapping:
     )
 
 
+def clients_without_organizations(config: Config) -> list[str]:
+    """A warning for each [[clients]] entry whose client no [[organizations]] entry maps to: its minimum or
+    product list bills nothing, which its author surely did not mean (a typo in an id, a removed mapping)."""
+    mapped = {org.halo_client_id for org in config.organizations}
+    warnings = []
+    for n, client in enumerate(config.clients, start=1):
+        if client.halo_client_id not in mapped:
+            named = f" ({client.name})" if client.name else ""
+            warnings.append(f"warning: [[clients]] #{n}, HaloPSA client {client.halo_client_id}{named}: no organization "
+                            "in [[organizations]] maps to this client, so nothing is billed for it (its minimum "
+                            "too); map an organization to it (halosync map), or fix or remove the entry")
+    return warnings
+
+
 class Services:
     """Both vendors' clients for one command, made on first use and all closed on exit.
 

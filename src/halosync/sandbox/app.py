@@ -12,6 +12,7 @@ from collections import deque
 from typing import Any
 from urllib.parse import parse_qs
 
+from halosync.sandbox.control import control
 from halosync.sandbox.halo import HaloSide
 from halosync.sandbox.huntress import HuntressSide
 from halosync.sandbox.state import (
@@ -49,6 +50,9 @@ class Sandbox(HuntressSide, HaloSide):
     # -- dispatch --------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
+        if request.path.startswith("/sandbox/"):  # the rehearsal's controls: not a vendor's API, never recorded
+            with self._lock:
+                return control(self.state, request)
         arrived = time.monotonic()
         if request.method == "POST" and request.path.endswith("/api/SoftwareLicence"):
             self.licence_post_arrivals.append(arrived)  # on arrival, before any simulated latency

@@ -109,6 +109,12 @@ class RetryPolicy:
     base_delay: float = 1.0
     max_delay: float = 30.0
     max_retry_after: float = 300.0
+    # A rate limit shared with other tools (Huntress's 60 a minute per account) is waited out on the clock:
+    # at most this many seconds of 429 waits in all (None: counted in attempts only), and a Retry-After
+    # of this many seconds or less is taken as "soon" and replaced by the growing back-off, so that a
+    # full window shared with others is not hammered once a second.
+    rate_limited_budget: float | None = None
+    min_retry_after: float = 0.0
 
     def backoff(self, failures: int) -> float:
         return float(min(self.max_delay, self.base_delay * 2.0 ** (failures - 1)))
@@ -138,6 +144,7 @@ class Service:
         notice: Callable[[str], None] | None = None,
     ):
         self.name = name
+        self.auth_hint = ""  # added to a 401's message: which setting holds the credentials refused
         self.retry = retry
         self.requests = 0
         self._sleep = sleep or (lambda seconds: _pause(seconds))
@@ -189,6 +196,7 @@ class Service:
         """
         failures = 0
         rate_limited = 0
+        rate_limited_waited = 0.0
         what = f"{method} {_path_of(url) if '://' in url else self._base_path + _path_of(url)}"
         while True:
             self._limiter.acquire()
@@ -200,21 +208,32 @@ class Service:
                 )
             except (httpx.RequestError, httpx.InvalidURL) as exc:  # no httpx error leaves this layer
                 reason = _transport_reason(exc)
+                host = safe_host(url if "://" in url else str(self._client.base_url))  # which address was tried
                 failure: ServiceError = UnreachableError(
-                    self.name, self.redact(f"{self.name} could not be reached ({what}): {reason}"), ambiguous=True)
+                    self.name, self.redact(f"{self.name} could not be reached at {host} ({what}): {reason}"),
+                    ambiguous=True)
                 why = f"{what} failed ({reason})"
             else:
                 status = response.status_code
                 if status == 429:
                     rate_limited += 1
+                    wait = self._retry_after(response, rate_limited)
+                    budget = self.retry.rate_limited_budget
+                    if budget is not None:
+                        left = budget - rate_limited_waited
+                        asked = parse_retry_after(response.headers.get("Retry-After")) or 0.0
+                        if left <= 0 or asked > left:  # a Retry-After beyond the budget: no point waiting part of it
+                            raise self._rate_limit_exhausted(what, rate_limited_waited, max(asked, 0.0))
+                        wait = min(wait, left)
                     if rate_limited < self.retry.rate_limited_attempts:
-                        wait = self._retry_after(response, rate_limited)
                         told = "its Retry-After" if response.headers.get("Retry-After") else "no Retry-After: backing off"
                         self._wait(wait, f"{self.name} answered 429 Too Many Requests to {what} ({told})")
+                        rate_limited_waited += wait
                         continue
                     raise UnreachableError(self.name, f"{self.name} kept answering 429 Too Many Requests to {what}", status)
                 if status in (401, 403):
-                    raise AuthError(self.name, self._describe(response, what), status)
+                    hint = f". {self.auth_hint}" if status == 401 and self.auth_hint else ""
+                    raise AuthError(self.name, self._describe(response, what) + hint, status)
                 if 400 <= status < 500:
                     raise ServiceError(self.name, self._describe(response, what), status)
                 if status < 400:
@@ -255,9 +274,21 @@ class Service:
 
     def _retry_after(self, response: httpx.Response, attempt: int) -> float:
         wait = parse_retry_after(response.headers.get("Retry-After"))
-        if wait is None:
+        if wait is None or (self.retry.min_retry_after and wait <= self.retry.min_retry_after):
             wait = self.retry.backoff(attempt)
         return min(max(wait, 0.0), self.retry.max_retry_after)
+
+    def _rate_limit_exhausted(self, what: str, waited: float, next_wait: float) -> UnreachableError:
+        """The shared limit stayed full for the whole budget: say whose limit it is and when to try again."""
+        from datetime import timedelta
+
+        again = datetime.now(UTC) + timedelta(seconds=max(next_wait, 60.0))
+        per_minute = self._limiter.per_minute
+        return UnreachableError(self.name, self.redact(
+            f"{self.name} kept answering 429 Too Many Requests to {what} (waited {waited:.0f} s in all). Its "
+            f"rate limit is per account and shared by every tool that uses this {self.name} account (its "
+            f"integrations, other scripts, another halosync; halosync alone sends at most {per_minute} a minute): "
+            f"others are using it up. Try again after {again:%H:%M} UTC, or when the other tools are done"), 429)
 
     def _describe(self, response: httpx.Response, what: str) -> str:
         reason = response.reason_phrase or ""
