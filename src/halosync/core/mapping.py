@@ -55,6 +55,28 @@ def ours(licences: Iterable[Licence], client_id: int, item_id: int, licence_name
                   key=lambda l: l.id)
 
 
+def elsewhere(licences: Iterable[Licence], client_id: int, product: str, mapping: Mapping,
+              written: Iterable[int] = ()) -> list[Licence]:
+    """Live licences of this client that still carry `product` on another item: the product was moved to a new
+    item (or its licence name changed). Creating a licence on the new item would bill the product twice.
+
+    A licence counts when it carries the product's rendered licence name, or when the results log shows halosync
+    wrote it for this client and product (`written`), unless it is another mapped product's own licence.
+    """
+    item_id, name = mapping.products[product], mapping.licence_names[product]
+    written = set(written)
+    others = {p: i for p, i in mapping.products_of(client_id).items() if p != product}
+    found = []
+    for licence in licences:
+        if licence.client_id != client_id or licence.deleted or is_ours(licence, item_id, name):
+            continue
+        if any(is_ours(licence, i, mapping.licence_names[p]) for p, i in others.items()):
+            continue
+        if licence.name == name or licence.id in written:
+            found.append(licence)
+    return sorted(found, key=lambda l: l.id)
+
+
 def unmapped_organizations(organizations: dict[int, str], mapped: Iterable[int], ignored: Iterable[int]) -> list[int]:
     """Organizations neither mapped nor ignored, by name (case-blind), then id: the one order everywhere."""
     skip = set(mapped) | set(ignored)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from halosync.core.mapping import Mapping, items_shared, ours, unmapped_organizations
+from halosync.core.mapping import Mapping, elsewhere, items_shared, ours, unmapped_organizations
 from halosync.core.models import Action, Counts, Licence, Row, Unmapped
 
 
@@ -26,12 +26,14 @@ class Plan:
 
 
 def build_plan(mapping: Mapping, organizations: dict[int, str], read: Counts, licences: list[Licence],
-               stamp: Stamp = Stamp()) -> Plan:
+               stamp: Stamp = Stamp(), written_for: dict[tuple[int, str], set[int]] | None = None) -> Plan:
     """One row per (client, product) the mapping bills, and the organizations nobody mapped.
 
     `organizations` is every organization of the account (id -> name); `read` what the
-    count source found for the mapped ones.
+    count source found for the mapped ones; `written_for` the licences the results log
+    shows halosync wrote for each (client, product).
     """
+    written_for = written_for or {}
     by_client: dict[int, list[Licence]] = defaultdict(list)
     for licence in licences:
         if licence.client_id in mapping.clients:
@@ -71,13 +73,42 @@ def build_plan(mapping: Mapping, organizations: dict[int, str], read: Counts, li
                 minimum = mapping.minimums.get(client_id, {}).get(product)
                 if minimum is not None and minimum > count:
                     base["actual_count"], count = count, minimum
-                rows.append(_planned(base, matches[0] if matches else None, count))
+                moved = [] if matches or count == 0 else elsewhere(
+                    by_client[client_id], client_id, product, mapping, written_for.get((client_id, product), ()))
+                if moved:
+                    rows.append(_not_created(base, count, moved_message(product, item_id, moved)))
+                else:
+                    rows.append(_planned(base, matches[0] if matches else None, count))
 
     unmapped = [
         Unmapped(run_id=stamp.run_id, time=stamp.time, huntress_organization_id=org_id, name=organizations[org_id])
         for org_id in unmapped_organizations(organizations, mapping.organization_ids, mapping.ignored)
     ]
     return Plan(rows=rows, unmapped=unmapped)
+
+
+def moved_message(product: str, item_id: int, moved: list[Licence]) -> str:
+    """Why a licence is not created: the product's earlier licence still bills it, on another item."""
+    def where(licence: Licence) -> str:
+        item = f"item {licence.item_id}" if licence.item_id is not None else "an item HaloPSA does not report"
+        return f"licence {licence.id} {licence.name!r} (count {_opt(licence.count)}) on {item}"
+
+    old_items = sorted({l.item_id for l in moved if l.item_id is not None})
+    back = f"map {product} back to item {' or '.join(map(str, old_items))}" if old_items else \
+        f"map {product} back to the item of that licence"
+    return (f"not creating a licence on item {item_id}: this client's {product} is still billed by "
+            f"{'; '.join(where(l) for l in moved)}, which would bill it twice. Either {back} in [products], or end "
+            f"that licence in HaloPSA (delete it, after moving any recurring invoice line that bills from it); "
+            "the next run then creates the new one")
+
+
+def _not_created(base: dict[str, Any], count: int, message: str) -> Row:
+    return Row(**base, licence_id=None, previous_count=None, count=count, action="create", status="failed",
+               message=message)
+
+
+def _opt(value: int | None) -> str:
+    return "unknown" if value is None else str(value)
 
 
 def _planned(base: dict[str, Any], licence: Licence | None, count: int) -> Row:
