@@ -83,8 +83,8 @@ def hold(rows: list[Row]) -> int:
 
 
 def note(change: OutsideChange) -> str:
-    """'halosync wrote 48 at 2026-11-01 02:00 UTC, it holds 50'"""
-    return f"halosync wrote {change.was} at {_when(change.since)}, it holds {change.now}"
+    """'halosync left it at 48 on 2026-11-01 02:00:00 UTC; it holds 50'"""
+    return f"halosync left it at {change.was} on {_when(change.since)}; it holds {change.now}"
 
 
 def warning(rows: list[Row]) -> str | None:
