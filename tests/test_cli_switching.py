@@ -133,3 +133,57 @@ def test_people_hear_of_an_outside_change():
     assert title == "halosync: 1 licence changed outside halosync"
     assert "Acme Dental (12) · Managed EDR" in body and "halosync left it at 48 on 2026-11-01 02:00:00 UTC; it holds 50" in body
     assert people_message(record, [row.replace(outside_change=None)], {}) is None
+
+
+def check(config):
+    result = runner.invoke(app, ["check-permissions", "--json", "--config", str(config)])
+    return result, json.loads(result.stdout)
+
+
+def pair(payload, client, product):
+    [found] = [p for p in payload["licences"] if (p["halo_client_id"], p["product"]) == (client, product)]
+    return found
+
+
+def test_check_permissions_shows_what_each_pair_adopts_and_writes_nothing(sandbox_mock, sandbox_config_file):
+    sync_once(sandbox_mock.state, stale=2)
+    before = {l["id"]: dict(l) for l in sandbox_mock.state.licences.values()}
+    result, payload = check(sandbox_config_file)
+    assert result.exit_code == 0, result.output
+    acme = pair(payload, 12, "edr")
+    assert acme["state"] == "adopt" and acme["licences"][0]["count"] == 46
+    assert pair(payload, 21, "sat")["state"] == "create"  # Juniper has no learners: nothing to adopt
+    [overview] = [c for c in payload["checks"] if c["name"] == "Licences per mapped client"]
+    assert "Acme Dental (12): edr licence" in overview["detail"] and "to adopt" in overview["detail"]
+    assert {l["id"]: l for l in sandbox_mock.state.licences.values()} == before
+    assert sandbox_mock.count("halo", "POST", "/api/SoftwareLicence") == 0
+
+    assert run(sandbox_config_file).exit_code == 0
+    _, payload = check(sandbox_config_file)
+    assert pair(payload, 12, "edr")["state"] == "ours"  # the results log shows halosync wrote it
+
+
+def test_check_permissions_warns_of_two_licences_on_one_item(sandbox_mock, sandbox_config_file):
+    sandbox_mock.state.add_licence(client_id=14, item_id=1001, name="EDR (second)", count=3)
+    result, payload = check(sandbox_config_file)
+    assert pair(payload, 14, "edr")["state"] == "several"
+    [warning] = [c for c in payload["checks"] if c["name"] == "Two licences on one item"]
+    assert warning["status"] == "warn" and "Cedar Law Group (14)" in warning["detail"]
+    assert "item 1001" in warning["detail"] and "the run fails that row" in warning["detail"]
+
+
+def test_check_permissions_warns_of_every_moved_product_pair(sandbox_mock, sandbox_config_file):
+    assert run(sandbox_config_file).exit_code == 0
+    renamed = next(l for l in sandbox_mock.live_licences(18) if l["item_id"] == 1001)
+    renamed["name"] = "EDR for Granite"  # only the results log still ties it to edr
+    data = tomllib.loads(sandbox_config_file.read_text())
+    data["products"]["edr"] = 1006
+    config = write_config(sandbox_config_file, data)
+    result, payload = check(config)
+    moved = [c for c in payload["checks"] if c["name"] == "Product moved to another item"]
+    edr_clients = {p["halo_client_id"] for p in payload["licences"] if p["product"] == "edr"}
+    assert len(moved) == len(edr_clients) == 10
+    assert all(pair(payload, c, "edr")["state"] == "moved" for c in edr_clients)
+    granite = next(c for c in moved if "(18)" in c["detail"])
+    assert f"licence {renamed['id']} 'EDR for Granite'" in granite["detail"] and "item 1001" in granite["detail"]
+    assert "Map edr back to item 1001" in granite["fix"]

@@ -36,6 +36,8 @@ class Check(BaseModel):
 class CheckReport(BaseModel):
     checks: list[Check]
     requests: dict[str, int]
+    # per mapped (client, product): the licence a run would use (adopt / ours / create / several / moved)
+    licences: list[dict[str, Any]] = []
 
     @property
     def exit_code(self) -> int:
@@ -65,12 +67,16 @@ def check_permissions(config: Config, audit_fix: bool = False, **service_options
         if organizations is not None:
             _agent_check(services.huntress, config, checks)
         _halo_checks(services.halo, config, checks)
+        licences: list[dict[str, Any]] = []
         if not _failed_auth(checks):
             _client_checks(config, services, checks)
             if audit_fix:
                 _invoice_scope_check(services, checks)
+            from halosync.run.licence_checks import licence_checks, pair_json
+
+            licences = [pair_json(p) for p in licence_checks(config, services.halo, checks)]
         _mapping_checks(config, organizations, checks)
-        return CheckReport(checks=checks, requests=services.requests)
+        return CheckReport(checks=checks, requests=services.requests, licences=licences)
 
 
 def _huntress_checks(huntress: HuntressClient, checks: list[Check]) -> dict[int, Organization] | None:
