@@ -38,7 +38,7 @@ class Ledger:
 
     def confirm(self, licence_id: int, written: Written, *, approved: bool = False) -> None:
         self.last[licence_id] = Written(written.count, written.time, written.halo_client_id, written.product,
-                                        approved)
+                                        approved) if approved else written
         self.possible.pop(licence_id, None)
         self.written_for[written.halo_client_id, written.product].add(licence_id)
 
