@@ -72,9 +72,7 @@ def check_permissions(config: Config, audit_fix: bool = False, **service_options
             _client_checks(config, services, checks)
             if audit_fix:
                 _invoice_scope_check(services, checks)
-            from halosync.run.licence_checks import licence_checks, pair_json
-
-            licences = [pair_json(p) for p in licence_checks(config, services.halo, checks)]
+            licences = _licence_checks(config, services.halo, checks)
         _mapping_checks(config, organizations, checks)
         return CheckReport(checks=checks, requests=services.requests, licences=licences)
 
@@ -225,6 +223,20 @@ def _client_checks(config: Config, services: Services, checks: list[Check]) -> N
     if not missing and not inactive:
         checks.append(Check(area="mapping", name=name, status="pass",
                             detail=f"all {len(wanted)} exist in HaloPSA and are active"))
+
+
+def _licence_checks(config: Config, halo: HaloClient, checks: list[Check]) -> list[dict[str, Any]]:
+    """What the first run does with each mapped (client, product)'s licence (run/licence_checks.py)."""
+    if any(c.name == "Read software licences" and c.status == "fail" for c in checks):
+        return []  # that failure already says why licences cannot be read, and how to fix it
+    from halosync.run.licence_checks import NAME, licence_checks, pair_json
+
+    found = licence_checks(config, halo)
+    if found.error is not None:
+        checks.append(_failed("halo", NAME, found.error, "Check [halo] url and the licence permissions above."))
+    checks.extend(Check(area="mapping", name=f.name, status=f.status, detail=f.detail, fix=f.fix)
+                  for f in found.checks)
+    return [pair_json(p) for p in found.pairs]
 
 
 def _invoice_scope_check(services: Services, checks: list[Check]) -> None:

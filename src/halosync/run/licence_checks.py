@@ -7,37 +7,54 @@ are created, and the pairs a run would fail (two licences on one item, a product
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from halosync.config.schema import Config
 from halosync.core.adoption import Pair, survey
 from halosync.core.models import Licence
 from halosync.errors import ConfigError, ServiceError
 from halosync.halo.client import HaloClient
-from halosync.run.checks import Check, _failed
 from halosync.run.ledger import read_ledger
 from halosync.run.wiring import mapping_from_config
 
 NAME = "Licences per mapped client"
 
 
-def licence_checks(config: Config, halo: HaloClient, checks: list[Check]) -> list[Pair]:
-    """Append the licence checks; return every pair (for --json)."""
+@dataclass(frozen=True)
+class Finding:
+    """One line of the checklist (run/checks.py makes it a Check)."""
+
+    name: str
+    status: Literal["pass", "warn"]
+    detail: str
+    fix: str = ""
+
+
+@dataclass
+class Licences:
+    checks: list[Finding] = field(default_factory=list)
+    pairs: list[Pair] = field(default_factory=list)
+    error: ServiceError | None = None  # the licences could not be read
+
+
+def licence_checks(config: Config, halo: HaloClient) -> Licences:
+    """The licence checks, and every pair (for --json)."""
+    found = Licences()
+    checks = found.checks
     mapping = mapping_from_config(config)
     if not mapping.clients or not mapping.products:
-        return []
-    if any(c.name == "Read software licences" and c.status == "fail" for c in checks):
-        return []  # that failure already says why licences cannot be read, and how to fix it
+        return found
     try:
         licences = halo.licences(keep=mapping.is_candidate)
     except ServiceError as exc:
-        checks.append(_failed("halo", NAME, exc, "Check [halo] url and the licence permissions above."))
-        return []
+        found.error = exc
+        return found
     try:
         written_for = read_ledger(config.log_path).written_for
     except ConfigError as exc:
         written_for = {}
-        checks.append(Check(area="mapping", name="Results log", status="warn", detail=str(exc),
+        checks.append(Finding(name="Results log", status="warn", detail=str(exc),
                             fix="Make the results log readable: without it a moved product's old licence is found "
                                 "only by its name."))
     pairs = survey(mapping, licences, written_for)
@@ -48,22 +65,23 @@ def licence_checks(config: Config, halo: HaloClient, checks: list[Check]) -> lis
     for pair in pairs:
         client = _client(pair.halo_client_id, names)
         if pair.state == "several":
-            checks.append(Check(
-                area="mapping", name="Two licences on one item", status="warn",
+            checks.append(Finding(
+                name="Two licences on one item", status="warn",
                 detail=f"{client} holds {len(pair.licences)} licences on item {pair.item_id} ({pair.product}): "
                        f"{_licences(pair.licences)}; the run fails that row (halosync never guesses)",
                 fix="Keep one in HaloPSA: delete the others, or move them to another item."))
         elif pair.state == "moved":
             items = sorted({l.item_id for l in pair.licences if l.item_id is not None})
             back = " or ".join(map(str, items)) or "its old item"
-            checks.append(Check(
-                area="mapping", name="Product moved to another item", status="warn",
+            checks.append(Finding(
+                name="Product moved to another item", status="warn",
                 detail=f"{client}: {pair.product} is mapped to item {pair.item_id}, but {_licences(pair.licences)} "
                        f"still bills it on another item; the run creates no licence on item {pair.item_id} (it would "
                        "bill the product twice) and fails that row",
                 fix=f"Map {pair.product} back to item {back} in [products], or end that licence in HaloPSA (after "
                     "moving any recurring invoice line that bills from it); the next run then creates the new one."))
-    return pairs
+    found.pairs = pairs
+    return found
 
 
 def pair_json(pair: Pair) -> dict[str, Any]:
@@ -73,7 +91,7 @@ def pair_json(pair: Pair) -> dict[str, Any]:
                                               for l in pair.licences]}
 
 
-def _overview(pairs: list[Pair], names: dict[int, str]) -> Check:
+def _overview(pairs: list[Pair], names: dict[int, str]) -> Finding:
     counted = {state: sum(p.state == state for p in pairs) for state in ("adopt", "ours", "create", "several", "moved")}
     summary = (f"{counted['adopt']} to adopt (licences another writer left on the mapped item: updated in place, "
                f"never duplicated), {counted['ours']} halosync's own, {counted['create']} without a licence (the "
@@ -85,7 +103,7 @@ def _overview(pairs: list[Pair], names: dict[int, str]) -> Check:
     for pair in pairs:
         by_client.setdefault(pair.halo_client_id, []).append(_pair(pair))
     lines += [f"{_client(client, names)}: {'; '.join(parts)}" for client, parts in by_client.items()]
-    return Check(area="mapping", name=NAME, status="pass", detail="\n".join(lines))
+    return Finding(name=NAME, status="pass", detail="\n".join(lines))
 
 
 def _pair(pair: Pair) -> str:
