@@ -186,4 +186,4 @@ def test_check_permissions_warns_of_every_moved_product_pair(sandbox_mock, sandb
     assert all(pair(payload, c, "edr")["state"] == "moved" for c in edr_clients)
     granite = next(c for c in moved if "(18)" in c["detail"])
     assert f"licence {renamed['id']} 'EDR for Granite'" in granite["detail"] and "item 1001" in granite["detail"]
-    assert "Map edr back to item 1001" in granite["fix"]
+    assert "map edr back to item 1001" in granite["detail"] and "end the old licence" in granite["fix"]

@@ -224,3 +224,29 @@ def test_an_approved_change_is_not_an_outside_change(tmp_path, monkeypatch):
     result = run(cfg, store, source)
     assert all(r.outside_change is None for r in result.rows)
     assert row(result.rows, 12, "edr").action == "unchanged"
+
+
+def test_edr_split_after_whole_is_not_a_second_edr_licence():
+    split = Mapping(clients={12: [101]}, products={"edr_servers": 1006, "edr_workstations": 1007},
+                    licence_names={"edr_servers": "Huntress Managed EDR (servers)",
+                                   "edr_workstations": "Huntress Managed EDR (workstations)"},
+                    licence_name_template="Huntress {product}")
+    counts = Counts(counts={101: {"edr_servers": 5, "edr_workstations": 37}})
+    whole = Licence(5531, 12, "Huntress Managed EDR", 42, 1001)
+    rows = build_plan(split, {101: "Acme"}, counts, [whole]).rows
+    assert [(r.product, r.status) for r in rows] == [("edr_servers", "failed"), ("edr_workstations", "failed")]
+    assert "EDR is still billed whole by licence 5531" in rows[0].message and "never both" in rows[0].message
+    # found through the log too, whatever its name
+    renamed = Licence(5531, 12, "EDR", 42, 1001)
+    rows = build_plan(split, {101: "Acme"}, counts, [renamed], written_for={(12, "edr"): {5531}}).rows
+    assert all(r.status == "failed" and "licence 5531" in r.message for r in rows)
+
+
+def test_edr_whole_after_split_is_not_a_second_edr_licence():
+    licences = [Licence(6001, 12, "Huntress Managed EDR (servers)", 5, 1006),
+                Licence(6002, 12, "Huntress Managed EDR (workstations)", 37, 1007)]
+    mapping = Mapping(clients={12: [101]}, products={"edr": 1001}, licence_names={"edr": "Huntress Managed EDR"},
+                      licence_name_template="Huntress {product}")
+    [edr] = build_plan(mapping, {101: "Acme"}, Counts(counts={101: {"edr": 42}}), licences).rows
+    assert edr.status == "failed" and "licence 6001" in edr.message and "licence 6002" in edr.message
+    assert "billed split" in edr.message

@@ -46,7 +46,7 @@ def survey(mapping: Mapping, licences: list[Licence], written_for: dict[tuple[in
                 state = "several"
             elif matches:
                 state = "ours" if matches[0].id in written else "adopt"
-            elif moved := elsewhere(mine, client_id, product, mapping, written):
+            elif moved := elsewhere(mine, client_id, product, mapping, written_for):
                 state, matches = "moved", moved
             else:
                 state = "create"

@@ -74,9 +74,10 @@ def build_plan(mapping: Mapping, organizations: dict[int, str], read: Counts, li
                 if minimum is not None and minimum > count:
                     base["actual_count"], count = count, minimum
                 moved = [] if matches or count == 0 else elsewhere(
-                    by_client[client_id], client_id, product, mapping, written_for.get((client_id, product), ()))
+                    by_client[client_id], client_id, product, mapping, written_for)
                 if moved:
-                    rows.append(_not_created(base, count, moved_message(product, item_id, moved)))
+                    own = mapping.rendered_name(product), written_for.get((client_id, product), set())
+                    rows.append(_not_created(base, count, moved_message(product, item_id, moved, own)))
                 else:
                     rows.append(_planned(base, matches[0] if matches else None, count))
 
@@ -87,19 +88,28 @@ def build_plan(mapping: Mapping, organizations: dict[int, str], read: Counts, li
     return Plan(rows=rows, unmapped=unmapped)
 
 
-def moved_message(product: str, item_id: int, moved: list[Licence]) -> str:
-    """Why a licence is not created: the product's earlier licence still bills it, on another item."""
+def moved_message(product: str, item_id: int, moved: list[Licence],
+                  own: tuple[str, set[int]] = ("", set())) -> str:
+    """Why a licence is not created: the product's earlier licence still bills it, on another item.
+    `own` (the product's licence name, the licences halosync wrote for it) tells its own licences from
+    those of the other EDR form (EDR whole after split, or split after whole)."""
     def where(licence: Licence) -> str:
         item = f"item {licence.item_id}" if licence.item_id is not None else "an item HaloPSA does not report"
         return f"licence {licence.id} {licence.name!r} (count {_opt(licence.count)}) on {item}"
 
+    ending = ("end that licence in HaloPSA (delete it, after moving any recurring invoice line that bills from it); "
+              "the next run then creates the new one")
+    listed = "; ".join(where(l) for l in moved)
+    if own[0] or own[1]:
+        if not all(l.name == own[0] or l.id in own[1] for l in moved):
+            return (f"not creating a licence on item {item_id}: this client's EDR is still billed "
+                    f"{'split' if product == 'edr' else 'whole'} by {listed}, and EDR is billed whole (edr) or split "
+                    f"(edr_servers, edr_workstations), never both. Either bill this client EDR as before, or {ending}")
     old_items = sorted({l.item_id for l in moved if l.item_id is not None})
     back = f"map {product} back to item {' or '.join(map(str, old_items))}" if old_items else \
         f"map {product} back to the item of that licence"
     return (f"not creating a licence on item {item_id}: this client's {product} is still billed by "
-            f"{'; '.join(where(l) for l in moved)}, which would bill it twice. Either {back} in [products], or end "
-            f"that licence in HaloPSA (delete it, after moving any recurring invoice line that bills from it); "
-            "the next run then creates the new one")
+            f"{listed}, which would bill it twice. Either {back} in [products], or {ending}")
 
 
 def _not_created(base: dict[str, Any], count: int, message: str) -> Row:

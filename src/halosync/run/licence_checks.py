@@ -13,6 +13,7 @@ from typing import Any, Literal
 from halosync.config.schema import Config
 from halosync.core.adoption import Pair, survey
 from halosync.core.models import Licence
+from halosync.core.plan import moved_message
 from halosync.errors import ConfigError, ServiceError
 from halosync.halo.client import HaloClient
 from halosync.run.ledger import read_ledger
@@ -71,15 +72,13 @@ def licence_checks(config: Config, halo: HaloClient) -> Licences:
                        f"{_licences(pair.licences)}; the run fails that row (halosync never guesses)",
                 fix="Keep one in HaloPSA: delete the others, or move them to another item."))
         elif pair.state == "moved":
-            items = sorted({l.item_id for l in pair.licences if l.item_id is not None})
-            back = " or ".join(map(str, items)) or "its old item"
+            own = mapping.rendered_name(pair.product), written_for.get((pair.halo_client_id, pair.product), set())
             checks.append(Finding(
                 name="Product moved to another item", status="warn",
-                detail=f"{client}: {pair.product} is mapped to item {pair.item_id}, but {_licences(pair.licences)} "
-                       f"still bills it on another item; the run creates no licence on item {pair.item_id} (it would "
-                       "bill the product twice) and fails that row",
-                fix=f"Map {pair.product} back to item {back} in [products], or end that licence in HaloPSA (after "
-                    "moving any recurring invoice line that bills from it); the next run then creates the new one."))
+                detail=f"{client}, {pair.product}: the run fails this row, "
+                       + moved_message(pair.product, pair.item_id, pair.licences, own),
+                fix=f"Finish the move first: in HaloPSA, end the old licence once no recurring invoice line bills from "
+                    f"it (then the run creates the one on item {pair.item_id}); or map {pair.product} as before."))
     found.pairs = pairs
     return found
 
