@@ -250,3 +250,11 @@ def test_edr_whole_after_split_is_not_a_second_edr_licence():
     [edr] = build_plan(mapping, {101: "Acme"}, Counts(counts={101: {"edr": 42}}), licences).rows
     assert edr.status == "failed" and "licence 6001" in edr.message and "licence 6002" in edr.message
     assert "billed split" in edr.message
+
+
+def test_a_changed_licence_name_on_a_halo_without_items_is_caught_by_the_log():
+    renamed = Mapping(clients={12: [101]}, products={"edr": 1001}, licence_names={"edr": "EDR by Huntress"})
+    old = Licence(5531, 12, "Huntress Managed EDR", 40, None)  # this HaloPSA reports no item: the name decided
+    [edr] = build_plan(renamed, {101: "Acme"}, Counts(counts={101: {"edr": 42}}), [old],
+                       written_for={(12, "edr"): {5531}}).rows
+    assert edr.status == "failed" and "licence 5531" in edr.message and "[sync] licence_name" in edr.message

@@ -106,10 +106,11 @@ def moved_message(product: str, item_id: int, moved: list[Licence],
                     f"{'split' if product == 'edr' else 'whole'} by {listed}, and EDR is billed whole (edr) or split "
                     f"(edr_servers, edr_workstations), never both. Either bill this client EDR as before, or {ending}")
     old_items = sorted({l.item_id for l in moved if l.item_id is not None})
-    back = f"map {product} back to item {' or '.join(map(str, old_items))}" if old_items else \
-        f"map {product} back to the item of that licence"
+    back = (f"map {product} back to item {' or '.join(map(str, old_items))} in [products]" if old_items else
+            "put back the [sync] licence_name that named that licence (this HaloPSA reports no item on it, so the "
+            "name decides)")
     return (f"not creating a licence on item {item_id}: this client's {product} is still billed by "
-            f"{listed}, which would bill it twice. Either {back} in [products], or {ending}")
+            f"{listed}, which would bill it twice. Either {back}, or {ending}")
 
 
 def _not_created(base: dict[str, Any], count: int, message: str) -> Row:
