@@ -187,3 +187,15 @@ def test_check_permissions_warns_of_every_moved_product_pair(sandbox_mock, sandb
     granite = next(c for c in moved if "(18)" in c["detail"])
     assert f"licence {renamed['id']} 'EDR for Granite'" in granite["detail"] and "item 1001" in granite["detail"]
     assert "map edr back to item 1001" in granite["detail"] and "end the old licence" in granite["fix"]
+
+
+def test_a_results_log_that_cannot_be_read_stops_the_run_before_anything_is_contacted(sandbox_mock,
+                                                                                       sandbox_config_file, tmp_path):
+    assert run(sandbox_config_file).exit_code == 0
+    sandbox_mock.requests.clear()
+    broken = tmp_path / "results.jsonl.20261101T020000Z"
+    broken.mkdir()  # a rotated "file" that cannot be read
+    result = run(sandbox_config_file)
+    assert result.exit_code == 2
+    assert str(broken) in result.output and "cannot be read" in result.output
+    assert sandbox_mock.requests == []

@@ -49,8 +49,8 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
             result.unsaved = exc.unsaved
         return result
 
-    ledger = read_ledger(config.log_path)  # what halosync wrote before; local, so before anything is contacted
     try:
+        ledger = read_ledger(config.log_path)  # what halosync wrote before; local, so before anything is contacted
         # Halo first: a wrong Halo secret should not cost a minute of the Huntress rate limit.
         halo.authenticate()
         organizations = {org.id: org for org in huntress.organizations(progress)}
