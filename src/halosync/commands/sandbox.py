@@ -43,6 +43,11 @@ def command(
     set_count: Annotated[str | None, typer.Option(
         "--set-count", metavar="ORG:PRODUCT=N", help="Tell the sandbox already running (at --port) to give an "
         "organization a new count, e.g. 104:edr=0, then exit: the next run sees the change.")] = None,
+    huntress_sync: Annotated[str, typer.Option(
+        "--huntress-sync", metavar="off|left|on",
+        help="Play Huntress's own HaloPSA billing sync: 'left' starts with the licences it leaves (a switch to "
+             "rehearse: halosync adopts them); 'on' also keeps it writing (an agent more each time halosync asks "
+             "for a token), so runs report changes from outside.")] = "off",
 ) -> None:
     """Serve the sandbox on 127.0.0.1 until Ctrl-C, and print a config that points at it.
 
@@ -51,11 +56,18 @@ def command(
         _set_count(set_count, port)
         return
     from halosync.sandbox import Sandbox, serve
+    from halosync.sandbox.builtin import sync_once
     from halosync.sandbox.config import sandbox_config_toml
     from halosync.sandbox.state import State
 
+    if huntress_sync not in ("off", "left", "on"):
+        console.error(f"--huntress-sync must be off, left or on, not {huntress_sync!r}")
+        raise typer.Exit(2)
     sandbox = Sandbox(State.generated(organizations) if organizations else None)
     sandbox.faults.latency = latency
+    if huntress_sync != "off":
+        sync_once(sandbox.state, stale=2)  # its last sync was a while ago: some EDR counts lag
+        sandbox.faults.huntress_sync_on = huntress_sync == "on"
     with contextlib.ExitStack() as stack:
         try:
             url = stack.enter_context(serve(sandbox, port=port, verbose=verbose))

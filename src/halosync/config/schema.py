@@ -68,6 +68,8 @@ class SyncConfig(_Model):
     day_of_month: int | Literal["last"] = 1
     licence_name: str = "Huntress {product}"
     ignore_organizations: list[int] = []
+    # A licence whose count changed since halosync wrote it (a second writer): "warn", or "hold" its update
+    outside_changes: Literal["warn", "hold"] = "warn"
 
     @field_validator("day_of_month")
     @classmethod

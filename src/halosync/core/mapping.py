@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from halosync.core.models import Licence
-from halosync.core.products import AGENT_PRODUCTS
+from halosync.core.products import AGENT_PRODUCTS, PRODUCTS
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,15 @@ class Mapping:
     ignored: frozenset[int] = frozenset()
     client_products: dict[int, frozenset[str]] = field(default_factory=dict)  # clients that take only some products
     minimums: dict[int, dict[str, int]] = field(default_factory=dict)  # client -> product -> contract minimum
+    licence_name_template: str = ""  # [sync] licence_name, to name products no longer mapped
+
+    def rendered_name(self, product: str) -> str:
+        """The licence name halosync gives `product`'s licences, mapped or not ('' when it cannot say)."""
+        if product in self.licence_names:
+            return self.licence_names[product]
+        if self.licence_name_template and product in PRODUCTS:
+            return self.licence_name_template.format(product=PRODUCTS[product].display_name)
+        return ""
 
     def products_of(self, client_id: int) -> dict[str, int]:
         """The products this client is billed for: product -> item."""
@@ -53,6 +62,38 @@ def ours(licences: Iterable[Licence], client_id: int, item_id: int, licence_name
     """halosync's licences for one client and item, by id; more than one means halosync must not guess."""
     return sorted((l for l in licences if l.client_id == client_id and is_ours(l, item_id, licence_name)),
                   key=lambda l: l.id)
+
+
+def elsewhere(licences: Iterable[Licence], client_id: int, product: str, mapping: Mapping,
+              written_for: dict[tuple[int, str], set[int]] | None = None) -> list[Licence]:
+    """Live licences of this client that still bill `product` on another item: the product was moved to a new
+    item, or EDR changed between whole and split. Creating a licence on the new item would bill it twice.
+
+    A licence counts when it carries the rendered licence name of the product (or of the other EDR form), or
+    when the results log shows halosync wrote it for this client and that product (`written_for`), unless it
+    is the own licence of another product this client is billed for.
+    """
+    item_id, name = mapping.products[product], mapping.licence_names[product]
+    kin = [product, *sorted(edr_kin(product))]
+    names = {rendered for p in kin if (rendered := mapping.rendered_name(p))}
+    written = {i for p in kin for i in (written_for or {}).get((client_id, p), ())}
+    others = {p: i for p, i in mapping.products_of(client_id).items() if p != product}
+    found = []
+    for licence in licences:
+        if licence.client_id != client_id or licence.deleted or is_ours(licence, item_id, name):
+            continue
+        if any(is_ours(licence, i, mapping.licence_names[p]) for p, i in others.items()):
+            continue
+        if licence.name in names or licence.id in written:
+            found.append(licence)
+    return sorted(found, key=lambda l: l.id)
+
+
+def edr_kin(product: str) -> frozenset[str]:
+    """The other form of EDR: edr for edr_servers and edr_workstations, and those two for edr."""
+    if product == "edr":
+        return AGENT_PRODUCTS
+    return frozenset({"edr"}) if product in AGENT_PRODUCTS else frozenset()
 
 
 def unmapped_organizations(organizations: dict[int, str], mapped: Iterable[int], ignored: Iterable[int]) -> list[int]:

@@ -74,6 +74,15 @@ def _adapter(cls: type[Any]) -> TypeAdapter[Any]:
     return _ADAPTERS[cls]
 
 
+@pydantic_dataclass(frozen=True, slots=True, kw_only=True)
+class OutsideChange:
+    """A licence's count changed since halosync last wrote or confirmed it: someone else writes it too."""
+
+    was: int  # what halosync last wrote or confirmed
+    now: int  # what the licence held at the start of this run
+    since: str  # when halosync wrote or confirmed `was`
+
+
 # Pydantic dataclasses with slots: validated like models, but a run of 10,000 organizations
 # holds 40,000 rows, and a model's per-instance dict and field set would triple their size.
 @pydantic_dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,6 +102,7 @@ class Row(_Record):
     action: Action
     status: RowStatus
     message: str = ""
+    outside_change: OutsideChange | None = None  # the count changed from outside since halosync wrote it
 
     @property
     def is_write(self) -> bool:

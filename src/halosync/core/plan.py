@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from halosync.core.mapping import Mapping, items_shared, ours, unmapped_organizations
+from halosync.core.mapping import Mapping, elsewhere, items_shared, ours, unmapped_organizations
 from halosync.core.models import Action, Counts, Licence, Row, Unmapped
 
 
@@ -26,12 +26,14 @@ class Plan:
 
 
 def build_plan(mapping: Mapping, organizations: dict[int, str], read: Counts, licences: list[Licence],
-               stamp: Stamp = Stamp()) -> Plan:
+               stamp: Stamp = Stamp(), written_for: dict[tuple[int, str], set[int]] | None = None) -> Plan:
     """One row per (client, product) the mapping bills, and the organizations nobody mapped.
 
     `organizations` is every organization of the account (id -> name); `read` what the
-    count source found for the mapped ones.
+    count source found for the mapped ones; `written_for` the licences the results log
+    shows halosync wrote for each (client, product).
     """
+    written_for = written_for or {}
     by_client: dict[int, list[Licence]] = defaultdict(list)
     for licence in licences:
         if licence.client_id in mapping.clients:
@@ -71,13 +73,53 @@ def build_plan(mapping: Mapping, organizations: dict[int, str], read: Counts, li
                 minimum = mapping.minimums.get(client_id, {}).get(product)
                 if minimum is not None and minimum > count:
                     base["actual_count"], count = count, minimum
-                rows.append(_planned(base, matches[0] if matches else None, count))
+                moved = [] if matches or count == 0 else elsewhere(
+                    by_client[client_id], client_id, product, mapping, written_for)
+                if moved:
+                    own = mapping.rendered_name(product), written_for.get((client_id, product), set())
+                    rows.append(_not_created(base, count, moved_message(product, item_id, moved, own)))
+                else:
+                    rows.append(_planned(base, matches[0] if matches else None, count))
 
     unmapped = [
         Unmapped(run_id=stamp.run_id, time=stamp.time, huntress_organization_id=org_id, name=organizations[org_id])
         for org_id in unmapped_organizations(organizations, mapping.organization_ids, mapping.ignored)
     ]
     return Plan(rows=rows, unmapped=unmapped)
+
+
+def moved_message(product: str, item_id: int, moved: list[Licence],
+                  own: tuple[str, set[int]] = ("", set())) -> str:
+    """Why a licence is not created: the product's earlier licence still bills it, on another item.
+    `own` (the product's licence name, the licences halosync wrote for it) tells its own licences from
+    those of the other EDR form (EDR whole after split, or split after whole)."""
+    def where(licence: Licence) -> str:
+        item = f"item {licence.item_id}" if licence.item_id is not None else "an item HaloPSA does not report"
+        return f"licence {licence.id} {licence.name!r} (count {_opt(licence.count)}) on {item}"
+
+    ending = ("end that licence in HaloPSA (delete it, after moving any recurring invoice line that bills from it); "
+              "the next run then creates the new one")
+    listed = "; ".join(where(l) for l in moved)
+    if own[0] or own[1]:
+        if not all(l.name == own[0] or l.id in own[1] for l in moved):
+            return (f"not creating a licence on item {item_id}: this client's EDR is still billed "
+                    f"{'split' if product == 'edr' else 'whole'} by {listed}, and EDR is billed whole (edr) or split "
+                    f"(edr_servers, edr_workstations), never both. Either bill this client EDR as before, or {ending}")
+    old_items = sorted({l.item_id for l in moved if l.item_id is not None})
+    back = (f"map {product} back to item {' or '.join(map(str, old_items))} in [products]" if old_items else
+            "put back the [sync] licence_name that named that licence (this HaloPSA reports no item on it, so the "
+            "name decides)")
+    return (f"not creating a licence on item {item_id}: this client's {product} is still billed by "
+            f"{listed}, which would bill it twice. Either {back}, or {ending}")
+
+
+def _not_created(base: dict[str, Any], count: int, message: str) -> Row:
+    return Row(**base, licence_id=None, previous_count=None, count=count, action="create", status="failed",
+               message=message)
+
+
+def _opt(value: int | None) -> str:
+    return "unknown" if value is None else str(value)
 
 
 def _planned(base: dict[str, Any], licence: Licence | None, count: int) -> Row:

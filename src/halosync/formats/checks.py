@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def show_checks(report: CheckReport, *, json_output: bool) -> None:
     if json_output:
         payload = {"checks": [c.model_dump(mode="json") for c in report.checks], "requests": report.requests,
-                   "exit_code": report.exit_code}
+                   "licences": report.licences, "exit_code": report.exit_code}
         if report.exit_code:
             names = [c.name for c in report.checks if c.status == "fail"]
             payload["error"] = {"message": f"{len(names)} check(s) failed: {', '.join(names)}",
@@ -30,8 +30,12 @@ def show_checks(report: CheckReport, *, json_output: bool) -> None:
     else:
         out.print("halosync check-permissions", markup=False, highlight=False)
         for check in report.checks:
-            out.print(wrap(f"{check.status.upper():<4} {check.name}: {check.detail}", out.width, indent="     "),
+            first, *more = check.detail.split("\n")  # a detail of several lines keeps them (one per client)
+            out.print(wrap(f"{check.status.upper():<4} {check.name}: {first}", out.width, indent="     "),
                       markup=False, highlight=False, soft_wrap=True)
+            for line in more:
+                out.print(wrap(line, out.width, first="     ", indent="       "), markup=False, highlight=False,
+                          soft_wrap=True)
             if check.fix and check.status != "pass":
                 out.print(wrap(f"Fix: {check.fix}", out.width, first="     ", indent="     "), markup=False,
                           highlight=False, soft_wrap=True)

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from halosync.core.models import Row
+from halosync.core.outside import note
 from halosync.core.products import PRODUCTS
 from halosync.formats.text import fits_table, wrap, wrap_parts
 from halosync.run.result import RunResult
@@ -57,8 +58,7 @@ def results_table(rows: list[Row], names: dict[int, str], *, dry_run: bool, show
             _licence(row),
             _count(row),
             Text(row.action + (" (planned)" if dry_run and row.is_write else ""), style=ACTION_STYLE[row.action]),
-            Text("ok", style="green") if row.status == "ok" and not row.message
-            else Text(row.message or row.status, style=STATUS_STYLE[row.status]),
+            _status(row),
         )
     return table
 
@@ -76,6 +76,8 @@ def result_lines(rows: list[Row], names: dict[int, str], *, dry_run: bool, width
         yield wrap(f"organizations: {_organizations(row, names)}", width, first="  ", indent="    ")
         if row.message:
             yield wrap(f"{'note' if row.status == 'ok' else 'why'}: {row.message}", width, first="  ", indent="    ")
+        if row.outside_change is not None and row.status != "held":  # a held row's message says it already
+            yield wrap(f"changed outside halosync: {note(row.outside_change)}", width, first="  ", indent="    ")
 
 
 def print_rows(console: Console, rows: list[Row], names: dict[int, str], *, dry_run: bool, show_time: bool = False,
@@ -101,7 +103,7 @@ def rows_to_show(rows: list[Row]) -> tuple[list[Row], int]:
     if len(rows) <= ALL_ROWS_UP_TO:
         return rows, 0
     changed = ([r for r in rows if r.status == "failed"] + [r for r in rows if r.status == "held"]
-               + [r for r in rows if r.status == "ok" and r.action != "unchanged"])
+               + [r for r in rows if r.status == "ok" and (r.action != "unchanged" or r.outside_change is not None)])
     changed = changed[:TABLE_LIMIT]
     return changed, len(rows) - len(changed)
 
@@ -124,6 +126,14 @@ def print_results(console: Console, result: RunResult, *, only_failed: bool = Fa
 def say_wrapped(console: Console, text: str) -> None:
     """A line of prose, wrapped at spaces to the page (rich would wrap it too, but cron mail has no rich)."""
     console.print(wrap(text, console.width), markup=False, highlight=False, soft_wrap=True)
+
+
+def _status(row: Row) -> Text:
+    text = (Text("ok", style="green") if row.status == "ok" and not row.message
+            else Text(row.message or row.status, style=STATUS_STYLE[row.status]))
+    if row.outside_change is not None and row.status != "held":  # a held row's message says it already
+        text.append(f"\nchanged outside halosync: {note(row.outside_change)}", style="bold yellow")
+    return text
 
 
 def _opt(value: int | None) -> str:

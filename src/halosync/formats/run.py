@@ -26,6 +26,11 @@ def show_run(result: RunResult, *, json_output: bool, quiet: bool) -> None:
         print_results(console.stdout, result, only_failed=quiet)
     for unmapped in result.unmapped:  # warnings go to stderr in every mode
         console.warn(unmapped.warning())
+    if result.rows:
+        from halosync.core.outside import warning
+
+        if (outside := warning(result.rows)) is not None:
+            console.warn(outside)
     if result.record is not None and result.record.error:
         console.error(result.record.error)
     if result.log_error:

@@ -39,6 +39,8 @@ class CheckReport(BaseModel):
     # What the config does not map yet ("products", "organizations"): with either, nothing syncs, so the
     # verdict must not be "ready to sync" even when every check passed.
     unmapped: list[str] = []
+    # per mapped (client, product): the licence a run would use (adopt / ours / create / several / moved)
+    licences: list[dict[str, Any]] = []
 
     @property
     def exit_code(self) -> int:
@@ -68,14 +70,16 @@ def check_permissions(config: Config, audit_fix: bool = False, **service_options
         if organizations is not None:
             _agent_check(services.huntress, config, checks)
         _halo_checks(services.halo, config, checks)
+        licences: list[dict[str, Any]] = []
         if not _failed_auth(checks):
             _client_checks(config, services, checks)
             if audit_fix:
                 _invoice_scope_check(services, checks)
+            licences = _licence_checks(config, services.halo, checks)
         _mapping_checks(config, organizations, checks)
         unmapped = [what for what, given in (("products", config.products.mapped()),
                                              ("organizations", config.organizations)) if not given]
-        return CheckReport(checks=checks, requests=services.requests, unmapped=unmapped)
+        return CheckReport(checks=checks, requests=services.requests, unmapped=unmapped, licences=licences)
 
 
 def _huntress_checks(huntress: HuntressClient, checks: list[Check]) -> dict[int, Organization] | None:
@@ -225,6 +229,20 @@ def _client_checks(config: Config, services: Services, checks: list[Check]) -> N
         checks.append(Check(area="mapping", name=name, status="pass",
                             detail=f"all {len(wanted)} exist in HaloPSA and are active" if len(wanted) > 1
                             else "the one mapped client exists in HaloPSA and is active"))
+
+
+def _licence_checks(config: Config, halo: HaloClient, checks: list[Check]) -> list[dict[str, Any]]:
+    """What the first run does with each mapped (client, product)'s licence (run/licence_checks.py)."""
+    if any(c.name == "Read software licences" and c.status == "fail" for c in checks):
+        return []  # that failure already says why licences cannot be read, and how to fix it
+    from halosync.run.licence_checks import NAME, licence_checks, pair_json
+
+    found = licence_checks(config, halo)
+    if found.error is not None:
+        checks.append(_failed("halo", NAME, found.error, "Check [halo] url and the licence permissions above."))
+    checks.extend(Check(area="mapping", name=f.name, status=f.status, detail=f.detail, fix=f.fix)
+                  for f in found.checks)
+    return [pair_json(p) for p in found.pairs]
 
 
 def _invoice_scope_check(services: Services, checks: list[Check]) -> None:

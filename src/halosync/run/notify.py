@@ -124,15 +124,19 @@ PEOPLE_ROWS = 40  # a message lists at most this many rows, then says how many m
 
 def people_message(record: RunRecord, rows: list[Row], client_names: dict[int, str]) -> tuple[str, str] | None:
     """(title, body) for a sync that held or failed a row, or ended with an error; None for a clean one."""
+    from halosync.core.outside import note
     from halosync.core.products import PRODUCTS
 
-    concerned = [r for r in rows if r.status in ("held", "failed")]
+    # A licence changed from outside (a second writer) is a problem too, even when halosync wrote it back.
+    concerned = [r for r in rows if r.status in ("held", "failed") or r.outside_change is not None]
     held = sum(r.status == "held" for r in concerned)
-    failed = len(concerned) - held
+    failed = sum(r.status == "failed" for r in concerned)
+    outside = sum(r.outside_change is not None for r in concerned)
     if not concerned and record.exit_code in (0, 6):
         return None
     parts = [f"{held} change{'s' if held != 1 else ''} held for approval" if held else "",
              f"{failed} row{'s' if failed != 1 else ''} failed" if failed else "",
+             f"{outside} licence{'s' if outside != 1 else ''} changed outside halosync" if outside else "",
              f"ended with exit {record.exit_code}" if not concerned else ""]
     title = "halosync: " + ", ".join(p for p in parts if p)
     lines = []
@@ -141,12 +145,18 @@ def people_message(record: RunRecord, rows: list[Row], client_names: dict[int, s
             else f"client {row.halo_client_id}"
         product = PRODUCTS[row.product].display_name if row.product in PRODUCTS else row.product
         change = f"{row.previous_count if row.previous_count is not None else '-'} → {row.count if row.count is not None else '?'}"
-        lines.append(f"- {client} · {product} · {change}: {row.message}")
+        why = row.message
+        if row.outside_change is not None and row.status != "held":  # a held row's message says it already
+            why = "; ".join(w for w in (why, f"changed outside halosync: {note(row.outside_change)}") if w)
+        lines.append(f"- {client} · {product} · {change}: {why}")
     if len(concerned) > PEOPLE_ROWS:
         lines.append(f"... and {len(concerned) - PEOPLE_ROWS} more: halosync history --rows --last 1")
     if record.error:
         lines.append(f"error: {record.error}")
     if held:
         lines.append("To decide: halosync approve (on a terminal), or halosync approve --all / --reject.")
+    if outside:
+        lines.append("Changed outside halosync: another integration (such as Huntress's own HaloPSA billing sync) or a "
+                     "person writes these licences too; keep one writer.")
     lines.append(record.summary())
     return title, "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from halosync.config.schema import Config
+from halosync.core import outside
 from halosync.core.guard import GuardRule, hold
 from halosync.core.mapping import Mapping
 from halosync.core.models import Row, RunRecord, Unmapped, tally
@@ -15,6 +16,7 @@ from halosync.halo.apply import BATCH_SIZE, NOT_STARTED, Applier
 from halosync.run import resultslog
 from halosync.run.interrupt import Interrupt, Interrupted
 from halosync.run.interrupt import exit_code as interrupt_exit_code
+from halosync.run.ledger import read_ledger
 from halosync.run.result import Progress, RunResult, now_utc
 
 
@@ -48,6 +50,7 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         return result
 
     try:
+        ledger = read_ledger(config.log_path)  # what halosync wrote before; local, so before anything is contacted
         # Halo first: a wrong Halo secret should not cost a minute of the Huntress rate limit.
         halo.authenticate()
         organizations = {org.id: org for org in huntress.organizations(progress)}
@@ -58,8 +61,9 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         client_names.update({l.client_id: l.client_name for l in licences if l.client_name})
         names.update({org_id: org.name for org_id, org in organizations.items()})
         stamp = Stamp(run_id=run_id, time=now_utc(), dry_run=dry_run)
-        plan = build_plan(mapping, names, read, licences, stamp)
-        del licences, read  # the plan holds what it needs; at 10,000 organizations memory matters
+        plan = build_plan(mapping, names, read, licences, stamp, written_for=ledger.written_for)
+        outside.mark(plan.rows, ledger)
+        del licences, read, ledger  # the plan holds what it needs; at 10,000 organizations memory matters
         if interrupt is not None:
             interrupt.writing = True  # from here a signal lets the writes in flight finish, then stops
     except ServiceError as exc:
@@ -69,6 +73,8 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         return finish(stopped.exit_code, [], [], error=f"{stopped}: nothing was written")
 
     rows = plan.rows
+    if config.sync.outside_changes == "hold":  # before the guard: the row says why it is held
+        outside.hold(rows)
     if config.guard is not None:  # judged before any write, in a dry run too: it shows what would be held
         g = config.guard
         hold(rows, GuardRule(g.max_decrease_percent, g.max_increase_percent, g.min_units))

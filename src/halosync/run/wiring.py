@@ -24,6 +24,7 @@ def mapping_from_config(config: Config) -> Mapping:
         ignored=frozenset(config.sync.ignore_organizations),
         client_products={c.halo_client_id: frozenset(c.products) for c in config.clients if c.products is not None},
         minimums={c.halo_client_id: c.minimum.given() for c in config.clients if c.minimum.given()},
+        licence_name_template=config.sync.licence_name,
     )
 
 

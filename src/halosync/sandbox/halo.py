@@ -79,6 +79,10 @@ class HaloSide:
         allowed = self.state.application_scopes
         if "all" not in allowed and not requested <= allowed:
             return _json(400, {"error": "invalid_scope"})
+        if self.faults.huntress_sync_on:  # the other writer gets there first, each time halosync starts
+            from halosync.sandbox.builtin import left_on
+
+            left_on(self.state)
         token = secrets.token_urlsafe(24)
         self._tokens[token] = (time.monotonic() + self.faults.token_ttl, requested)
         return _json(200, {"access_token": token, "token_type": "Bearer", "expires_in": self.faults.token_ttl,

@@ -79,6 +79,7 @@ class Faults:
     huntress_rate_limit: int = 60  # per minute, sliding window; 0 turns it off
     halo_denied_scopes: set[str] = field(default_factory=set)  # scopes the agent lacks: 403 on use
     invoice_links_ignored: bool = False  # invoice-line writes answer 200 but the line does not bill from the licence
+    huntress_sync_on: bool = False  # Huntress's own billing sync left on: it writes before each HaloPSA token (sandbox/builtin.py)
 
 
 SERVER_OS = ("Windows Server 2022 Standard", "Windows Server 2019 Datacenter", "Ubuntu 22.04.4 LTS")
@@ -99,6 +100,7 @@ class State:
     application_scopes: set[str] = field(default_factory=lambda: set(ALL_SCOPES))
     tenant: str | None = HALO_TENANT
     suggested_mapping: list[tuple[int, int, str]] = field(default_factory=list)  # what the ready config maps
+    builtin_runs: int = 0  # how often the built-in sync, left on, has written (sandbox/builtin.py)
 
     @classmethod
     def seeded(cls) -> State:
