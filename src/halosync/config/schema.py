@@ -53,7 +53,7 @@ class HaloConfig(_Model):
 
 
 class SyncConfig(_Model):
-    frequency: Literal["daily", "monthly"] = "monthly"
+    frequency: Literal["daily", "monthly", "invoice"] = "monthly"  # invoice: when Huntress issues a newer invoice
     day_of_month: int | Literal["last"] = 1
     licence_name: str = "Huntress {product}"
     ignore_organizations: list[int] = []
@@ -190,6 +190,11 @@ class Config(_Model):
                 raise ValueError(f"huntress_id {org.huntress_id} is mapped more than once in [[organizations]]")
             seen.add(org.huntress_id)
         mapped = self.products.mapped()
+        if self.huntress.counts == "invoiced":
+            split = [key for key in mapped if PRODUCTS[key].source == "agents"]
+            if split:
+                raise ValueError(f'[products] {", ".join(split)}: the EDR split counts agents, which an invoice\'s line '
+                                 'items do not carry; with [huntress] counts = "invoiced" map edr instead')
         clients: set[int] = set()
         for n, client in enumerate(self.clients, start=1):
             where = f"[[clients]] #{n} (halo_client_id {client.halo_client_id})"

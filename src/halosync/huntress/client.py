@@ -10,9 +10,11 @@ from typing import Any
 import httpx
 
 from halosync.config.schema import Config
+from halosync.core.invoice import HuntressInvoice, LineItems
 from halosync.core.models import Counts, Organization
 from halosync.core.products import AGENT_PRODUCTS, PRODUCTS, CountMode, needs_detail
 from halosync.errors import AuthError, ServiceError, UnreachableError
+from halosync.huntress.invoices import add_line_items, parse_invoice
 from halosync.huntress.usage import billable_count, is_server, parse_usages, summary_count
 from halosync.transport.http import POOL_SIZE, Service, concurrently
 
@@ -57,6 +59,48 @@ class HuntressClient:
         body = self.service.json_object(self.service.request("GET", "/invoices", params={"limit": 1}))
         invoices = body.get("invoices")
         return invoices[0] if isinstance(invoices, list) and invoices and isinstance(invoices[0], dict) else None
+
+    def newest_invoice(self, *, reseller: bool) -> HuntressInvoice | None:
+        """Huntress's newest invoice, in one request: a reseller's (GET /v1/reseller/invoices, newest first by
+        default) or the account's own (GET /v1/invoices sorted by created_at). None when there is none yet."""
+        params: dict[str, Any]
+        if reseller:
+            path, params = "/reseller/invoices", {"limit": 1}
+        else:
+            path, params = "/invoices", {"limit": 1, "sort_field": "created_at", "sort_direction": "desc"}
+        body = self.service.json_object(self.service.request("GET", path, params=params))
+        invoices = body.get("invoices")
+        if not isinstance(invoices, list):
+            raise ServiceError("Huntress", f"Huntress answered GET {path} without a list of invoices")
+        if not invoices:
+            return None
+        try:
+            return parse_invoice(invoices[0])
+        except ValueError as exc:
+            raise ServiceError("Huntress", f"Huntress answered GET {path} with {exc}") from None
+
+    def invoice_line_items(self, invoice_id: int) -> LineItems:
+        """Every organization usage line item of a reseller invoice (500 a page, all pages), added up per
+        organization. A page that brings no new line item, or a line item that cannot be read, is an error:
+        billing from part of an invoice would bill customers too little."""
+        path = f"/reseller/invoices/{invoice_id}/organization_usage_line_items"
+        found = LineItems(invoice_id=invoice_id)
+        seen: set[int] = set()
+        try:
+            for page, rows in enumerate(self._pages(path, "organization_usage_line_items"), start=1):
+                try:
+                    new = add_line_items(found, rows, seen)
+                except ValueError as exc:
+                    raise ServiceError("Huntress", f"Huntress invoice {invoice_id}: {exc}; nothing was written") from None
+                if page > 1 and rows and not new:
+                    raise ServiceError("Huntress", f"Huntress repeated page {page - 1} of the line items of invoice "
+                                       f"{invoice_id} (GET /v1{path}): the list is incomplete; nothing was written")
+        except ServiceError as exc:
+            if exc.status != 404 or isinstance(exc, AuthError):
+                raise
+            raise ServiceError("Huntress", f"Huntress has no organization usage line items for invoice {invoice_id} "
+                               f"yet ({exc}): nothing was written; the next run tries again", 404) from None
+        return found
 
     def sample_agents(self) -> None:
         """One small read of the agent list: proves the credential may list agents."""
