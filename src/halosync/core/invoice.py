@@ -36,6 +36,7 @@ class LineItems:
     units: dict[int, dict[str, int]] = field(default_factory=dict)  # organization -> product -> units
     names: dict[int, str] = field(default_factory=dict)  # organization -> name, as the line items give it
     accounts: dict[int, str] = field(default_factory=dict)  # organization -> its account's name
+    account_ids: dict[int, int] = field(default_factory=dict)  # organization -> its account's id
     periods: dict[int, tuple[str, str]] = field(default_factory=dict)  # organization -> (period_start, period_end)
     bad: dict[tuple[int, str], str] = field(default_factory=dict)  # (organization, product) -> why refused
     items: int = 0  # line items read (distinct ids)

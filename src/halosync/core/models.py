@@ -20,6 +20,7 @@ class Organization:
     id: int
     name: str
     summary: dict[str, Any] = field(default_factory=dict, repr=False)
+    account_id: int | None = None  # the Huntress account it belongs to, where the listing says
 
 
 @dataclass(frozen=True)

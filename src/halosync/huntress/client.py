@@ -26,6 +26,8 @@ SUMMARY_FIELDS = [p.summary_field for p in PRODUCTS.values() if p.summary_field]
 class HuntressClient:
     def __init__(self, service: Service):
         self.service = service
+        self.sub_accounts = False  # organizations() covers every account the credentials see (config.reads_sub_accounts)
+        self.seen_accounts: set[int] | None = None  # the accounts GET /v1/accounts listed, once read
 
     @classmethod
     def from_config(cls, config: Config, **service_options: Any) -> HuntressClient:
@@ -40,7 +42,9 @@ class HuntressClient:
             secrets=(key, secret),
             **service_options,
         )
-        return cls(service)
+        client = cls(service)
+        client.sub_accounts = config.reads_sub_accounts
+        return client
 
     @property
     def requests(self) -> int:
@@ -115,7 +119,36 @@ class HuntressClient:
                 found[org.id] = org
             if progress and page > 1:
                 progress(f"Huntress: {len(found)} organizations read ({page} pages)")
+        if self.sub_accounts:
+            self._add_account_organizations(found)
         return list(found.values())
+
+    def accounts(self) -> dict[int, str]:
+        """Every account the credentials see (GET /v1/accounts, all pages): id -> name."""
+        found: dict[int, str] = {}
+        for rows in self._pages("/accounts", "accounts"):
+            for row in rows:
+                account_id = row.get("id") if isinstance(row, dict) else None
+                if isinstance(account_id, int) and not isinstance(account_id, bool):
+                    found[account_id] = str(row.get("name") or row.get("subdomain") or account_id)
+        self.seen_accounts = set(found)
+        return found
+
+    def _add_account_organizations(self, found: dict[int, Organization]) -> None:
+        """The organizations of every account (GET /v1/accounts/{id}/organizations), each named with its account
+        ("Clinic (Northwind)") so that two accounts' look-alike names can be told apart."""
+        accounts = self.accounts()
+        for account_id in accounts:
+            for rows in self._pages(f"/accounts/{account_id}/organizations", "organizations"):
+                for row in rows:
+                    org = _organization(row)
+                    if org.account_id is None:
+                        org.account_id = account_id
+                    found.setdefault(org.id, org)
+        if len(accounts) > 1:
+            for org in found.values():
+                if org.account_id in accounts:
+                    org.name = f"{org.name} ({accounts[org.account_id]})"
 
     def usage(self, organization_id: int) -> dict[str, Any]:
         """`actual_usages` of GET /v1/organizations/{id}, parsed (billable_count reads each product from it)."""
@@ -255,4 +288,6 @@ def _organization(row: dict[str, Any]) -> Organization:
         raise ServiceError("Huntress", "Huntress listed an organization without an id") from None
     # Keep only the count fields: at 10,000 organizations whole rows add up.
     summary = {field: row.get(field) for field in SUMMARY_FIELDS}
-    return Organization(id=org_id, name=str(row.get("name") or ""), summary=summary)
+    account_id = row.get("account_id")
+    return Organization(id=org_id, name=str(row.get("name") or ""), summary=summary,
+                        account_id=account_id if isinstance(account_id, int) and not isinstance(account_id, bool) else None)

@@ -56,6 +56,8 @@ def add_line_items(found: LineItems, rows: Iterable[Any], seen: set[int]) -> int
         account = _object(row.get("account"))
         if account.get("name"):
             found.accounts[org_id] = str(account["name"])
+        if isinstance(account.get("id"), int) and not isinstance(account.get("id"), bool):
+            found.account_ids[org_id] = account["id"]
         start, end = str(row.get("period_start") or ""), str(row.get("period_end") or "")
         if org_id in found.periods:
             was_start, was_end = found.periods[org_id]

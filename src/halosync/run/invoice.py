@@ -75,7 +75,9 @@ class InvoicedSource:
         if progress:
             progress(f"Huntress: {found.items} line items of {self.invoice.describe() if self.invoice else ''}")
         names = {**{org: name for org, name in self.mapped.items()}, **found.names}
-        return [Organization(id=org, name=name) for org, name in names.items()]
+        several = len(set(found.accounts.values())) > 1  # name each organization with its account, as the list does
+        return [Organization(id=org, name=f"{name} ({found.accounts[org]})" if several and org in found.accounts
+                             else name, account_id=found.account_ids.get(org)) for org, name in names.items()]
 
     def counts(self, organizations: dict[int, Organization], wanted: Iterable[int], products: Iterable[str],
                mode: CountMode, progress: Progress | None = None) -> Counts:

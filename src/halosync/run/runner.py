@@ -22,6 +22,7 @@ from halosync.run.result import Progress, RunResult
 
 if TYPE_CHECKING:
     from halosync.core.invoice import HuntressInvoice
+    from halosync.core.ports import CountSource
     from halosync.run.wiring import Services
 
 
@@ -99,13 +100,20 @@ def run(
         if services is None:
             services = stack.enter_context(Services(config, **(service_options or {})))
         with Interrupt() as interrupt:
-            source, stamp = services.huntress, None
+            source: CountSource = services.huntress
+            stamp = None
             if config.huntress.counts == "invoiced":
                 from halosync.run.invoice import InvoicedSource
 
                 mapped = {org.huntress_id: org.name or "" for org in config.organizations}
-                source = stamp = InvoicedSource(services.huntress, invoice, mapped)  # type: ignore[assignment]
-            result = sync(config, mapping_from_config(config), source, services.halo, force=force,
+                source = stamp = InvoicedSource(services.huntress, invoice, mapped)
+            mapping = mapping_from_config(config)
+            if config.accounts:
+                from halosync.run.accounts import AccountsSource
+
+                client = services.huntress
+                source = AccountsSource(source, mapping, config, visible=lambda: client.seen_accounts)
+            result = sync(config, mapping, source, services.halo, force=force,
                           dry_run=dry_run, progress=progress, interrupt=interrupt,
                           huntress_invoice=invoice.record() if invoice else None,
                           stamp_rows=stamp.stamp if stamp is not None else None)

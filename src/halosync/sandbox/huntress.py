@@ -124,7 +124,9 @@ class HuntressSide:
         return key == HUNTRESS_KEY and secret == HUNTRESS_SECRET
 
     def _organization_page(self, request: Request) -> Response:
-        ordered = sorted(self.state.organizations.values(), key=lambda o: o["id"], reverse=True)  # id desc
+        # id desc; the credentials' own account only: a sub-account's organizations are under /v1/accounts/{id}
+        ordered = sorted((o for o in self.state.organizations.values() if o["account_id"] == 1),
+                         key=lambda o: o["id"], reverse=True)
         return self._huntress_page(request, "organizations", ordered, self.state.summary)
 
     def _agent_page(self, request: Request) -> Response:
