@@ -106,6 +106,12 @@ class HuntressClient:
                                f"yet ({exc}): nothing was written; the next run tries again", 404) from None
         return found
 
+    def account_line_items(self, invoice_id: int) -> list[dict[str, Any]]:
+        """A reseller invoice's account usage line items (per account and product: billable and actual units,
+        the subscription minimum), all pages."""
+        path = f"/reseller/invoices/{invoice_id}/account_usage_line_items"
+        return [row for rows in self._pages(path, "account_usage_line_items") for row in rows if isinstance(row, dict)]
+
     def sample_agents(self) -> None:
         """One small read of the agent list: proves the credential may list agents."""
         self.service.request("GET", "/agents", params={"limit": 1})

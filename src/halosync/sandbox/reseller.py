@@ -60,7 +60,9 @@ def account_line_items(state: State, invoice_id: int) -> list[dict[str, Any]] | 
     for account in state.accounts.values():
         orgs = [o for o in state.organizations.values() if o["account_id"] == account["id"]]
         for product in LINE_ITEM_PRODUCTS:
-            actual = sum(usage_units(o)[product] for o in orgs)
+            # Neighborhood Watch seats are used but not billed: the reseller's own account's actual units leave them out
+            seats = state.neighborhood_watch.get(product, 0) if account["id"] == 1 else 0
+            actual = max(0, sum(usage_units(o)[product] for o in orgs) - seats)
             minimum = state.subscription_minimums.get(product, 0) if account["id"] == 1 else 0
             if not actual and not minimum:
                 continue
