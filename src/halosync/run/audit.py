@@ -35,6 +35,9 @@ def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any
         licences = services.halo.licences(keep=mapping.is_candidate)
         invoices = services.halo.recurring_invoices()
         report = audit(mapping, licences, invoices, usage, latest)
+        from halosync.run.reconcile import extend_audit  # the reconciliation and orphaned licences
+
+        extend_audit(report, config, services, organizations, mapping)
         if fix and report.fixes:
             names = {f.item_id: str(services.halo.item(f.item_id).get("name") or "") for f in report.fixes
                      if f.action == "add_line"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from halosync.config.schema import Config
+from halosync.core.audit import AuditReport, Finding
 from halosync.core.mapping import Mapping
 from halosync.core.models import Organization
 from halosync.core.products import PRODUCTS
@@ -13,22 +14,26 @@ from halosync.core.reconcile import OrphanedLicence, Reconciliation, orphaned_li
 from halosync.errors import ServiceError, UnreachableError
 from halosync.halo.client import HaloClient
 from halosync.huntress.client import HuntressClient
+from halosync.huntress.invoices import parse_invoice
 from halosync.huntress.usage import _as_count, summary_count
 from halosync.run import resultslog
+from halosync.run.wiring import Services
 
 INVOICE_PRODUCTS = ("edr", "itdr", "ispm", "sat", "siem")
 
 
 def fetch_reconciliation(config: Config, huntress: HuntressClient, organizations: list[Organization],
-                         mapping: Mapping) -> Reconciliation:
+                         mapping: Mapping, known: dict[str, Any] | None = None) -> Reconciliation:
     """Huntress's newest invoice beside its organizations' units. Resellers (`counts = "invoiced"`): the
     invoice's organization and account line items; others: the invoice's quantity (EDR agents) beside the
-    organization list's counts. Information only: a read that fails is reported in `error`, the audit goes on."""
+    organization list's counts. Information only: a read that fails is reported in `error`, the audit goes on.
+    `known`: Huntress's newest (direct) invoice as the audit already read it, not read again."""
     reseller = config.huntress.counts == "invoiced"
     products = [p for p in INVOICE_PRODUCTS if p in mapping.products] or ["edr"]
     source = "invoice line items" if reseller else "organization list"
     try:
-        invoice = huntress.newest_invoice(reseller=reseller)
+        invoice = (parse_invoice(known) if known is not None and not reseller
+                   else huntress.newest_invoice(reseller=reseller))
         if invoice is None:
             return Reconciliation(None, source, error="Huntress has no invoice yet")
         neighborhood_watch = _units(huntress.account().get("neighborhood_watch"))
@@ -44,12 +49,23 @@ def fetch_reconciliation(config: Config, huntress: HuntressClient, organizations
             account_of = {org.id: org.account_id for org in organizations if org.account_id is not None}
     except UnreachableError:
         raise
-    except ServiceError as exc:
+    except (ServiceError, ValueError) as exc:
         return Reconciliation(None, source, error=str(exc))
     accounts = {a.huntress_account_id for a in config.accounts}
     mapped = set(mapping.organization_ids) | {org for org, account in account_of.items() if account in accounts}
     return Reconciliation(invoice.record(), source, reconcile(invoiced, usage, mapped, set(mapping.ignored),
                                                               neighborhood_watch, minimum, products))
+
+
+def extend_audit(report: AuditReport, config: Config, services: Services, organizations: list[Organization],
+                 mapping: Mapping) -> None:
+    """The audit's hook: the reconciliation, and an `orphaned_licence` finding per licence nothing maintains."""
+    report.reconciliation = fetch_reconciliation(config, services.huntress, organizations, mapping,
+                                                 report.huntress_invoice)
+    for orphan in fetch_orphans(config, services.halo, mapping):
+        report.findings.append(Finding(kind="orphaned_licence", message=orphan.message(), halo_client_id=orphan.client_id,
+                                       product=orphan.product, licence_id=orphan.licence_id,
+                                       licence_count=orphan.count))
 
 
 def _account_totals(rows: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, int]]:
