@@ -53,3 +53,18 @@ def test_a_licence_no_mapping_maintains_is_an_orphaned_licence_that_fix_leaves_a
     linked = {q["licence_id"] for r in touched for line in r.json or [] for q in line.get("quantity_licences", [])}
     assert touched and not linked & {f["licence_id"] for f in orphans}  # fixes were made, none for an orphan
     assert "orphaned licence: licence" in audit(path).stdout
+
+
+def test_organizations_an_account_entry_bills_are_not_unmapped_usage(sandbox_mock, tmp_path):
+    state = sandbox_mock.state
+    state.accounts[2] = {"id": 2, "name": "Northwind", "subdomain": "northwind", "status": "enabled"}
+    state.add_organization(201, "Clinic", edr=5, itdr=[0, 0], sat=0, siem=0, ispm=[0])
+    state.organizations[201]["account_id"] = 2
+    state.clients[40] = {"id": 40, "name": "Northwind Group", "inactive": False, "toplevel_id": 1}
+    data = sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl"))
+    data["accounts"] = [{"huntress_account_id": 2, "halo_client_id": 40}]
+    path = write_config(tmp_path / "config.toml", data)
+    payload = json.loads(audit(path, "--json").stdout)
+    unmapped = {f.get("huntress_organization_id") for f in payload["findings"] if f["kind"] == "unmapped_usage"}
+    assert unmapped == {103}  # Bob's Bakery only: the Clinic is billed through its account
+    assert payload["reconciliation"]["products"]["edr"]["unmapped"] == 3

@@ -60,6 +60,11 @@ def fetch_reconciliation(config: Config, huntress: HuntressClient, organizations
 def extend_audit(report: AuditReport, config: Config, services: Services, organizations: list[Organization],
                  mapping: Mapping) -> None:
     """The audit's hook: the reconciliation, and an `orphaned_licence` finding per licence nothing maintains."""
+    if config.accounts:  # organizations an [[accounts]] entry bills are mapped, not "unmapped usage"
+        billed = {a.huntress_account_id for a in config.accounts}
+        by_account = {org.id for org in organizations if org.account_id in billed}
+        report.findings[:] = [f for f in report.findings
+                              if not (f.kind == "unmapped_usage" and f.huntress_organization_id in by_account)]
     report.reconciliation = fetch_reconciliation(config, services.huntress, organizations, mapping,
                                                  report.huntress_invoice)
     for orphan in fetch_orphans(config, services.halo, mapping):
