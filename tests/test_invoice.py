@@ -235,3 +235,19 @@ def test_an_invoice_without_an_id_cannot_be_followed():
     with pytest.raises(ValueError):
         parse_invoice({"id": "7002"})
     assert parse_invoice({"id": 7, "quantity": "x"}).quantity is None
+
+
+# -- the due rule -----------------------------------------------------------------------------------------------
+
+
+def test_only_a_newer_invoice_is_due():
+    from halosync.core.invoice import HuntressInvoice, is_invoice_due
+
+    followed = {"id": 7002, "created_at": "2026-11-01T00:05:00Z"}
+    assert is_invoice_due(HuntressInvoice(7003, "2026-12-01T00:05:00Z", 5, "p"), followed)
+    assert not is_invoice_due(HuntressInvoice(7002, "2026-11-01T00:05:00Z", 5, "p"), followed)
+    assert not is_invoice_due(HuntressInvoice(7001, "2026-10-01T00:05:00Z", 5, "p"), followed)  # 7002 voided: not again
+    assert is_invoice_due(HuntressInvoice(7003, "", None, ""), followed)  # no date: the higher id is newer
+    assert not is_invoice_due(HuntressInvoice(7000, "", None, ""), followed)
+    assert is_invoice_due(HuntressInvoice(1, "", None, ""), None)  # nothing followed yet
+    assert not is_invoice_due(None, followed)

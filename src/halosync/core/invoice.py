@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from halosync.core.models import Row
@@ -50,10 +51,29 @@ class LineItems:
         return (min(starts) if starts else None, max(ends) if ends else None)
 
 
-def is_invoice_due(newest: HuntressInvoice | None, followed_id: int | None) -> bool:
-    """Due when Huntress has an invoice that the last completed sync did not follow. No invoice at all: not
-    due (there is nothing to follow; a sync now would bill a day's counts, not an invoice's)."""
-    return newest is not None and newest.id != followed_id
+def is_invoice_due(newest: HuntressInvoice | None, followed: dict[str, Any] | None) -> bool:
+    """Due when Huntress's newest invoice is newer than the one the last completed sync followed (`followed`, its
+    run record's `huntress_invoice`). No invoice at all: not due (nothing to follow; a sync now would bill a day's
+    counts, not an invoice's). An invoice older than the one followed (a newer one voided, say) is not due either:
+    billing an older invoice again would turn counts back."""
+    if newest is None:
+        return False
+    if followed is None:
+        return True
+    if newest.id == followed.get("id"):
+        return False
+    now, was = _moment(newest.created_at), _moment(str(followed.get("created_at") or ""))
+    if now is not None and was is not None:
+        return now > was
+    return not isinstance(followed.get("id"), int) or newest.id > followed["id"]
+
+
+def _moment(stamp: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def stamp_rows(rows: list[Row], invoice_id: int, line_items: LineItems) -> list[Row]:

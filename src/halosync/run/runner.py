@@ -72,7 +72,7 @@ def run(
             from halosync.run.invoice import followed_invoice
 
             followed = followed_invoice(log)
-            if not is_invoice_due(invoice, followed.get("id") if followed else None):
+            if not is_invoice_due(invoice, followed):
                 return RunResult(exit_code=ExitCode.OK, due=False, huntress_invoice=invoice)
         elif not force:
             today = today or date.today()

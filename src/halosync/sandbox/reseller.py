@@ -25,12 +25,17 @@ def usage_units(org: dict[str, Any]) -> dict[str, int]:
 
 
 def reseller_invoices(state: State) -> list[dict[str, Any]]:
-    """The reseller's invoices, newest (highest id) first: one a month."""
+    """The reseller's invoices, newest (highest id) first: one a month, invoice 8002 on 2026-11-01."""
     units = sum(usage_units(o)["edr"] for o in state.organizations.values())
     newest = state.reseller_invoice_id
-    return [{"id": newest - n, "amount": units * 250, "created_at": f"2026-{11 - n:02d}-01T00:05:00Z",
-             "currency_type": "usd", "plan": "Huntress Reseller", "quantity": units, "status": "paid" if n else "open",
-             "has_usage": True, "updated_at": f"2026-{11 - n:02d}-01T00:05:00Z"} for n in range(2)]
+    invoices = []
+    for n in range(2):
+        months = 2026 * 12 + 10 + (newest - n - 8002)  # 8002: November 2026 (month index 10)
+        created = f"{months // 12}-{months % 12 + 1:02d}-01T00:05:00Z"
+        invoices.append({"id": newest - n, "amount": units * 250, "created_at": created, "currency_type": "usd",
+                         "plan": "Huntress Reseller", "quantity": units, "status": "paid" if n else "open",
+                         "has_usage": True, "updated_at": created})
+    return invoices
 
 
 def organization_line_items(state: State, invoice_id: int, missing: bool = False) -> list[dict[str, Any]] | None:
