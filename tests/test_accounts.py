@@ -103,3 +103,29 @@ def test_account_clients_is_pure_and_names_every_clash():
     assert account_clients({9: 40}, orgs, {}) == {40: []}  # an account with no organizations bills 0
     with pytest.raises(ValueError, match="organization 2 .*client 12.*client 40"):
         account_clients({7: 40}, orgs, {2: 12})
+
+
+def permissions(path):
+    result = runner.invoke(app, ["check-permissions", "--config", str(path), "--json"])
+    return result.exit_code, {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+
+
+def test_check_permissions_reads_the_reseller_invoice_and_checks_each_account(reseller, tmp_path):
+    code, checks = permissions(config(tmp_path, huntress={"counts": "invoiced"}, sync={"frequency": "invoice"},
+                                      accounts=[{"huntress_account_id": 2, "halo_client_id": 40}]))
+    assert checks["Read Huntress reseller invoices"]["status"] == "pass"
+    assert "Huntress invoice 8002" in checks["Read Huntress reseller invoices"]["detail"]
+    assert checks["[[accounts]]"]["status"] == "pass"
+    code, checks = permissions(config(tmp_path, accounts=[{"huntress_account_id": 99, "halo_client_id": 40}]))
+    assert code == 1 and checks["[[accounts]]"]["status"] == "fail" and "99" in checks["[[accounts]]"]["detail"]
+    assert reseller.count("halo", "POST", "/api/SoftwareLicence") == 0
+
+
+def test_check_permissions_without_reseller_access_says_what_to_use(reseller, tmp_path, monkeypatch):
+    from halosync.sandbox.wire import _json
+
+    # credentials that are not a reseller's: every reseller endpoint answers 403
+    monkeypatch.setattr(type(reseller), "_reseller", lambda self, request, path: _json(403, {"errors": ["Forbidden"]}))
+    code, checks = permissions(config(tmp_path, huntress={"counts": "invoiced"}))
+    assert code == 3 and checks["Read Huntress reseller invoices"]["status"] == "fail"
+    assert 'counts = "billable"' in checks["Read Huntress reseller invoices"]["fix"]

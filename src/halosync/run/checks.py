@@ -64,6 +64,9 @@ def check_permissions(config: Config, audit_fix: bool = False, **service_options
         organizations = _huntress_checks(services.huntress, checks)
         if organizations is not None:
             _agent_check(services.huntress, config, checks)
+            from halosync.run.invoice_checks import invoice_checks  # invoice billing and [[accounts]]
+
+            invoice_checks(services.huntress, config, checks)
         _halo_checks(services.halo, config, checks)
         if not _failed_auth(checks):
             _client_checks(config, services, checks)
