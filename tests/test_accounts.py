@@ -129,3 +129,11 @@ def test_check_permissions_without_reseller_access_says_what_to_use(reseller, tm
     code, checks = permissions(config(tmp_path, huntress={"counts": "invoiced"}))
     assert code == 3 and checks["Read Huntress reseller invoices"]["status"] == "fail"
     assert 'counts = "billable"' in checks["Read Huntress reseller invoices"]["fix"]
+
+
+def test_map_shows_sub_account_organizations_with_their_account_and_not_those_an_account_entry_bills(reseller, tmp_path):
+    shown = runner.invoke(app, ["map", "--config", str(config(tmp_path, huntress={"sub_accounts": True})), "--show"])
+    assert shown.exit_code == 0 and "unmapped: 201 'Clinic (Northwind)'" in shown.stdout
+    path = config(tmp_path, accounts=[{"huntress_account_id": 2, "halo_client_id": 40}])
+    shown = runner.invoke(app, ["map", "--config", str(path), "--show"])
+    assert shown.exit_code == 0 and "Clinic" not in shown.stdout and "Bob's Bakery" in shown.stdout
