@@ -66,7 +66,10 @@ def check_permissions(config: Config, audit_fix: bool = False, **service_options
             _agent_check(services.huntress, config, checks)
             from halosync.run.invoice_checks import invoice_checks  # invoice billing and [[accounts]]
 
-            invoice_checks(services.huntress, config, checks)
+            for c in invoice_checks(services.huntress, config):
+                checks.append(_failed(c.area, c.name, c.error, c.fix) if c.error else Check(
+                    area=c.area, name=c.name, status=c.status, detail=c.detail, fix=c.fix,
+                    cause="other" if c.status == "fail" else None))
         _halo_checks(services.halo, config, checks)
         if not _failed_auth(checks):
             _client_checks(config, services, checks)
