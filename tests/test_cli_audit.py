@@ -91,7 +91,8 @@ def test_both_ends_against_the_sandbox_as_data(synced):
     assert {f[2] for f in found if f[0] == "unbilled" and f[1] == 15} == {"edr", "itdr", "siem"}
     assert payload["huntress_invoice"]["quantity"] == sum(sandbox.state.agent_count(o) for o in sandbox.state.organizations)
     assert payload["totals"]["edr"]["huntress"] == payload["huntress_invoice"]["quantity"]
-    assert payload["requests"]["huntress"] == 2  # one organization listing (per 500) and one invoice read
+    # one organization listing (per 500), one invoice read, and /v1/account for the Neighborhood Watch seats
+    assert payload["requests"]["huntress"] == 3
     assert invoice_writes(sandbox) == 0 and sandbox.count("halo", "POST", "/api/SoftwareLicence") == 1  # wrote nothing
     text = runner.invoke(app, ["audit", "--config", str(config)]).stdout
     assert "Huntress's latest invoice" in text and "Bob's Bakery" in text

@@ -26,7 +26,7 @@ def broken(tmp_path: Path, data: dict) -> Path:
         (lambda c: c.update(extra={"a": 1}), "extra", "unknown key"),
         (lambda c: c["sync"].update(day_of_month="1"), "[sync] day_of_month", "should be"),
         (lambda c: c["sync"].update(day_of_month=31), "[sync] day_of_month", "1-28"),
-        (lambda c: c["sync"].update(frequency="weekly"), "[sync] frequency", "'daily' or 'monthly'"),
+        (lambda c: c["sync"].update(frequency="weekly"), "[sync] frequency", "'daily', 'monthly' or 'invoice'"),
         (lambda c: c["huntress"].update(requests_per_minute=True), "[huntress] requests_per_minute", "integer"),
         (lambda c: c["huntress"].update(counts="exact"), "[huntress] counts", "billable"),
         (lambda c: c["products"].update(edr_server=1), "[products] edr_server", "unknown product"),

@@ -13,8 +13,12 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 
-HUNTRESS_PATHS = ["/v1/account", "/v1/organizations", "/v1/organizations/{id}", "/v1/agents", "/v1/invoices"]
-HUNTRESS_DEFINITIONS = ["Organization", "OrganizationWithActualProductUsages", "Pagination", "Agent", "Account", "Invoice"]
+HUNTRESS_PATHS = ["/v1/account", "/v1/organizations", "/v1/organizations/{id}", "/v1/agents", "/v1/invoices",
+                  "/v1/reseller/invoices", "/v1/reseller/invoices/{id}/organization_usage_line_items",
+                  "/v1/reseller/invoices/{id}/account_usage_line_items", "/v1/accounts",
+                  "/v1/accounts/{account_id}/organizations"]
+HUNTRESS_DEFINITIONS = ["Organization", "OrganizationWithActualProductUsages", "Pagination", "Agent", "Account", "Invoice",
+                        "OrganizationUsageLineItem", "AccountUsageLineItem", "Address"]
 HALO_PATHS = ["/SoftwareLicence", "/Item", "/Item/{id}", "/Client", "/Agent/me", "/AuthInfo", "/RecurringInvoice",
               "/RecurringInvoice/Lines", "/RecurringInvoice/updatelines"]
 HALO_SCHEMAS = ["Licence_List", "InvoiceDetail", "InvoiceDetailQuantity"]

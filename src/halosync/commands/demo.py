@@ -22,6 +22,8 @@ GLITCH = (111, "edr", 0, "Juniper School District's 340 EDR agents read 0 for a 
 
 def command(
     latency: Annotated[float, typer.Option(help="Seconds the sandbox waits before each answer.", min=0, max=5)] = 0.0,
+    invoice: Annotated[bool, typer.Option("--invoice", help="Then bill from Huntress's invoice, as a reseller: "
+                                          'counts = "invoiced", frequency = "invoice".')] = False,
 ) -> None:
     """Run the real sync against a simulated Huntress and HaloPSA on 127.0.0.1 (no credentials needed)."""
     from halosync.config.load import load_config
@@ -67,10 +69,17 @@ def command(
         kept = next(l["count"] for l in sandbox.state.live_licences(GLITCH[4]) if l["item_id"] == GLITCH[5])
         console.say(f"   The licence still bills {kept}: the invoice stays right.")
 
+        invoiced = 0
+        if invoice:
+            from halosync.commands.demo_invoice import invoice_demo
+
+            invoiced = invoice_demo(sandbox, url, Path(tmp))
+
         console.say(f"\nThe results log of these runs was {config.log_path} (deleted with the demo's temp directory).\n"
                     "Next: `halosync init` writes your config with your credentials; then `halosync check-permissions`, "
                     "`halosync map` and `halosync run --dry-run`; `halosync audit` checks that the recurring invoices "
                     "bill every licence.")
-    expected = (first.exit_code, second.exit_code, third.exit_code, outcome.exit_code) == (0, 0, 6, 0)
-    raise typer.Exit(0 if expected else max(first.exit_code, second.exit_code, third.exit_code, outcome.exit_code, 1))
+    expected = (first.exit_code, second.exit_code, third.exit_code, outcome.exit_code, invoiced) == (0, 0, 6, 0, 0)
+    raise typer.Exit(0 if expected else max(first.exit_code, second.exit_code, third.exit_code, outcome.exit_code,
+                                             invoiced, 1))
 

@@ -25,6 +25,7 @@ class HuntressConfig(_Model):
     base_url: str = "https://api.huntress.io"
     requests_per_minute: int = Field(default=60, ge=1, le=10_000)
     counts: CountMode = "billable"
+    sub_accounts: bool = False  # also list the organizations of every account the credentials see (resellers)
 
     @field_validator("base_url")
     @classmethod
@@ -64,7 +65,7 @@ class HaloConfig(_Model):
 
 
 class SyncConfig(_Model):
-    frequency: Literal["daily", "monthly"] = "monthly"
+    frequency: Literal["daily", "monthly", "invoice"] = "monthly"  # invoice: when Huntress issues a newer invoice
     day_of_month: int | Literal["last"] = 1
     licence_name: str = "Huntress {product}"
     ignore_organizations: list[int] = []
@@ -187,6 +188,14 @@ class OrganizationMapping(_Model):
     name: str | None = None
 
 
+class AccountMapping(_Model):
+    """[[accounts]]: every organization of a Huntress (sub-)account billed to one HaloPSA client, summed."""
+
+    huntress_account_id: int
+    halo_client_id: int
+    name: str | None = None
+
+
 class Config(_Model):
     huntress: HuntressConfig
     halo: HaloConfig
@@ -196,6 +205,7 @@ class Config(_Model):
     guard: GuardConfig | None = None
     products: ProductsConfig = ProductsConfig({})
     organizations: list[OrganizationMapping] = []
+    accounts: list[AccountMapping] = []
     clients: list[ClientConfig] = []
 
     @model_validator(mode="after")
@@ -206,7 +216,17 @@ class Config(_Model):
             if org.huntress_id in seen:
                 raise ValueError(f"huntress_id {org.huntress_id} is mapped more than once in [[organizations]]")
             seen.add(org.huntress_id)
+        accounts: set[int] = set()
+        for account in self.accounts:
+            if account.huntress_account_id in accounts:
+                raise ValueError(f"huntress_account_id {account.huntress_account_id} is mapped more than once in [[accounts]]")
+            accounts.add(account.huntress_account_id)
         mapped = self.products.mapped()
+        if self.huntress.counts == "invoiced":
+            split = [key for key in mapped if PRODUCTS[key].source == "agents"]
+            if split:
+                raise ValueError(f'[products] {", ".join(split)}: the EDR split counts agents, which an invoice\'s line '
+                                 'items do not carry; with [huntress] counts = "invoiced" map edr instead')
         clients: set[int] = set()
         for n, client in enumerate(self.clients, start=1):
             where = f"[[clients]] #{n} (halo_client_id {client.halo_client_id})"
@@ -221,6 +241,11 @@ class Config(_Model):
                     if product not in client.products:
                         raise ValueError(f"{where}: a minimum for {product}, which its products list leaves out")
         return self
+
+    @property
+    def reads_sub_accounts(self) -> bool:
+        """Whether the organization list covers every account the credentials see (costs a request per account)."""
+        return self.huntress.sub_accounts or bool(self.accounts)
 
     @property
     def log_path(self) -> Path:

@@ -15,8 +15,9 @@ from typing import Any, Literal
 from halosync.core.mapping import Mapping, ours, unmapped_organizations
 from halosync.core.models import Licence
 from halosync.core.products import AGENT_PRODUCTS, PRODUCTS
+from halosync.core.reconcile import Reconciliation
 
-FindingKind = Literal["unmapped_usage", "unbilled", "quantity_mismatch", "no_invoice"]
+FindingKind = Literal["unmapped_usage", "unbilled", "quantity_mismatch", "no_invoice", "orphaned_licence"]
 LIST_PRODUCTS = ("edr", "itdr", "sat", "siem")  # the products the organization list counts
 MANUAL = ("In HaloPSA: Invoices > Recurring Invoices > the client's invoice > add (or open) the line for the item, "
           "and set its Quantity to 'Calculate quantity from Licence count', choosing the licence")
@@ -87,6 +88,7 @@ class AuditReport:
     manual: list[Finding] = field(default_factory=list)  # what only a person can settle (no invoice, several)
     requests: dict[str, int] = field(default_factory=dict)
     client_names: dict[int, str] = field(default_factory=dict)  # HaloPSA clients, as licences and invoices name them
+    reconciliation: Reconciliation | None = None  # Huntress's invoice, unit by unit (core/reconcile.py)
 
 
 def line_item(line: dict[str, Any]) -> int | None:

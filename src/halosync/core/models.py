@@ -20,6 +20,7 @@ class Organization:
     id: int
     name: str
     summary: dict[str, Any] = field(default_factory=dict, repr=False)
+    account_id: int | None = None  # the Huntress account it belongs to, where the listing says
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,17 @@ class _Record:
         return cast(Self, dataclasses.replace(cast(Any, self), **changes))
 
 
+INVOICE_ROW_FIELDS = ("huntress_invoice_id", "period_start", "period_end")
+
+
+def _without_unset(record: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """Invoice fields appear only where a run followed an invoice: other logs keep their shape."""
+    for key in keys:
+        if record.get(key) is None:
+            record.pop(key, None)
+    return record
+
+
 _ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
 
 
@@ -103,6 +115,13 @@ class Row(_Record):
     status: RowStatus
     message: str = ""
     outside_change: OutsideChange | None = None  # the count changed from outside since halosync wrote it
+    # counts = "invoiced": the Huntress invoice the count came from, and its organizations' billing period
+    huntress_invoice_id: int | None = None
+    period_start: str | None = None
+    period_end: str | None = None
+
+    def dump(self) -> dict[str, Any]:
+        return _without_unset(_Record.dump(self), INVOICE_ROW_FIELDS)
 
     @property
     def is_write(self) -> bool:
@@ -135,6 +154,10 @@ class RunRecord(_Record):
     rows: dict[str, int]
     requests: dict[str, int]
     error: str = ""  # why a run ended before it could plan (exit 3 or 5)
+    huntress_invoice: dict[str, Any] | None = None  # {id, created_at, quantity, plan}: the invoice this run followed
+
+    def dump(self) -> dict[str, Any]:
+        return _without_unset(_Record.dump(self), ("huntress_invoice",))
 
     def summary(self) -> str:
         """One line: what the run did, what it cost, how it ended."""

@@ -7,9 +7,10 @@ vendors' clients stay at the edge.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from halosync.core.models import Counts, Licence, Organization
+from halosync.core.products import CountMode
 
 Progress = Callable[[str], None]
 
@@ -23,7 +24,7 @@ class CountSource(Protocol):
     def organizations(self, progress: Progress | None = None) -> list[Organization]: ...
 
     def counts(self, organizations: dict[int, Organization], wanted: Iterable[int], products: Iterable[str],
-               mode: Literal["billable", "summary"], progress: Progress | None = None) -> Counts: ...
+               mode: CountMode, progress: Progress | None = None) -> Counts: ...
 
 
 class LicenceStore(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-CountMode = Literal["billable", "summary"]
+CountMode = Literal["billable", "summary", "invoiced"]  # invoiced: the reseller invoice's line items
 # Every product halosync knows, defined once: the config's tables are keyed by these.
 ProductKey = Literal["edr", "itdr", "ispm", "sat", "siem", "edr_servers", "edr_workstations"]
 
@@ -40,4 +40,4 @@ PRODUCT_KEYS: tuple[str, ...] = get_args(ProductKey)
 def needs_detail(product: str, mode: CountMode) -> bool:
     """Whether this product's count needs GET /v1/organizations/{id} in this mode."""
     p = PRODUCTS[product]
-    return p.source == "usage" and (mode == "billable" or p.summary_field is None)
+    return mode != "invoiced" and p.source == "usage" and (mode == "billable" or p.summary_field is None)

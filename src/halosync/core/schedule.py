@@ -11,7 +11,7 @@ class Schedule(Protocol):
     """What the due logic reads of [sync]."""
 
     @property
-    def frequency(self) -> Literal["daily", "monthly"]: ...
+    def frequency(self) -> Literal["daily", "monthly", "invoice"]: ...  # invoice: decided in core/invoice.py
 
     @property
     def day_of_month(self) -> int | Literal["last"]: ...

@@ -26,6 +26,7 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
             "totals": report.totals,
             "huntress_invoice": report.huntress_invoice,
             "edr_licences": report.edr_licences,
+            "reconciliation": report.reconciliation.as_json() if report.reconciliation else None,
             "fixes": [dataclasses.asdict(f) for f in report.fixes] if fix else [],
             "applied": [a.dump() for a in applied],
             "requests": report.requests,
@@ -72,6 +73,10 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
         inv = report.huntress_invoice
         say(f"Huntress's latest invoice: {str(inv.get('created_at', ''))[:10]} · {inv.get('plan', '')} · quantity "
             f"{inv.get('quantity')}; EDR licences total {report.edr_licences}")
+    from halosync.formats.reconcile import reconciliation_lines
+
+    for line in reconciliation_lines(report.reconciliation, out.width):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
     for ignored in report.ignored:
         units = ", ".join(f"{n} {p}" for p, n in ignored["units"].items()) or "no units"
         say(f"(ignored, not billed by choice: organization {ignored['huntress_organization_id']} "

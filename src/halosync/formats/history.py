@@ -68,7 +68,9 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
     from rich.text import Text
 
     table = Table(title="halosync history: runs, newest first", title_justify="left")
-    for name in ("Started", "Run", "Mode", "Exit", "Created", "Updated", "Unchanged", "Failed", "Held", "Requests", "Error"):
+    invoices = any(run.get("huntress_invoice") for run in runs)
+    for name in ("Started", "Run", "Mode", *(("Invoice",) if invoices else ()), "Exit", "Created", "Updated",
+                 "Unchanged", "Failed", "Held", "Requests", "Error"):
         table.add_column(name, justify="left" if name in ("Started", "Run", "Mode", "Error") else "right",
                          no_wrap=name != "Error", min_width=20 if name == "Error" else None)
     for run in runs:
@@ -77,6 +79,7 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
         code = run["exit_code"]
         table.add_row(
             _local(run.get("started")), str(run.get("run_id", "")), _mode(run),
+            *((_invoice(run),) if invoices else ()),
             Text(str(code), style="green" if code == 0 else "red"),
             *(str(counts.get(k, 0)) for k in COUNTS),
             f"{requests.get('huntress', 0)} + {requests.get('halo', 0)}", str(run.get("error") or ""),
@@ -90,11 +93,21 @@ def _runs_lines(runs: list[dict[str, Any]], width: int) -> Iterator[str]:
         counts, requests = run["rows"], run["requests"]
         words = ("created", "updated", "unchanged", "failed", "held")
         tally = [f"{counts.get(k, 0)} {word}" for k, word in zip(COUNTS, words, strict=True)]
-        yield wrap_parts([_local(run.get("started")), f"run {run.get('run_id', '')}", _mode(run),
+        invoice = [f"invoice {_invoice(run)}"] if run.get("huntress_invoice") else []
+        yield wrap_parts([_local(run.get("started")), f"run {run.get('run_id', '')}", _mode(run), *invoice,
                           f"exit {run['exit_code']}", *tally,
                           f"{requests.get('huntress', 0)} + {requests.get('halo', 0)} requests"], width)
         if run.get("error"):
             yield wrap(f"error: {run['error']}", width, first="  ", indent="    ")
+
+
+def _invoice(run: dict[str, Any]) -> str:
+    """The Huntress invoice a run followed: `7002 (2026-11-01)`."""
+    invoice = run.get("huntress_invoice")
+    if not isinstance(invoice, dict):
+        return ""
+    day = str(invoice.get("created_at") or "")[:10]
+    return f"{invoice.get('id')}" + (f" ({day})" if day else "")
 
 
 def _local(stamp: str | None) -> str:

@@ -27,7 +27,10 @@ def as_json(result: RunResult) -> Iterator[str]:
     unmapped = json.dumps([u.dump() for u in result.unmapped], ensure_ascii=False)
     yield f'], "unmapped": {unmapped}'
     if not result.due:
-        yield f', "not_due": {json.dumps({"next_due": result.next_due.isoformat() if result.next_due else None})}'
+        not_due: dict[str, object] = {"next_due": result.next_due.isoformat() if result.next_due else None}
+        if result.huntress_invoice is not None:  # [sync] frequency = "invoice": the invoice already followed
+            not_due["huntress_invoice"] = result.huntress_invoice.record()
+        yield f', "not_due": {json.dumps(not_due, ensure_ascii=False)}'
     if result.exit_code != 0:  # scripts check one key: "error"
         failed = sum(1 for row in result.rows if row.status == "failed")
         held = sum(1 for row in result.rows if row.status == "held")

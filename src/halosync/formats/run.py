@@ -19,7 +19,7 @@ def show_run(result: RunResult, *, json_output: bool, quiet: bool) -> None:
         sys.stdout.writelines(as_json(result))
     elif not result.due:
         if not quiet:
-            console.say(f"Not due: next sync on {result.next_due:%Y-%m-%d}. Use --force to sync now.")
+            console.say(not_due_message(result))
     elif not quiet or result.exit_code != 0:
         from halosync.formats.results import print_results  # rich and the models: only when there is a table
 
@@ -38,3 +38,13 @@ def show_run(result: RunResult, *, json_output: bool, quiet: bool) -> None:
         console.error(f"{written}{result.log_error}. The {len(result.unsaved)} records it should hold follow as JSON "
                       "lines: keep them (append them to the log once it has room).")
         sys.stderr.writelines(line + "\n" for line in result.unsaved)
+
+
+def not_due_message(result: RunResult) -> str:
+    if result.next_due is not None:
+        return f"Not due: next sync on {result.next_due:%Y-%m-%d}. Use --force to sync now."
+    if result.huntress_invoice is None:
+        return ("Not due: Huntress has no invoice yet; the first sync runs once it issues one. "
+                "Use --force to sync now.")
+    return (f"Not due: the last sync followed {result.huntress_invoice.describe()}, still Huntress's newest; "
+            "the next sync runs once Huntress issues a newer invoice. Use --force to sync now.")

@@ -10,9 +10,11 @@ from typing import Any
 import httpx
 
 from halosync.config.schema import Config
+from halosync.core.invoice import HuntressInvoice, LineItems
 from halosync.core.models import Counts, Organization
 from halosync.core.products import AGENT_PRODUCTS, PRODUCTS, CountMode, needs_detail
 from halosync.errors import AuthError, ServiceError, UnreachableError
+from halosync.huntress.invoices import add_line_items, parse_invoice
 from halosync.huntress.usage import billable_count, is_server, parse_usages, summary_count
 from halosync.transport.http import POOL_SIZE, RetryPolicy, Service, concurrently
 
@@ -28,6 +30,8 @@ class HuntressClient:
     def __init__(self, service: Service, credentials: str = "[huntress] api_key and api_secret"):
         self.service = service
         self.credentials = credentials  # where the key and secret were set, for the message when they are refused
+        self.sub_accounts = False  # organizations() covers every account the credentials see (config.reads_sub_accounts)
+        self.seen_accounts: set[int] | None = None  # the accounts GET /v1/accounts listed, once read
 
     @classmethod
     def from_config(cls, config: Config, **service_options: Any) -> HuntressClient:
@@ -43,7 +47,9 @@ class HuntressClient:
             **{"retry": RATE_LIMIT, **service_options},
         )
         service.auth_hint = f"Check {config.secret_names('huntress')} (<your subdomain>.huntress.io > API Credentials)"
-        return cls(service, config.secret_names("huntress"))
+        client = cls(service, config.secret_names("huntress"))
+        client.sub_accounts = config.reads_sub_accounts
+        return client
 
     @property
     def requests(self) -> int:
@@ -63,6 +69,54 @@ class HuntressClient:
         invoices = body.get("invoices")
         return invoices[0] if isinstance(invoices, list) and invoices and isinstance(invoices[0], dict) else None
 
+    def newest_invoice(self, *, reseller: bool) -> HuntressInvoice | None:
+        """Huntress's newest invoice, in one request: a reseller's (GET /v1/reseller/invoices, newest first by
+        default) or the account's own (GET /v1/invoices sorted by created_at). None when there is none yet."""
+        params: dict[str, Any]
+        if reseller:
+            path, params = "/reseller/invoices", {"limit": 1}
+        else:
+            path, params = "/invoices", {"limit": 1, "sort_field": "created_at", "sort_direction": "desc"}
+        body = self.service.json_object(self.service.request("GET", path, params=params))
+        invoices = body.get("invoices")
+        if not isinstance(invoices, list):
+            raise ServiceError("Huntress", f"Huntress answered GET {path} without a list of invoices")
+        if not invoices:
+            return None
+        try:
+            return parse_invoice(invoices[0])
+        except ValueError as exc:
+            raise ServiceError("Huntress", f"Huntress answered GET {path} with {exc}") from None
+
+    def invoice_line_items(self, invoice_id: int) -> LineItems:
+        """Every organization usage line item of a reseller invoice (500 a page, all pages), added up per
+        organization. A page that brings no new line item, or a line item that cannot be read, is an error:
+        billing from part of an invoice would bill customers too little."""
+        path = f"/reseller/invoices/{invoice_id}/organization_usage_line_items"
+        found = LineItems(invoice_id=invoice_id)
+        seen: set[int] = set()
+        try:
+            for page, rows in enumerate(self._pages(path, "organization_usage_line_items"), start=1):
+                try:
+                    new = add_line_items(found, rows, seen)
+                except ValueError as exc:
+                    raise ServiceError("Huntress", f"Huntress invoice {invoice_id}: {exc}; nothing was written") from None
+                if page > 1 and rows and not new:
+                    raise ServiceError("Huntress", f"Huntress repeated page {page - 1} of the line items of invoice "
+                                       f"{invoice_id} (GET /v1{path}): the list is incomplete; nothing was written")
+        except ServiceError as exc:
+            if exc.status != 404 or isinstance(exc, AuthError):
+                raise
+            raise ServiceError("Huntress", f"Huntress has no organization usage line items for invoice {invoice_id} "
+                               f"yet ({exc}): nothing was written; the next run tries again", 404) from None
+        return found
+
+    def account_line_items(self, invoice_id: int) -> list[dict[str, Any]]:
+        """A reseller invoice's account usage line items (per account and product: billable and actual units,
+        the subscription minimum), all pages."""
+        path = f"/reseller/invoices/{invoice_id}/account_usage_line_items"
+        return [row for rows in self._pages(path, "account_usage_line_items") for row in rows if isinstance(row, dict)]
+
     def sample_agents(self) -> None:
         """One small read of the agent list: proves the credential may list agents."""
         self.service.request("GET", "/agents", params={"limit": 1})
@@ -76,7 +130,36 @@ class HuntressClient:
                 found[org.id] = org
             if progress and page > 1:
                 progress(f"Huntress: {len(found)} organizations read ({page} pages)")
+        if self.sub_accounts:
+            self._add_account_organizations(found)
         return list(found.values())
+
+    def accounts(self) -> dict[int, str]:
+        """Every account the credentials see (GET /v1/accounts, all pages): id -> name."""
+        found: dict[int, str] = {}
+        for rows in self._pages("/accounts", "accounts"):
+            for row in rows:
+                account_id = row.get("id") if isinstance(row, dict) else None
+                if isinstance(account_id, int) and not isinstance(account_id, bool):
+                    found[account_id] = str(row.get("name") or row.get("subdomain") or account_id)
+        self.seen_accounts = set(found)
+        return found
+
+    def _add_account_organizations(self, found: dict[int, Organization]) -> None:
+        """The organizations of every account (GET /v1/accounts/{id}/organizations), each named with its account
+        ("Clinic (Northwind)") so that two accounts' look-alike names can be told apart."""
+        accounts = self.accounts()
+        for account_id in accounts:
+            for rows in self._pages(f"/accounts/{account_id}/organizations", "organizations"):
+                for row in rows:
+                    org = _organization(row)
+                    if org.account_id is None:
+                        org.account_id = account_id
+                    found.setdefault(org.id, org)
+        if len(accounts) > 1:
+            for org in found.values():
+                if org.account_id in accounts:
+                    org.name = f"{org.name} ({accounts[org.account_id]})"
 
     def usage(self, organization_id: int) -> dict[str, Any]:
         """`actual_usages` of GET /v1/organizations/{id}, parsed (billable_count reads each product from it)."""
@@ -292,4 +375,6 @@ def _organization(row: dict[str, Any]) -> Organization:
         raise ServiceError("Huntress", "Huntress listed an organization without an id") from None
     # Keep only the count fields: at 10,000 organizations whole rows add up.
     summary = {field: row.get(field) for field in SUMMARY_FIELDS}
-    return Organization(id=org_id, name=str(row.get("name") or ""), summary=summary)
+    account_id = row.get("account_id")
+    return Organization(id=org_id, name=str(row.get("name") or ""), summary=summary,
+                        account_id=account_id if isinstance(account_id, int) and not isinstance(account_id, bool) else None)

@@ -37,6 +37,9 @@ def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any
         report = audit(mapping, licences, invoices, usage, latest)
         report.client_names = {**{c.halo_client_id: c.name for c in config.clients if c.name},
                                 **{l.client_id: l.client_name for l in licences if l.client_name}}
+        from halosync.run.reconcile import extend_audit  # the reconciliation and orphaned licences
+
+        extend_audit(report, config, services, organizations, mapping)
         if fix and report.fixes:
             names = {f.item_id: str(services.halo.item(f.item_id).get("name") or "") for f in report.fixes
                      if f.action == "add_line"}

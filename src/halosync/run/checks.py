@@ -69,6 +69,12 @@ def check_permissions(config: Config, audit_fix: bool = False, **service_options
         organizations = _huntress_checks(services.huntress, checks)
         if organizations is not None:
             _agent_check(services.huntress, config, checks)
+            from halosync.run.invoice_checks import invoice_checks  # invoice billing and [[accounts]]
+
+            for c in invoice_checks(services.huntress, config):
+                checks.append(_failed(c.area, c.name, c.error, c.fix) if c.error else Check(
+                    area=c.area, name=c.name, status=c.status, detail=c.detail, fix=c.fix,
+                    cause="other" if c.status == "fail" else None))
         _halo_checks(services.halo, config, checks)
         licences: list[dict[str, Any]] = []
         if not _failed_auth(checks):

@@ -30,7 +30,9 @@ class Inventory:
 
 def fetch_inventory(config: Config, **service_options: Any) -> Inventory:
     with Services(config, extra_scopes=MAP_SCOPES, **service_options) as services:
-        organizations = {org.id: org.name for org in services.huntress.organizations()}
+        billed = {a.huntress_account_id for a in config.accounts}  # [[accounts]] bill these whole: not offered
+        organizations = {org.id: org.name for org in services.huntress.organizations() if org.account_id not in billed
+                         or org.account_id is None}
         return Inventory(organizations=organizations, clients=services.halo.clients(), items=services.halo.items())
 
 

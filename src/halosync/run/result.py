@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the models load pydantic: not on the not-due path, which only needs this class
+    from halosync.core.invoice import HuntressInvoice
     from halosync.core.models import Row, RunRecord, Unmapped
 
 Progress = Callable[[str], None]
@@ -25,6 +26,7 @@ class RunResult:
     client_names: dict[int, str] = field(default_factory=dict)  # HaloPSA clients, as their licences name them
     log_error: str = ""  # why the results log refused the records (exit 74)
     unsaved: list[str] = field(default_factory=list)  # the records it refused, as JSON lines, to print instead
+    huntress_invoice: HuntressInvoice | None = None  # [sync] frequency = "invoice": the newest invoice, when not due
 
 
 def now_utc() -> str:

@@ -7,10 +7,10 @@ so that an hourly cron call that finds nothing to do starts and ends quickly.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
@@ -19,6 +19,11 @@ from halosync.core.schedule import is_due, next_due, period_start
 from halosync.errors import ExitCode, LockedError
 from halosync.run import resultslog
 from halosync.run.result import Progress, RunResult
+
+if TYPE_CHECKING:
+    from halosync.core.invoice import HuntressInvoice
+    from halosync.core.ports import CountSource
+    from halosync.run.wiring import Services
 
 
 def lock_path(log_path: Path) -> Path:
@@ -56,8 +61,20 @@ def run(
     Monitoring ([notify]) hears of every sync that is not a dry run; `warn` gets its failures.
     """
     log = config.log_path
-    with run_lock(log, "this run did nothing"):
-        if not force:
+    with run_lock(log, "this run did nothing"), ExitStack() as stack:
+        follows_invoice = config.sync.frequency == "invoice" or config.huntress.counts == "invoiced"
+        services = None
+        invoice = None
+        if follows_invoice and (force or config.sync.frequency == "invoice"):
+            services, invoice = _newest_invoice(config, stack, service_options)
+        if not force and config.sync.frequency == "invoice":
+            from halosync.core.invoice import is_invoice_due
+            from halosync.run.invoice import followed_invoice
+
+            followed = followed_invoice(log)
+            if not is_invoice_due(invoice, followed):
+                return RunResult(exit_code=ExitCode.OK, due=False, huntress_invoice=invoice)
+        elif not force:
             today = today or date.today()
             future: list[dict[str, Any]] = []
             last = resultslog.last_success(log, period_start(config.sync, today), future=future)
@@ -68,6 +85,8 @@ def run(
                      "the due check ignores them. Is this machine's clock right?")
             if not is_due(config.sync, today, last):
                 return RunResult(exit_code=ExitCode.OK, due=False, next_due=next_due(config.sync, today, last))
+            if follows_invoice:
+                services, invoice = _newest_invoice(config, stack, service_options)
         notifier = None
         if not dry_run and config.notify.enabled:
             from halosync.run.notify import Notifier
@@ -81,9 +100,35 @@ def run(
         if warn is not None:
             for warning in clients_without_organizations(config):
                 warn(warning)
-        with Interrupt() as interrupt, Services(config, **(service_options or {})) as services:
-            result = sync(config, mapping_from_config(config), services.huntress, services.halo, force=force,
-                          dry_run=dry_run, progress=progress, interrupt=interrupt)
+        if services is None:
+            services = stack.enter_context(Services(config, **(service_options or {})))
+        with Interrupt() as interrupt:
+            source: CountSource = services.huntress
+            stamp = None
+            if config.huntress.counts == "invoiced":
+                from halosync.run.invoice import InvoicedSource
+
+                mapped = {org.huntress_id: org.name or "" for org in config.organizations}
+                source = stamp = InvoicedSource(services.huntress, invoice, mapped)
+            mapping = mapping_from_config(config)
+            if config.accounts:
+                from halosync.run.accounts import AccountsSource
+
+                client = services.huntress
+                source = AccountsSource(source, mapping, config, visible=lambda: client.seen_accounts)
+            result = sync(config, mapping, source, services.halo, force=force,
+                          dry_run=dry_run, progress=progress, interrupt=interrupt,
+                          huntress_invoice=invoice.record() if invoice else None,
+                          stamp_rows=stamp.stamp if stamp is not None else None)
             if notifier is not None and result.record is not None:
                 notifier.finish(result.record, result.rows, result.client_names)
         return result
+
+
+def _newest_invoice(config: Config, stack: ExitStack, service_options: dict[str, Any] | None) -> tuple[Services, HuntressInvoice | None]:
+    """Huntress's clients for this run, and its newest invoice (one request): a reseller's when the counts
+    come from a reseller invoice. A failure here ends the run before anything is written (exit 3 or 5)."""
+    from halosync.run.wiring import Services
+
+    services = stack.enter_context(Services(config, **(service_options or {})))
+    return services, services.huntress.newest_invoice(reseller=config.huntress.counts == "invoiced")

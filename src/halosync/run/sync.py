@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from halosync.config.schema import Config
 from halosync.core import outside
@@ -21,9 +23,12 @@ from halosync.run.result import Progress, RunResult, now_utc
 
 
 def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceStore, *, force: bool, dry_run: bool,
-         progress: Progress | None = None, interrupt: Interrupt | None = None, batch_size: int = BATCH_SIZE) -> RunResult:
+         progress: Progress | None = None, interrupt: Interrupt | None = None, batch_size: int = BATCH_SIZE,
+         huntress_invoice: dict[str, Any] | None = None,
+         stamp_rows: Callable[[list[Row]], list[Row]] | None = None) -> RunResult:
     """Read the source, plan, write to the store, log. The caller owns (and closes) source and store;
-    `config` is read for the results log, the count mode and client names only."""
+    `config` is read for the results log, the count mode and client names only. `huntress_invoice` is the
+    invoice this run follows (kept in its run record); `stamp_rows` marks the planned rows with it."""
     started = now_utc()
     run_id = f"{started.replace(':', '').replace('-', '')}-{uuid.uuid4().hex[:6]}"
     names: dict[int, str] = {}  # Huntress organizations
@@ -36,7 +41,7 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         summary = RunRecord(
             run_id=run_id, started=started, finished=now_utc(), dry_run=dry_run, forced=force, exit_code=exit_code,
             rows=tally(rows), requests={"huntress": huntress.requests, "halo": halo.requests},
-            error=error,
+            error=error, huntress_invoice=huntress_invoice,
         )
         result = RunResult(exit_code=exit_code, record=summary, rows=rows, unmapped=unmapped, organization_names=names,
                            client_names=client_names)
@@ -62,6 +67,8 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         names.update({org_id: org.name for org_id, org in organizations.items()})
         stamp = Stamp(run_id=run_id, time=now_utc(), dry_run=dry_run)
         plan = build_plan(mapping, names, read, licences, stamp, written_for=ledger.written_for)
+        if stamp_rows is not None:
+            plan.rows[:] = stamp_rows(plan.rows)
         outside.mark(plan.rows, ledger)
         del licences, read, ledger  # the plan holds what it needs; at 10,000 organizations memory matters
         if interrupt is not None:

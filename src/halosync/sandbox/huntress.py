@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from halosync.sandbox import reseller
 from halosync.sandbox.state import HUNTRESS_KEY, HUNTRESS_SECRET, Faults, State
 from halosync.sandbox.wire import Request, Response, _json, too_many
 
@@ -70,7 +71,9 @@ class HuntressSide:
             return _json(405, {"errors": ["Method not allowed"]})
 
         if path == "/v1/account":
-            return _json(200, {"account": {"id": 1, "name": "Sandbox MSP", "subdomain": "sandbox", "status": "enabled"}})
+            return _json(200, {"account": reseller.account(self.state)})
+        if path.startswith(("/v1/reseller/", "/v1/accounts")):
+            return self._reseller(request, path)
         if path == "/v1/organizations":
             return self._organization_page(request)
         if path == "/v1/invoices":
@@ -87,6 +90,29 @@ class HuntressSide:
             return _json(200, {"organization": detail})
         return _json(404, {"errors": ["Not found"]})
 
+    def _reseller(self, request: Request, path: str) -> Response:
+        """Reseller invoices and their line items, accounts and their organizations (sandbox/reseller.py)."""
+        state = self.state
+        if path == "/v1/reseller/invoices":
+            return self._huntress_page(request, "invoices", reseller.reseller_invoices(state), lambda i: i)
+        if path == "/v1/accounts":
+            return self._huntress_page(request, "accounts", reseller.accounts(state), lambda a: a)
+        match = re.fullmatch(r"/v1/reseller/invoices/(\d+)/(organization|account)_usage_line_items", path)
+        if match:
+            invoice_id, kind = int(match.group(1)), match.group(2)
+            items = (reseller.organization_line_items(state, invoice_id, self.faults.line_items_missing)
+                     if kind == "organization" else reseller.account_line_items(state, invoice_id))
+            if items is None:
+                return _json(404, {"errors": ["Invoice not found"]})
+            return self._huntress_page(request, f"{kind}_usage_line_items", items, lambda i: i)
+        match = re.fullmatch(r"/v1/accounts/(\d+)/organizations", path)
+        if match and int(match.group(1)) in state.accounts:
+            account_id = int(match.group(1))
+            ordered = sorted((o for o in state.organizations.values() if o["account_id"] == account_id),
+                             key=lambda o: o["id"], reverse=True)
+            return self._huntress_page(request, "organizations", ordered, state.summary)
+        return _json(404, {"errors": ["Not found"]})
+
     def _huntress_auth_ok(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")
         if not header.startswith("Basic "):
@@ -98,7 +124,9 @@ class HuntressSide:
         return key == HUNTRESS_KEY and secret == HUNTRESS_SECRET
 
     def _organization_page(self, request: Request) -> Response:
-        ordered = sorted(self.state.organizations.values(), key=lambda o: o["id"], reverse=True)  # id desc
+        # id desc; the credentials' own account only: a sub-account's organizations are under /v1/accounts/{id}
+        ordered = sorted((o for o in self.state.organizations.values() if o["account_id"] == 1),
+                         key=lambda o: o["id"], reverse=True)
         return self._huntress_page(request, "organizations", ordered, self.state.summary)
 
     def _agent_page(self, request: Request) -> Response:

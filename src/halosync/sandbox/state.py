@@ -80,6 +80,7 @@ class Faults:
     halo_denied_scopes: set[str] = field(default_factory=set)  # scopes the agent lacks: 403 on use
     invoice_links_ignored: bool = False  # invoice-line writes answer 200 but the line does not bill from the licence
     huntress_sync_on: bool = False  # Huntress's own billing sync left on: it writes before each HaloPSA token (sandbox/builtin.py)
+    line_items_missing: bool = False  # the newest reseller invoice has no organization usage line items (yet)
 
 
 SERVER_OS = ("Windows Server 2022 Standard", "Windows Server 2019 Datacenter", "Ubuntu 22.04.4 LTS")
@@ -101,6 +102,12 @@ class State:
     tenant: str | None = HALO_TENANT
     suggested_mapping: list[tuple[int, int, str]] = field(default_factory=list)  # what the ready config maps
     builtin_runs: int = 0  # how often the built-in sync, left on, has written (sandbox/builtin.py)
+    # Huntress accounts the credentials see: id -> name, subdomain (a reseller's sub-accounts besides its own)
+    accounts: dict[int, dict[str, Any]] = field(
+        default_factory=lambda: {1: {"id": 1, "name": "Sandbox MSP", "subdomain": "sandbox", "status": "enabled"}})
+    reseller_invoice_id: int = 8002  # the newest reseller invoice: a test bumps it to issue a new one
+    subscription_minimums: dict[str, int] = field(default_factory=dict)  # the reseller's own account: product -> minimum
+    neighborhood_watch: dict[str, int] = field(default_factory=lambda: {"edr": 4, "itdr": 0, "sat": 0, "siem": 0, "ispm": 0})
 
     @classmethod
     def seeded(cls) -> State:

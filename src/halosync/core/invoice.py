@@ -1,0 +1,85 @@
+"""Following Huntress's invoice: which invoice a run follows, whether a sync is due, and the rows' invoice stamps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from halosync.core.models import Row
+
+
+@dataclass(frozen=True)
+class HuntressInvoice:
+    """The invoice a run follows: what its run record keeps (`huntress_invoice`)."""
+
+    id: int
+    created_at: str
+    quantity: int | None
+    plan: str
+
+    def record(self) -> dict[str, Any]:
+        return {"id": self.id, "created_at": self.created_at, "quantity": self.quantity, "plan": self.plan}
+
+    def describe(self) -> str:
+        """`invoice 7002 of 2026-11-01 (Huntress Managed EDR, 1,031 units)` for messages."""
+        day = self.created_at[:10] if self.created_at else "an unknown date"
+        extra = [p for p in (self.plan, f"{self.quantity:,} units" if self.quantity is not None else "") if p]
+        return f"Huntress invoice {self.id} of {day}" + (f" ({', '.join(extra)})" if extra else "")
+
+
+@dataclass
+class LineItems:
+    """An invoice's organization usage line items, added up per organization (what `counts = "invoiced"` bills)."""
+
+    invoice_id: int
+    units: dict[int, dict[str, int]] = field(default_factory=dict)  # organization -> product -> units
+    names: dict[int, str] = field(default_factory=dict)  # organization -> name, as the line items give it
+    accounts: dict[int, str] = field(default_factory=dict)  # organization -> its account's name
+    account_ids: dict[int, int] = field(default_factory=dict)  # organization -> its account's id
+    periods: dict[int, tuple[str, str]] = field(default_factory=dict)  # organization -> (period_start, period_end)
+    bad: dict[tuple[int, str], str] = field(default_factory=dict)  # (organization, product) -> why refused
+    items: int = 0  # line items read (distinct ids)
+
+    def period(self, organizations: Iterable[int]) -> tuple[str | None, str | None]:
+        """The billing period of some organizations: earliest start, latest end. An organization without a
+        line item (no usage on this invoice) takes the invoice's whole period."""
+        spans = [self.periods[o] for o in organizations if o in self.periods] or list(self.periods.values())
+        starts = [s for s, _ in spans if s]
+        ends = [e for _, e in spans if e]
+        return (min(starts) if starts else None, max(ends) if ends else None)
+
+
+def is_invoice_due(newest: HuntressInvoice | None, followed: dict[str, Any] | None) -> bool:
+    """Due when Huntress's newest invoice is newer than the one the last completed sync followed (`followed`, its
+    run record's `huntress_invoice`). No invoice at all: not due (nothing to follow; a sync now would bill a day's
+    counts, not an invoice's). An invoice older than the one followed (a newer one voided, say) is not due either:
+    billing an older invoice again would turn counts back."""
+    if newest is None:
+        return False
+    if followed is None:
+        return True
+    if newest.id == followed.get("id"):
+        return False
+    now, was = _moment(newest.created_at), _moment(str(followed.get("created_at") or ""))
+    if now is not None and was is not None:
+        return now > was
+    return not isinstance(followed.get("id"), int) or newest.id > followed["id"]
+
+
+def _moment(stamp: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def stamp_rows(rows: list[Row], invoice_id: int, line_items: LineItems) -> list[Row]:
+    """Each row with the invoice it was counted from and its organizations' billing period."""
+    stamped = []
+    for row in rows:
+        start, end = line_items.period(row.huntress_organization_ids)
+        stamped.append(row.replace(huntress_invoice_id=invoice_id, period_start=start, period_end=end))
+    return stamped

@@ -1,0 +1,79 @@
+"""Reading Huntress's invoices: the newest invoice, and a reseller invoice's organization usage line items."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from halosync.core.invoice import HuntressInvoice, LineItems
+from halosync.core.products import PRODUCTS
+from halosync.huntress.usage import _as_count
+
+# actual_usage keys that bill one of our products (siem_extended_retention is a SIEM add-on, not a product of ours)
+LINE_ITEM_PRODUCTS = tuple(key for key, p in PRODUCTS.items() if p.source == "usage")
+
+
+def parse_invoice(row: Any) -> HuntressInvoice:
+    """One entry of `invoices`; ValueError when it has no usable id (it cannot be followed)."""
+    if not isinstance(row, dict):
+        raise ValueError(f"an invoice should be an object, got {type(row).__name__}")
+    invoice_id = row.get("id")
+    if isinstance(invoice_id, bool) or not isinstance(invoice_id, int):
+        raise ValueError(f"an invoice without a usable id ({invoice_id!r})")
+    quantity = row.get("quantity")
+    return HuntressInvoice(
+        id=invoice_id,
+        created_at=str(row.get("created_at") or ""),
+        quantity=quantity if isinstance(quantity, int) and not isinstance(quantity, bool) else None,
+        plan=str(row.get("plan") or ""),
+    )
+
+
+def add_line_items(found: LineItems, rows: Iterable[Any], seen: set[int]) -> int:
+    """Add one page of `organization_usage_line_items` to `found`; return how many line items were new.
+
+    A line item repeated (by id) on a later page is counted once. Several line items of
+    one organization (two periods, say) are summed. A value that is not a whole number
+    from 0 up is refused for that (organization, product), never truncated or guessed.
+    """
+    new = 0
+    for row in rows:
+        if not isinstance(row, dict):
+            raise ValueError(f"a line item should be an object, got {type(row).__name__}")
+        item_id = row.get("id")
+        if isinstance(item_id, int) and not isinstance(item_id, bool):
+            if item_id in seen:
+                continue
+            seen.add(item_id)
+        organization = _object(row.get("organization"))
+        org_id = organization.get("id")
+        if isinstance(org_id, bool) or not isinstance(org_id, int):
+            # Its units cannot be given to anyone: billing the others from a partial invoice is not safe.
+            raise ValueError(f"line item {item_id!r} names no organization id")
+        new += 1
+        found.items += 1
+        found.names[org_id] = str(organization.get("name") or found.names.get(org_id, ""))
+        account = _object(row.get("account"))
+        if account.get("name"):
+            found.accounts[org_id] = str(account["name"])
+        if isinstance(account.get("id"), int) and not isinstance(account.get("id"), bool):
+            found.account_ids[org_id] = account["id"]
+        start, end = str(row.get("period_start") or ""), str(row.get("period_end") or "")
+        if org_id in found.periods:
+            was_start, was_end = found.periods[org_id]
+            start, end = min(filter(None, (start, was_start)), default=""), max(end, was_end)
+        found.periods[org_id] = (start, end)
+        usage = row.get("actual_usage")
+        if not isinstance(usage, dict):
+            usage = {}
+        units = found.units.setdefault(org_id, dict.fromkeys(LINE_ITEM_PRODUCTS, 0))
+        for product in LINE_ITEM_PRODUCTS:
+            try:
+                units[product] += _as_count(usage.get(product), f"line item {item_id} actual_usage.{product}")
+            except ValueError as exc:
+                found.bad[(org_id, product)] = f"Huntress organization {org_id}: {exc}"
+    return new
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

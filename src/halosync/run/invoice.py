@@ -1,0 +1,98 @@
+"""Following Huntress's invoice: the invoice the last completed sync followed, and the count source that bills
+a reseller invoice's line items (`counts = "invoiced"`). Returns data; prints nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from halosync.core.invoice import HuntressInvoice, LineItems, stamp_rows
+from halosync.core.models import Counts, Organization, Row
+from halosync.core.ports import Progress
+from halosync.core.products import CountMode
+from halosync.errors import ServiceError
+from halosync.huntress.client import HuntressClient
+from halosync.run import resultslog
+
+
+def followed_invoice(log: Path, *, now: datetime | None = None) -> dict[str, Any] | None:
+    """`huntress_invoice` of the newest completed (exit 0 or 6), non-dry-run sync that followed one, else None.
+
+    A failed or interrupted run does not count: its invoice is still due, so the next hourly call retries it.
+    A record dated in the future (a clock that was wrong once) is passed over, as the calendar due check does.
+    """
+    now = now or datetime.now(UTC)
+    for record in resultslog.records_backwards(log):
+        if record.get("type") != "run" or record.get("dry_run") is not False:
+            continue
+        if record.get("exit_code") not in resultslog.DONE_EXIT_CODES:
+            continue
+        moment = resultslog._moment(record.get("started"))
+        if moment is not None and moment > now + resultslog.CLOCK_SLACK:
+            continue
+        invoice = record.get("huntress_invoice")
+        if isinstance(invoice, dict) and isinstance(invoice.get("id"), int):
+            return invoice
+    return None
+
+
+class InvoicedSource:
+    """The counts of one reseller invoice's organization usage line items, in the shape the sync reads.
+
+    The organizations are those the line items name, plus every mapped organization: a mapped
+    organization with no line item used nothing on this invoice (0 units), it is not missing.
+    Costs ⌈line items / 500⌉ requests, whatever the number of organizations.
+    """
+
+    def __init__(self, client: HuntressClient, invoice: HuntressInvoice | None, mapped: dict[int, str]):
+        self.client = client
+        self.invoice = invoice
+        self.mapped = mapped  # mapped organization -> the name the config gives it
+        self._line_items: LineItems | None = None
+
+    @property
+    def requests(self) -> int:
+        return self.client.requests
+
+    def line_items(self) -> LineItems:
+        """Read once. No invoice, or an invoice without line items, fails the run (exit 5): never a sync to zero."""
+        if self._line_items is None:
+            if self.invoice is None:
+                raise ServiceError("Huntress", "Huntress has no reseller invoice yet: there is nothing to bill from "
+                                   '(counts = "invoiced"); nothing was written')
+            found = self.client.invoice_line_items(self.invoice.id)
+            if not found.units:
+                raise ServiceError("Huntress", f"{self.invoice.describe()} has no organization usage line items yet: "
+                                   "nothing was written (billing from it would bill every customer 0); the next "
+                                   "run tries again")
+            self._line_items = found
+        return self._line_items
+
+    def organizations(self, progress: Progress | None = None) -> list[Organization]:
+        found = self.line_items()
+        if progress:
+            progress(f"Huntress: {found.items} line items of {self.invoice.describe() if self.invoice else ''}")
+        names = {**{org: name for org, name in self.mapped.items()}, **found.names}
+        several = len(set(found.accounts.values())) > 1  # name each organization with its account, as the list does
+        return [Organization(id=org, name=f"{name} ({found.accounts[org]})" if several and org in found.accounts
+                             else name, account_id=found.account_ids.get(org)) for org, name in names.items()]
+
+    def counts(self, organizations: dict[int, Organization], wanted: Iterable[int], products: Iterable[str],
+               mode: CountMode, progress: Progress | None = None) -> Counts:
+        found = self.line_items()
+        products = list(products)
+        counts: dict[int, dict[str, int]] = {}
+        bad: dict[tuple[int, str], str] = {}
+        for org in wanted:
+            units = found.units.get(org, {})
+            counts[org] = {p: units.get(p, 0) for p in products if (org, p) not in found.bad}
+            bad.update({(org, p): found.bad[(org, p)] for p in products if (org, p) in found.bad})
+        return Counts(counts=counts, bad=bad)
+
+    def stamp(self, rows: list[Row]) -> list[Row]:
+        """Each row with the invoice and the billing period of its organizations."""
+        if self.invoice is None or self._line_items is None:
+            return rows
+        return stamp_rows(rows, self.invoice.id, self._line_items)

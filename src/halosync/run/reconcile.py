@@ -1,0 +1,142 @@
+"""The audit's reconciliation of Huntress's invoice and its `orphaned_licence` findings: read what they need,
+judge with core.reconcile. Returns data; prints nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from halosync.config.schema import Config
+from halosync.core.audit import AuditReport, Finding
+from halosync.core.mapping import Mapping
+from halosync.core.models import Organization
+from halosync.core.products import PRODUCTS
+from halosync.core.reconcile import OrphanedLicence, Reconciliation, orphaned_licences, reconcile
+from halosync.errors import ServiceError, UnreachableError
+from halosync.halo.client import HaloClient
+from halosync.huntress.client import HuntressClient
+from halosync.huntress.invoices import parse_invoice
+from halosync.huntress.usage import _as_count, summary_count
+from halosync.run import resultslog
+from halosync.run.wiring import Services
+
+INVOICE_PRODUCTS = ("edr", "itdr", "ispm", "sat", "siem")
+
+
+def fetch_reconciliation(config: Config, huntress: HuntressClient, organizations: list[Organization],
+                         mapping: Mapping, known: dict[str, Any] | None = None) -> Reconciliation:
+    """Huntress's newest invoice beside its organizations' units. Resellers (`counts = "invoiced"`): the
+    invoice's organization and account line items; others: the invoice's quantity (EDR agents) beside the
+    organization list's counts. Information only: a read that fails is reported in `error`, the audit goes on.
+    `known`: Huntress's newest (direct) invoice as the audit already read it, not read again."""
+    reseller = config.huntress.counts == "invoiced"
+    products = [p for p in INVOICE_PRODUCTS if p in mapping.products] or ["edr"]
+    source = "invoice line items" if reseller else "organization list"
+    try:
+        invoice = (parse_invoice(known) if known is not None and not reseller
+                   else huntress.newest_invoice(reseller=reseller))
+        if invoice is None:
+            return Reconciliation(None, source, error="Huntress has no invoice yet")
+        neighborhood_watch = _units(huntress.account().get("neighborhood_watch"))
+        if reseller:
+            items = huntress.invoice_line_items(invoice.id)
+            usage = items.units
+            invoiced, minimum = _account_totals(huntress.account_line_items(invoice.id))
+            account_of = items.account_ids
+        else:
+            usage = {org.id: _list_units(org, products) for org in organizations}
+            invoiced = {"edr": invoice.quantity} if invoice.quantity is not None else {}
+            minimum = {}
+            account_of = {org.id: org.account_id for org in organizations if org.account_id is not None}
+    except UnreachableError:
+        raise
+    except (ServiceError, ValueError) as exc:
+        return Reconciliation(None, source, error=str(exc))
+    accounts = {a.huntress_account_id for a in config.accounts}
+    mapped = set(mapping.organization_ids) | {org for org, account in account_of.items() if account in accounts}
+    return Reconciliation(invoice.record(), source, reconcile(invoiced, usage, mapped, set(mapping.ignored),
+                                                              neighborhood_watch, minimum, products))
+
+
+def extend_audit(report: AuditReport, config: Config, services: Services, organizations: list[Organization],
+                 mapping: Mapping) -> None:
+    """The audit's hook: the reconciliation, and an `orphaned_licence` finding per licence nothing maintains."""
+    if config.accounts:  # organizations an [[accounts]] entry bills are mapped, not "unmapped usage"
+        billed = {a.huntress_account_id for a in config.accounts}
+        by_account = {org.id for org in organizations if org.account_id in billed}
+        report.findings[:] = [f for f in report.findings
+                              if not (f.kind == "unmapped_usage" and f.huntress_organization_id in by_account)]
+    report.reconciliation = fetch_reconciliation(config, services.huntress, organizations, mapping,
+                                                 report.huntress_invoice)
+    for orphan in fetch_orphans(config, services.halo, mapping):
+        report.findings.append(Finding(kind="orphaned_licence", message=orphan.message(), halo_client_id=orphan.client_id,
+                                       product=orphan.product, licence_id=orphan.licence_id,
+                                       licence_count=orphan.count))
+
+
+def _account_totals(rows: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, int]]:
+    """Per product: units billed (`usage.billable`), and units billed over those used (the subscription minimum)."""
+    billed: dict[str, int] = {}
+    minimum: dict[str, int] = {}
+    for row in rows:
+        product = row.get("product")
+        usage = row.get("usage") if isinstance(row.get("usage"), dict) else {}
+        if product not in INVOICE_PRODUCTS or not isinstance(usage, dict):
+            continue
+        try:
+            billable = _as_count(usage.get("billable"), "usage.billable")
+            actual = _as_count(usage.get("actual"), "usage.actual")
+        except ValueError:
+            continue  # an unreadable line shows up as unexplained units, never as a guess
+        billed[product] = billed.get(product, 0) + billable
+        minimum[product] = minimum.get(product, 0) + max(0, billable - actual)
+    return billed, minimum
+
+
+def _units(value: Any) -> dict[str, int]:
+    found = {}
+    for product, units in (value or {}).items() if isinstance(value, dict) else ():
+        try:
+            found[str(product)] = _as_count(units, f"neighborhood_watch.{product}")
+        except ValueError:
+            continue
+    return found
+
+
+def _list_units(org: Organization, products: list[str]) -> dict[str, int]:
+    found = {}
+    for product in products:
+        if PRODUCTS[product].summary_field is None:
+            continue
+        try:
+            found[product] = summary_count(org.summary, product)
+        except ValueError:
+            found[product] = 0
+    return found
+
+
+def fetch_orphans(config: Config, halo: HaloClient, mapping: Mapping) -> list[OrphanedLicence]:
+    """Licences of ours with a count on clients no mapping maintains; one more listing of the licences (the audit's
+    own listing keeps only mapped clients)."""
+    maintained = set(mapping.clients) | {a.halo_client_id for a in config.accounts}
+    items = {item: product for product, item in mapping.products.items()}
+    names = {name: product for product, name in mapping.licence_names.items()}
+    candidates = halo.licences(keep=lambda l: not l.deleted and l.client_id not in maintained and bool(l.count))
+    orphans = orphaned_licences(candidates, maintained, items, names, {})
+    if not orphans:
+        return []
+    written = last_written(config, {o.licence_id for o in orphans})
+    return orphaned_licences(candidates, maintained, items, names, written)
+
+
+def last_written(config: Config, licence_ids: set[int]) -> dict[int, str]:
+    """When halosync last created or updated each licence (not a dry run), from the results log."""
+    found: dict[int, str] = {}
+    for record in resultslog.records_backwards(config.log_path):
+        if len(found) == len(licence_ids):
+            break
+        if record.get("type") != "row" or record.get("dry_run") or record.get("status") != "ok":
+            continue
+        licence = record.get("licence_id")
+        if licence in licence_ids and licence not in found and record.get("action") in ("create", "update"):
+            found[licence] = str(record.get("time") or "")
+    return found
