@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +72,11 @@ class Faults:
     huntress_rate_limit: int = 60  # per minute, sliding window; 0 turns it off
     halo_denied_scopes: set[str] = field(default_factory=set)  # scopes the agent lacks: 403 on use
     invoice_links_ignored: bool = False  # invoice-line writes answer 200 but the line does not bill from the licence
+    invoice_read_500_after_write: int = 0  # from the first invoice-line write on, the next N invoice GETs answer 500
+    # Someone else at work in HaloPSA: called once with the state, right after the Nth invoice listing was answered
+    # (the change shows from the next read on), as a colleague editing invoices while a command waits.
+    invoice_hook: Callable[[State], None] | None = None
+    invoice_hook_after_reads: int = 1
 
 
 SERVER_OS = ("Windows Server 2022 Standard", "Windows Server 2019 Datacenter", "Ubuntu 22.04.4 LTS")
