@@ -345,8 +345,15 @@ def verify(fix: Fix, before: RecurringInvoice | None, after: list[RecurringInvoi
     if right:
         return Verdict("ok", right[0].id, f"line {right[0].id} now bills from licence {fix.licence_id}")
     if fix.action == "add_line":
+        misplaced = [line for line in billing if line.id not in known]
+        if misplaced:
+            line = misplaced[0]
+            return Verdict("failed", line.id, (f"HaloPSA created line {line.id} on invoice {invoice.id} billing from "
+                                               f"licence {fix.licence_id}, but on item {line.item_id}, not "
+                                               f"{fix.item_id}: in HaloPSA, open that line and set its item. Do not "
+                                               "add a second line: that would bill the customer twice"))
         created = [line for line in invoice.lines if line.id is not None and line.id not in known
-                   and (line.item_id == fix.item_id or line in billing)]
+                   and line.item_id == fix.item_id]
         if created:
             line = created[0]
             return Verdict("failed", line.id, (f"HaloPSA created line {line.id} on invoice {invoice.id} but did not "
