@@ -280,7 +280,9 @@ def _judge(report: AuditReport, client_invoices: list[RecurringInvoice], invoice
         report.fixes.append(Fix("bill_from_licence", licence.client_id, invoice.id, licence.id, item_id, item_name,
                                 count, line_id=line.id, product=product, product_licences=siblings))
         return
-    finding = replace(finding, manual=f"{why}. {MANUAL}")
+    steps = (f"In HaloPSA: Invoices > Recurring Invoices > invoice {invoice.id}: on the line for item {item_id} that "
+             f"is to bill it, set the Quantity to 'Calculate quantity from Licence count', choosing licence {licence.id}")
+    finding = replace(finding, manual=f"{why}. {steps}")
     report.findings.append(finding)
     report.manual.append(finding)
 

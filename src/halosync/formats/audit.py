@@ -83,9 +83,9 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
             f"{ignored['organization_name']!r}: {units})")
     for finding in remaining:
         say(f"- {finding.kind.replace('_', ' ')}: {finding.message}")
-    for finding in report.manual:
-        if finding in remaining:
-            say(f"  needs a person (licence {finding.licence_id}): {finding.manual}")
+        if finding.manual and finding.manual not in finding.message:
+            out.print(wrap(f"needs a person: {finding.manual}", out.width, indent="    ", first="  "),
+                      markup=False, highlight=False, soft_wrap=True)
     if fix:
         for change in report.fixes:
             if dry_run:
