@@ -147,3 +147,14 @@ def test_a_signal_during_the_fixes_finishes_and_records_the_write_in_flight(tmp_
     assert "1 invoice change(s) were finished and recorded; 3 not started" in payload["error"]["message"]
     assert [a["status"] for a in payload["applied"]] == ["ok"] and "interrupted by" in stderr
     assert_conforms(recorded(sandbox))
+
+
+def test_a_client_with_several_recurring_invoices_is_never_fixed(synced):
+    sandbox, config = synced
+    sandbox.state.add_invoice(910, 15, [{"item_id": 2001, "qty": 1}])  # Delta now has two recurring invoices
+    sandbox.state.add_invoice(911, 12, [{"item_id": 2001, "qty": 1}])  # and so has Acme (its SAT line differs)
+    result, payload = audit_json(config, "--fix", "--yes")
+    assert payload["applied"] == [] and invoice_writes(sandbox) == [] and result.exit_code == 1
+    manual = [f for f in payload["findings"] if f.get("halo_client_id") in (12, 15)]
+    assert sorted(f["kind"] for f in manual) == ["quantity_mismatch", "unbilled", "unbilled", "unbilled"]
+    assert all("2 recurring invoices" in f["manual"] for f in manual)
