@@ -127,7 +127,8 @@ def test_a_signal_during_the_fixes_finishes_and_records_the_write_in_flight(tmp_
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
         env = {**os.environ, "COLUMNS": "200"}
         subprocess.run([str(HALOSYNC), "run", "--config", str(config)], capture_output=True, env=env, check=True)
-        sandbox.faults.latency = 0.4
+        # Slow answers from the audit's invoice read on: a write is in flight long enough to be signalled.
+        sandbox.faults.invoice_hook = lambda state: setattr(sandbox.faults, "latency", 0.4)
         process = subprocess.Popen([str(HALOSYNC), "audit", "--fix", "--yes", "--json", "--config", str(config)],
                                    text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    stdin=subprocess.DEVNULL, env=env)
