@@ -159,3 +159,12 @@ def test_a_client_with_several_recurring_invoices_is_never_fixed(synced):
     manual = [f for f in payload["findings"] if f.get("halo_client_id") in (12, 15)]
     assert sorted(f["kind"] for f in manual) == ["quantity_mismatch", "unbilled", "unbilled", "unbilled"]
     assert all("2 recurring invoices" in f["manual"] for f in manual)
+
+
+def test_a_write_that_answers_500_but_happened_is_read_back_never_sent_again(synced):
+    sandbox, config = synced
+    sandbox.faults.invoice_write_ok_then_500 = 4
+    result, payload = audit_json(config, "--fix", "--yes")
+    assert [a["status"] for a in payload["applied"]] == ["ok"] * 4 and len(invoice_writes(sandbox)) == 4
+    assert sorted(line["item_id"] for line in lines_of(sandbox.state, DELTA)) == [1001, 1002, 1004, 2001]
+    assert [r["status"] for r in fix_records(config)] == ["ok"] * 4

@@ -361,9 +361,9 @@ def verify(fix: Fix, before: RecurringInvoice | None, after: list[RecurringInvoi
             return Verdict("failed", line.id, (f"HaloPSA created line {line.id} on invoice {invoice.id} but did not "
                                                f"link it to licence {fix.licence_id}. "
                                                + edit_line_steps(invoice.id, line.id, fix.licence_id)))
-        return Verdict("failed", None, (f"HaloPSA accepted the change, but invoice {invoice.id} has no line billing "
+        return Verdict("failed", None, (f"after the change, invoice {invoice.id} has no line billing "
                                         f"from licence {fix.licence_id}. {MANUAL}"))
-    return Verdict("failed", fix.line_id, (f"HaloPSA accepted the change, but line {fix.line_id} of invoice "
+    return Verdict("failed", fix.line_id, (f"after the change, line {fix.line_id} of invoice "
                                            f"{invoice.id} does not bill item {fix.item_id} from licence "
                                            f"{fix.licence_id}. " + edit_line_steps(invoice.id, fix.line_id, fix.licence_id)))
 

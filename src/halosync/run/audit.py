@@ -122,7 +122,7 @@ def _apply(config: Config, services: Services, fixes: list[Fix], outcome: FixOut
             outcome.not_tried = fixes[index:]
             return
         before = next((i for i in fresh if i.id == fix.invoice_id), None)
-        answer = ""
+        answer = ""  # what HaloPSA answered a write that failed: it may have happened anyway
         try:
             write_fix(services.halo, fix)
         except AuthError as exc:
@@ -133,17 +133,18 @@ def _apply(config: Config, services: Services, fixes: list[Fix], outcome: FixOut
             outcome.error = f"HaloPSA refused a change ({exc}); the changes after it were not tried"
             return
         except ServiceError as exc:
-            answer = f" (HaloPSA answered {exc}; it may have happened anyway)"
+            answer = f"HaloPSA answered {exc}"
         try:
             after = read_invoices(services.halo, fix.halo_client_id)
         except HalosyncError as exc:
             record(fix, fix.line_id, "unverified", (
-                f"the change was sent{answer}, but invoice {fix.invoice_id} could not be read back ({exc}): check "
+                f"the change was sent{f' ({answer})' if answer else ''}, but invoice {fix.invoice_id} could not be read back ({exc}): check "
                 f"in HaloPSA whether a line on item {fix.item_id} bills from licence {fix.licence_id} before "
                 "running audit --fix again"))
             continue
         verdict = verify(fix, before, after)
-        record(fix, verdict.line_id, verdict.status, verdict.message + (answer if verdict.status == "failed" else ""))
+        prefix = f"{answer}; read back, " if answer and verdict.status == "failed" else ""
+        record(fix, verdict.line_id, verdict.status, prefix + verdict.message)
 
 
 def remaining_findings(report: AuditReport, outcome: FixOutcome | None) -> list[Finding]:

@@ -162,6 +162,9 @@ class HaloSide:
                 if links:
                     stored["bill_from_licence"], stored["licence_ids"] = True, linked
             answer.append({k: v for k, v in stored.items() if k not in ("bill_from_licence", "licence_ids")})
+        if self.faults.invoice_write_ok_then_500:
+            self.faults.invoice_write_ok_then_500 -= 1
+            return _bare_500()
         return _json(200, answer)
 
     def _invoice_line(self, client_id: int, line: dict[str, Any]) -> dict[str, Any]:

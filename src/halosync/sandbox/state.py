@@ -72,6 +72,7 @@ class Faults:
     huntress_rate_limit: int = 60  # per minute, sliding window; 0 turns it off
     halo_denied_scopes: set[str] = field(default_factory=set)  # scopes the agent lacks: 403 on use
     invoice_links_ignored: bool = False  # invoice-line writes answer 200 but the line does not bill from the licence
+    invoice_write_ok_then_500: int = 0  # the next N invoice-line writes are carried out, then answer 500
     invoice_read_500_after_write: int = 0  # from the first invoice-line write on, the next N invoice GETs answer 500
     # Someone else at work in HaloPSA: called once with the state, right after the Nth invoice listing was answered
     # (the change shows from the next read on), as a colleague editing invoices while a command waits.
