@@ -281,7 +281,7 @@ def test_audit_through_the_installed_command(served, config):
     fixed = halosync("audit", "--config", str(config), "--fix", "--yes", "--json")
     assert [a["status"] for a in json.loads(fixed.stdout)["applied"]] == ["ok"] * 4, fixed.stdout
     after = json.loads(halosync("audit", "--config", str(config), "--json").stdout)["findings"]
-    assert {f["kind"] for f in after} == {"unbilled", "no_invoice", "unmapped_usage"}  # what only a person can settle
+    assert {f["kind"] for f in after} == {"no_invoice", "unmapped_usage"}  # what only a person can settle
 
 
 def test_a_relative_log_path_is_the_config_folders_whatever_the_current_folder(served, tmp_path):

@@ -22,7 +22,7 @@ def command(
     """Check Huntress usage against the licences, and the licences against recurring invoices; --fix links them."""
     from halosync.config.load import load_config
     from halosync.formats.audit import show_audit
-    from halosync.run.audit import apply_fixes, fetch_and_audit
+    from halosync.run.audit import apply_fixes, exit_code, fetch_and_audit, remaining_findings
 
     if dry_run and not fix:  # silently ignored, it would read as "this audit changed nothing because of --dry-run"
         fail("--dry-run goes with --fix (audit without --fix never changes anything): use audit --fix --dry-run", 2,
@@ -38,17 +38,18 @@ def command(
 
             ensure_writable(cfg.log_path)
         report, services = fetch_and_audit(cfg, fix=fix)
-        applied = []
+        outcome = None
         with services:
             if fix and report.fixes and not dry_run:
                 with asking("no invoice was changed"):
                     go = yes or typer.confirm(f"Make these {len(report.fixes)} change(s) to recurring invoices?\n  "
                                               + "\n  ".join(f.describe() for f in report.fixes) + "\n", err=True)
                 if go:
-                    applied = apply_fixes(cfg, services, report.fixes)
+                    outcome = apply_fixes(cfg, services, report.fixes)
             report.requests = services.requests
-    resolved = {a.licence_id for a in applied if a.status == "ok"}
-    remaining = [f for f in report.findings if f.kind in ("unmapped_usage", "no_invoice") or f.licence_id not in resolved]
-    code = 1 if remaining or any(a.status == "failed" for a in applied) else 0
-    show_audit(report, code, json_output=json_output, fix=fix, dry_run=dry_run, applied=applied, remaining=remaining)
+    remaining = remaining_findings(report, outcome)
+    code = exit_code(remaining, outcome)
+    show_audit(report, code, json_output=json_output, fix=fix, dry_run=dry_run,
+               applied=outcome.records if outcome else [], remaining=remaining,
+               stopped=outcome.error if outcome else "")
     raise typer.Exit(code)

@@ -1,15 +1,17 @@
 """The audit's rules: both ends of the money, and which invoice fixes are safe. Pure.
 
 Huntress side: usage of a mapped product on organizations nobody mapped or ignored
-(`unmapped_usage`). HaloPSA side: a managed licence no recurring invoice line bills
-(`unbilled`), a fixed-quantity line on one of our items that differs from the licence
-(`quantity_mismatch`), a client with counts and no recurring invoice (`no_invoice`).
+(`unmapped_usage`). HaloPSA side, per invoice and item: the lines on one of our items,
+summed, against the licence (`quantity_mismatch`, one per invoice and item); a managed
+licence no line bills (`unbilled`); a client with counts and no recurring invoice
+(`no_invoice`, one per client). Then, on fresh reads, whether a planned fix is still
+needed (`recheck`) and whether HaloPSA carried it out (`verify`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from halosync.core.mapping import Mapping, ours, unmapped_organizations
@@ -23,6 +25,31 @@ MANUAL = ("In HaloPSA: Invoices > Recurring Invoices > the client's invoice > ad
           "and set its Quantity to 'Calculate quantity from Licence count', choosing the licence")
 
 
+def edit_line_steps(invoice_id: int, line_id: int | None, licence_id: int) -> str:
+    """The manual step for a line that exists: edit it, never add another (that would bill twice)."""
+    return (f"In HaloPSA: Invoices > Recurring Invoices > invoice {invoice_id} > open line {line_id} and set its "
+            f"Quantity to 'Calculate quantity from Licence count', choosing licence {licence_id}. Do not add a "
+            "second line: that would bill the customer twice")
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    """One line of a recurring invoice, as halo/invoices.py reads it from HaloPSA."""
+
+    id: int | None  # None: HaloPSA sent it without a usable id (it still bills; it is reported, never switched)
+    item_id: int | None
+    quantity: int | float | None  # the quantity HaloPSA shows; None: none it could say
+    licence_ids: tuple[int, ...] = ()  # the licences it bills from; empty: a fixed quantity
+
+
+@dataclass(frozen=True)
+class RecurringInvoice:
+    id: int
+    client_id: int
+    lines: tuple[InvoiceLine, ...] = ()
+    active: bool = True  # HaloPSA's disabled invoices bill nothing
+
+
 @dataclass(frozen=True)
 class Finding:
     kind: FindingKind
@@ -32,14 +59,17 @@ class Finding:
     licence_id: int | None = None
     licence_count: int | None = None
     invoice_id: int | None = None
-    line_id: int | None = None
-    quantity: int | float | None = None
+    line_id: int | None = None  # the line, when one line is concerned
+    quantity: int | float | None = None  # what the invoice bills of the item (the sum of its lines on it)
     huntress_organization_id: int | None = None
     organization_name: str | None = None
     units: int | None = None
+    line_ids: tuple[int, ...] | None = None  # every line on the item in that invoice (quantity_mismatch)
+    licence_ids: tuple[int, ...] | None = None  # every licence a client without an invoice holds (no_invoice)
+    manual: str | None = None  # why --fix leaves it to a person, and what to do
 
     def as_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -67,6 +97,8 @@ class Fix:
     item_name: str
     licence_count: int
     line_id: int | None = None  # the line to switch (bill_from_licence)
+    product: str = ""
+    product_licences: tuple[int, ...] = ()  # every licence of ours for this client and product: none may be billed
 
     def describe(self) -> str:
         if self.action == "add_line":
@@ -85,55 +117,29 @@ class AuditReport:
     huntress_invoice: dict[str, Any] | None = None  # Huntress's latest invoice to the MSP, beside the EDR licences
     edr_licences: int = 0
     fixes: list[Fix] = field(default_factory=list)  # what --fix may change safely
-    manual: list[Finding] = field(default_factory=list)  # what only a person can settle (no invoice, several)
+    manual: list[Finding] = field(default_factory=list)  # findings only a person can settle (each says why)
     requests: dict[str, int] = field(default_factory=dict)
     client_names: dict[int, str] = field(default_factory=dict)  # HaloPSA clients, as licences and invoices name them
     reconciliation: Reconciliation | None = None  # Huntress's invoice, unit by unit (core/reconcile.py)
 
 
-def line_item(line: dict[str, Any]) -> int | None:
-    """A line's item id: `item_id`, or `_itemid` as Halo's schema names it."""
-    for key in ("item_id", "_itemid"):
-        try:
-            if line.get(key):
-                return int(line[key])
-        except (TypeError, ValueError):
-            pass
-    return None
-
-
-def linked_licences(line: dict[str, Any]) -> list[int]:
-    ids = []
-    for entry in line.get("quantity_licences") or []:
-        try:
-            ids.append(int(entry["licence_id"]))
-        except (KeyError, TypeError, ValueError):
-            continue
-    return ids
-
-
-def as_id(value: Any) -> int | None:
-    """A vendor's id as an integer; None for anything else (such a record can be reported, never fixed)."""
+def number(value: Any) -> int | float | None:
+    """A vendor's quantity as a number (whole numbers as int); None for anything else."""
     if isinstance(value, bool):
         return None
     try:
-        return int(value)
+        result = float(value)
     except (TypeError, ValueError):
         return None
-
-
-def _number(value: Any) -> int | float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
+    if result != result or result in (float("inf"), float("-inf")):
         return None
-    return int(number) if number.is_integer() else number
+    return int(result) if result.is_integer() else result
 
 
 Usage = dict[int, tuple[str, dict[str, int]]]  # Huntress organization -> (name, product -> units on the list)
 
 
-def audit(mapping: Mapping, licences: list[Licence], invoices: list[dict[str, Any]],
+def audit(mapping: Mapping, licences: list[Licence], invoices: list[RecurringInvoice],
           usage: Usage | None = None, huntress_invoice: dict[str, Any] | None = None,
           item_names: dict[int, str] | None = None) -> AuditReport:
     """Judge both ends. `usage` is every Huntress organization with its list counts (None: Halo side only)."""
@@ -150,27 +156,38 @@ def counted_products(mapping: Mapping) -> list[str]:
     return [p for p in LIST_PRODUCTS if p in mapped or (p == "edr" and mapped & AGENT_PRODUCTS)]
 
 
-def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], invoices: list[dict[str, Any]],
+def product_licences(licences: list[Licence], item_id: int, licence_name: str) -> tuple[int, ...]:
+    """Every licence of ours for one client and product: on its item, or carrying its name on another item
+    (the product was moved to another item). A line billing from any of them bills the product."""
+    return tuple(sorted(l.id for l in licences if not l.deleted and (l.item_id == item_id or l.name == licence_name)))
+
+
+def _billed(line: InvoiceLine, counts: dict[int, int]) -> int | float | None:
+    """What a line bills: its licences' counts when it bills from licences we know, else its quantity."""
+    if line.licence_ids and all(i in counts for i in line.licence_ids):
+        return sum(counts[i] for i in line.licence_ids)
+    return line.quantity
+
+
+def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], invoices: list[RecurringInvoice],
                item_names: dict[int, str]) -> None:
     by_client: dict[int, list[Licence]] = defaultdict(list)
     for licence in licences:
         by_client[licence.client_id].append(licence)
+    counts = {l.id: l.count or 0 for l in licences if not l.deleted}
     billed_by: dict[int, list[str]] = defaultdict(list)
-    invoices_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    invoices_of: dict[int, list[RecurringInvoice]] = defaultdict(list)
     for invoice in invoices:
-        if invoice.get("disabled"):
+        if not invoice.active:
             continue
-        client_id = as_id(invoice.get("client_id"))
-        if client_id is None or as_id(invoice.get("id")) is None:
-            continue  # an invoice HaloPSA sent without usable ids: it can be neither matched nor fixed
-        invoices_of[client_id].append(invoice)
-        for line in invoice.get("lines") or []:
-            for licence_id in linked_licences(line):
-                billed_by[licence_id].append(f"invoice {invoice.get('id')} line {line.get('id')}")
+        invoices_of[invoice.client_id].append(invoice)
+        for line in invoice.lines:
+            for licence_id in line.licence_ids:
+                billed_by[licence_id].append(f"invoice {invoice.id} line {line.id}")
 
     for client_id in sorted(mapping.clients):
         client_invoices = invoices_of.get(client_id, [])
-        unbilled_here: list[Finding] = []
+        unbilled: list[tuple[str, Licence, int, tuple[int, ...]]] = []
         for product, item_id in mapping.products_of(client_id).items():
             matches = ours(by_client[client_id], client_id, item_id, mapping.licence_names[product])
             if len(matches) != 1:
@@ -181,44 +198,177 @@ def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], i
                                           billed_by[licence.id]))
             if product in PRODUCTS and PRODUCTS[product].key in ("edr", *AGENT_PRODUCTS):
                 report.edr_licences += count
-            if billed_by[licence.id]:
-                continue
-            # Lines on our item that bill a fixed quantity: they do bill the customer, just not from the licence.
-            fixed = [(invoice, line) for invoice in client_invoices for line in invoice.get("lines") or []
-                     if line_item(line) == item_id and not linked_licences(line)]
-            name = item_names.get(item_id, "")
-            for invoice, line in fixed:
-                quantity = _number(line.get("qty_order"))
-                invoice_id, line_id = int(invoice["id"]), as_id(line.get("id"))
-                if quantity is not None and quantity != count:
-                    finding = Finding(
-                        "quantity_mismatch", halo_client_id=client_id, product=product, licence_id=licence.id,
-                        licence_count=count, invoice_id=invoice_id, line_id=line_id, quantity=quantity,
-                        message=(f"invoice {invoice_id} line {line_id} bills a fixed {quantity} of item {item_id}, "
-                                 f"but licence {licence.id} counts {count}: bill from the licence, so the line follows it"))
-                    report.findings.append(finding)
-                    if line_id is not None:  # a line HaloPSA sent without an id is reported, never switched
-                        report.fixes.append(Fix("bill_from_licence", client_id, invoice_id, licence.id, item_id,
-                                                name, count, line_id=line_id))
-            if fixed or count <= 0:
-                continue  # billed at a fixed quantity (never a second line: that would bill twice), or nothing to bill
+            siblings = product_licences(by_client[client_id], item_id, mapping.licence_names[product])
+            # A line billing from any licence of this product (this one, or one on the product's old item)
+            # already bills it: never a second line, never a second line on that licence.
+            billing = [(invoice, line) for invoice in client_invoices for line in invoice.lines
+                       if set(line.licence_ids) & set(siblings)]
+            judged = False
+            for invoice in client_invoices:
+                group = [line for line in invoice.lines if line.item_id == item_id or licence.id in line.licence_ids]
+                if not group:
+                    continue
+                judged = True
+                _judge(report, client_invoices, invoice, group, billing, licence, product, item_id,
+                       item_names.get(item_id, ""), siblings, counts)
+            if judged or billing or count <= 0:
+                continue  # billed (judged above), or billed from a licence of the product's old item, or nothing to bill
+            unbilled.append((product, licence, item_id, siblings))
+        if not unbilled:
+            continue
+        if not client_invoices:
+            ids = tuple(licence.id for _, licence, _, _ in unbilled)
+            listed = ", ".join(f"{licence.id} ({product}, count {licence.count or 0})" for product, licence, _, _ in unbilled)
+            report.findings.append(Finding(
+                "no_invoice", halo_client_id=client_id, licence_ids=ids, manual=MANUAL,
+                message=f"client {client_id} has Huntress licences with counts ({listed}) but no recurring invoice. {MANUAL}"))
+            continue
+        for product, licence, item_id, siblings in unbilled:
+            count = licence.count or 0
             finding = Finding("unbilled", halo_client_id=client_id, product=product, licence_id=licence.id,
                               licence_count=count,
                               message=(f"licence {licence.id} ({licence.name!r}, count {count}) is billed by no "
                                        "recurring invoice line: revenue left on the table"))
-            unbilled_here.append(finding)
             if len(client_invoices) == 1:
-                report.fixes.append(Fix("add_line", client_id, int(client_invoices[0]["id"]), licence.id, item_id,
-                                        name, count))
-        report.findings += unbilled_here
-        if unbilled_here and not client_invoices:
-            ids = ", ".join(str(f.licence_id) for f in unbilled_here)
-            report.findings.append(Finding("no_invoice", halo_client_id=client_id,
-                                           message=(f"client {client_id} has Huntress licences with counts ({ids}) "
-                                                    f"but no recurring invoice. {MANUAL}")))
-        elif unbilled_here and len(client_invoices) > 1:
-            for finding in unbilled_here:
+                report.findings.append(finding)
+                report.fixes.append(Fix("add_line", client_id, client_invoices[0].id, licence.id, item_id,
+                                        item_names.get(item_id, ""), count, product=product, product_licences=siblings))
+            else:
+                manual = (f"client {client_id} has {len(client_invoices)} recurring invoices "
+                          f"({', '.join(str(i.id) for i in client_invoices)}): a person chooses the one to bill it on. "
+                          + MANUAL)
+                finding = replace(finding, manual=manual)
+                report.findings.append(finding)
                 report.manual.append(finding)
+
+
+def _judge(report: AuditReport, client_invoices: list[RecurringInvoice], invoice: RecurringInvoice,
+           group: list[InvoiceLine], billing: list[tuple[RecurringInvoice, InvoiceLine]], licence: Licence,
+           product: str, item_id: int, item_name: str, siblings: tuple[int, ...], counts: dict[int, int]) -> None:
+    """One invoice's lines on one of our items, judged together: their sum is what the customer pays for."""
+    quantities = [_billed(line, counts) for line in group]
+    if any(q is None for q in quantities):
+        return  # a line whose quantity HaloPSA did not give: nothing to compare
+    count = licence.count or 0
+    total = number(sum(q for q in quantities if q is not None))
+    if total == count:
+        return
+    line_ids = tuple(line.id for line in group if line.id is not None)
+    parts = " + ".join(str(q) for q in quantities)
+    named = ", ".join(str(line.id) if line.id is not None else "(a line without an id)" for line in group)
+    lines_text = f"line {named}" if len(group) == 1 else f"lines {named} ({parts})"
+    finding = Finding(
+        "quantity_mismatch", halo_client_id=licence.client_id, product=product, licence_id=licence.id,
+        licence_count=count, invoice_id=invoice.id, line_id=group[0].id if len(group) == 1 else None,
+        line_ids=line_ids, quantity=total,
+        message=(f"invoice {invoice.id} bills {total} of item {item_id} on {lines_text}, but licence {licence.id} "
+                 f"counts {count}: bill from the licence, so the invoice follows it"))
+    line = group[0]
+    if len(client_invoices) > 1:
+        why = (f"client {licence.client_id} has {len(client_invoices)} recurring invoices: a person decides which "
+               "bills the licence")
+    elif len(group) > 1:
+        why = (f"invoice {invoice.id} bills item {item_id} on {len(group)} lines: a person decides which one bills "
+               f"from licence {licence.id} and ends or corrects the others (switching one would bill twice)")
+    elif line.id is None:
+        why = "HaloPSA sent the line without an id, so it cannot be changed safely"
+    elif line.licence_ids:
+        why = f"the line bills from licence(s) {', '.join(map(str, line.licence_ids))}, not from licence {licence.id}"
+    elif billing:
+        other_invoice, other = billing[0]
+        why = (f"invoice {other_invoice.id} line {other.id} already bills from licence "
+               f"{', '.join(map(str, other.licence_ids))}: switching this line too would bill twice")
+    else:
+        report.findings.append(finding)
+        report.fixes.append(Fix("bill_from_licence", licence.client_id, invoice.id, licence.id, item_id, item_name,
+                                count, line_id=line.id, product=product, product_licences=siblings))
+        return
+    steps = (f"In HaloPSA: Invoices > Recurring Invoices > invoice {invoice.id}: on the line for item {item_id} that "
+             f"is to bill it, set the Quantity to 'Calculate quantity from Licence count', choosing licence {licence.id}")
+    finding = replace(finding, manual=f"{why}. {steps}")
+    report.findings.append(finding)
+    report.manual.append(finding)
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """A planned fix against the invoices as they are just before the write."""
+
+    needed: bool
+    done: bool = False  # someone made it meanwhile: the product is billed from a licence now
+    reason: str = ""
+
+
+def recheck(fix: Fix, invoices: list[RecurringInvoice]) -> Recheck:
+    """Is the fix still needed and still safe, on a fresh read of the client's invoices?"""
+    live = [i for i in invoices if i.active and i.client_id == fix.halo_client_id]
+    ours_now = set(fix.product_licences) | {fix.licence_id}
+    for other in live:
+        for line in other.lines:
+            if set(line.licence_ids) & ours_now:
+                return Recheck(False, True, (f"skipped, already done: invoice {other.id} line {line.id} bills from "
+                                             f"licence {', '.join(map(str, line.licence_ids))}"))
+    invoice = next((i for i in live if i.id == fix.invoice_id), None)
+    if invoice is None:
+        return Recheck(False, reason=f"skipped: invoice {fix.invoice_id} is no longer an active recurring invoice")
+    if len(live) > 1:
+        return Recheck(False, reason=(f"skipped: client {fix.halo_client_id} now has {len(live)} recurring invoices; "
+                                      "a person decides. " + MANUAL))
+    on_item = [line for line in invoice.lines if line.item_id == fix.item_id]
+    if fix.action == "add_line" and on_item:
+        return Recheck(False, reason=(f"skipped: invoice {invoice.id} now bills item {fix.item_id} (line "
+                                      f"{', '.join(str(l.id) for l in on_item)}); a second line would bill twice"))
+    if fix.action == "bill_from_licence" and [line.id for line in on_item] != [fix.line_id]:
+        return Recheck(False, reason=(f"skipped: line {fix.line_id} is no longer the only line on item {fix.item_id} "
+                                      f"of invoice {invoice.id}; a person decides. " + MANUAL))
+    return Recheck(True)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a fresh read of the invoice shows after a fix was written."""
+
+    status: Literal["ok", "failed"]
+    line_id: int | None
+    message: str
+
+
+def verify(fix: Fix, before: RecurringInvoice | None, after: list[RecurringInvoice]) -> Verdict:
+    """A fix counts only when the line on the fix's item now bills from the licence; nothing HaloPSA
+    answered to the write is trusted. A line it created without linking is named, to be edited."""
+    invoice = next((i for i in after if i.id == fix.invoice_id), None)
+    if invoice is None:
+        return Verdict("failed", fix.line_id, f"invoice {fix.invoice_id} is no longer listed after the change. {MANUAL}")
+    known = {line.id for line in before.lines} if before is not None else set()
+    billing = [line for line in invoice.lines if fix.licence_id in line.licence_ids]
+    if len(billing) > 1:
+        ids = ", ".join(str(line.id) for line in billing)
+        return Verdict("failed", billing[-1].id, (f"lines {ids} of invoice {invoice.id} all bill from licence "
+                                                  f"{fix.licence_id}: the customer is billed twice; end all but one"))
+    right = [line for line in billing if line.item_id == fix.item_id
+             and (fix.action == "add_line" or line.id == fix.line_id)]
+    if right:
+        return Verdict("ok", right[0].id, f"line {right[0].id} now bills from licence {fix.licence_id}")
+    if fix.action == "add_line":
+        misplaced = [line for line in billing if line.id not in known]
+        if misplaced:
+            line = misplaced[0]
+            return Verdict("failed", line.id, (f"HaloPSA created line {line.id} on invoice {invoice.id} billing from "
+                                               f"licence {fix.licence_id}, but on item {line.item_id}, not "
+                                               f"{fix.item_id}: in HaloPSA, open that line and set its item. Do not "
+                                               "add a second line: that would bill the customer twice"))
+        created = [line for line in invoice.lines if line.id is not None and line.id not in known
+                   and line.item_id == fix.item_id]
+        if created:
+            line = created[0]
+            return Verdict("failed", line.id, (f"HaloPSA created line {line.id} on invoice {invoice.id} but did not "
+                                               f"link it to licence {fix.licence_id}. "
+                                               + edit_line_steps(invoice.id, line.id, fix.licence_id)))
+        return Verdict("failed", None, (f"after the change, invoice {invoice.id} has no line billing "
+                                        f"from licence {fix.licence_id}. {MANUAL}"))
+    return Verdict("failed", fix.line_id, (f"after the change, line {fix.line_id} of invoice "
+                                           f"{invoice.id} does not bill item {fix.item_id} from licence "
+                                           f"{fix.licence_id}. " + edit_line_steps(invoice.id, fix.line_id, fix.licence_id)))
 
 
 def _huntress_side(report: AuditReport, mapping: Mapping, usage: Usage) -> None:

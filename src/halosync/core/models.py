@@ -202,7 +202,9 @@ class InvoiceFix(_Record):
     line_id: int | None
     licence_id: int
     action: Literal["add_line", "bill_from_licence"]
-    status: Literal["ok", "failed"]
+    # skipped: not needed any more when re-read just before the write (nothing written);
+    # unverified: written, but the invoice could not be read back to check it
+    status: Literal["ok", "failed", "unverified", "skipped"]
     message: str = ""
 
 

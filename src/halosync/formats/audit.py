@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 
 def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: bool = False, dry_run: bool = False,
-               applied: list[InvoiceFix] | None = None, remaining: list[Finding] | None = None) -> None:
+               applied: list[InvoiceFix] | None = None, remaining: list[Finding] | None = None,
+               stopped: str = "") -> None:
+    """`stopped`: why the fixes ended early (an interrupt, a read that failed), said after the report."""
     applied = applied or []
     remaining = report.findings if remaining is None else remaining
     if json_output:
@@ -35,10 +37,14 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
         if dry_run:
             payload["dry_run"] = True
         if exit_code:
-            payload["error"] = {"message": f"{len(remaining)} finding(s) to act on"
-                                + (", a fix failed" if any(a.status == "failed" for a in applied) else ""),
-                                "exit_code": exit_code}
+            payload["error"] = {"message": stopped or (
+                f"{len(remaining)} finding(s) to act on"
+                + (", a fix failed" if any(a.status == "failed" for a in applied) else "")
+                + (", a fix could not be checked" if any(a.status == "unverified" for a in applied) else "")),
+                "exit_code": exit_code}
         console.say(document(payload))
+        if stopped:
+            console.error(stopped)
         return
     from rich.table import Table
 
@@ -83,14 +89,18 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
             f"{ignored['organization_name']!r}: {units})")
     for finding in remaining:
         say(f"- {finding.kind.replace('_', ' ')}: {finding.message}")
-    for finding in report.manual:
-        say(f"- needs a person (the client has several recurring invoices): licence {finding.licence_id}")
+        if finding.manual and finding.manual not in finding.message:
+            out.print(wrap(f"needs a person: {finding.manual}", out.width, indent="    ", first="  "),
+                      markup=False, highlight=False, soft_wrap=True)
     if fix:
         for change in report.fixes:
             if dry_run:
                 say(f"would change {change.describe()}")
         for a in applied:
-            say(f"{'fixed' if a.status == 'ok' else 'FIX FAILED'}: invoice {a.invoice_id} licence {a.licence_id} "
-                f"({a.action}): {a.message}")
+            label = {"ok": "fixed", "skipped": "skipped", "unverified": "WRITTEN, NOT VERIFIED"}.get(a.status, "FIX FAILED")
+            line = f" line {a.line_id}" if a.line_id is not None else ""
+            say(f"{label}: invoice {a.invoice_id}{line} licence {a.licence_id} ({a.action}): {a.message}")
     say(f"{len(report.managed)} managed licences, {len(remaining)} findings"
         + (": all billed." if not remaining else "."))
+    if stopped:
+        console.error(stopped)

@@ -1,17 +1,22 @@
 """`audit`'s procedure: read both ends, judge them (core.audit), and with --fix link licences to invoices.
 
-A fix counts only when a fresh read of the invoice shows the line billing from the
-licence: HaloPSA's behaviour here is not verified, so nothing it answers is trusted.
+--fix works under the run lock and on fresh reads: each invoice is read again just before it is
+changed (a fix someone made meanwhile is skipped), and again after (HaloPSA's behaviour here is
+not verified, so nothing it answers is trusted). Each write is on record as soon as its answer is known.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from halosync.config.schema import Config
-from halosync.core.audit import MANUAL, AuditReport, Fix, as_id, audit, counted_products, line_item, linked_licences
+from halosync.core.audit import MANUAL, AuditReport, Finding, Fix, audit, counted_products, recheck, verify
 from halosync.core.models import InvoiceFix
-from halosync.errors import AuthError, ServiceError
+from halosync.errors import AuthError, ExitCode, HalosyncError, ServiceError
+from halosync.halo.invoices import read_invoices, write_fix
 from halosync.huntress.usage import summary_count
 from halosync.run import resultslog
 from halosync.run.result import now_utc
@@ -20,6 +25,7 @@ from halosync.run.wiring import Services, mapping_from_config
 
 AUDIT_SCOPES = ("read:invoices",)
 FIX_SCOPES = ("read:invoices", "edit:invoices")
+SENT = ("ok", "failed", "unverified")  # statuses of a fix whose write was sent (skipped ones were not)
 
 
 def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any) -> tuple[AuditReport, Services]:
@@ -33,7 +39,7 @@ def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any
         usage = {org.id: (org.name, {p: _units(org.summary, p) for p in counted}) for org in organizations}
         latest = services.huntress.latest_invoice()
         licences = services.halo.licences(keep=mapping.is_candidate)
-        invoices = services.halo.recurring_invoices()
+        invoices = read_invoices(services.halo)
         report = audit(mapping, licences, invoices, usage, latest)
         report.client_names = {**{c.halo_client_id: c.name for c in config.clients if c.name},
                                 **{l.client_id: l.client_name for l in licences if l.client_name}}
@@ -43,8 +49,7 @@ def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any
         if fix and report.fixes:
             names = {f.item_id: str(services.halo.item(f.item_id).get("name") or "") for f in report.fixes
                      if f.action == "add_line"}
-            report.fixes = [Fix(f.action, f.halo_client_id, f.invoice_id, f.licence_id, f.item_id,
-                                names.get(f.item_id, f.item_name), f.licence_count, f.line_id) for f in report.fixes]
+            report.fixes = [dataclasses.replace(f, item_name=names.get(f.item_id, f.item_name)) for f in report.fixes]
         report.requests = services.requests
         return report, services
     except BaseException:
@@ -59,54 +64,107 @@ def _units(summary: dict[str, Any], product: str) -> int:
         return 0  # a bad value is the sync's to report (it fails that row); the audit does not guess
 
 
-def apply_fixes(config: Config, services: Services, fixes: list[Fix]) -> list[InvoiceFix]:
-    """Make each change, then re-read each client's invoices and keep only what Halo now shows; under the run
-    lock, after proving the results log can take the records (nothing is changed otherwise)."""
-    with run_lock(config.log_path, "no invoice was changed"):
-        return _apply(config, services, fixes)
+@dataclass
+class FixOutcome:
+    """What --fix did: a record per fix tried (on the results log already), and why it stopped early, if it did."""
+
+    records: list[InvoiceFix] = field(default_factory=list)
+    not_tried: list[Fix] = field(default_factory=list)
+    done_meanwhile: set[int] = field(default_factory=set)  # licences someone else linked before our write
+    error: str = ""
+    exit_code: int | None = None  # set when it stopped early with a code of its own (130 / 143)
+
+    @property
+    def written(self) -> int:
+        return sum(1 for r in self.records if r.status in SENT)
 
 
-def _apply(config: Config, services: Services, fixes: list[Fix]) -> list[InvoiceFix]:
-    done: list[InvoiceFix] = []
-    tried: list[Fix] = []
-    stop: AuthError | None = None
-    for fix in fixes:
-        line: dict[str, Any] = {"ihid": fix.invoice_id, "quantity_licences": [{"licence_id": fix.licence_id}]}
-        if fix.action == "add_line":
-            line |= {"_itemid": fix.item_id, "item_shortdescription": fix.item_name, "qty_order": fix.licence_count}
-        else:
-            line |= {"id": fix.line_id}
+def apply_fixes(config: Config, services: Services, fixes: list[Fix]) -> FixOutcome:
+    """Make the changes under the run lock, after proving the results log can take the records. SIGINT or
+    SIGTERM: the change in flight is finished, read back and recorded; none starts after it."""
+    from halosync.run.interrupt import Interrupt
+    from halosync.run.interrupt import exit_code as signal_exit_code
+
+    with run_lock(config.log_path, "no invoice was changed"), Interrupt() as interrupt:
+        interrupt.writing = True  # from here a signal stops the loop, never a write or its record
+        outcome = FixOutcome()
+        _apply(config, services, fixes, outcome, interrupt.event)
+        if interrupt.signum is not None:
+            outcome.exit_code = signal_exit_code(interrupt.signum)
+            outcome.error = (f"interrupted by {interrupt.name}: {outcome.written} invoice change(s) were finished and "
+                             f"recorded; {len(outcome.not_tried)} not started")
+        return outcome
+
+
+def _apply(config: Config, services: Services, fixes: list[Fix], outcome: FixOutcome, stop: threading.Event) -> None:
+    def record(fix: Fix, line_id: int | None, status: str, message: str) -> None:
+        entry = InvoiceFix(time=now_utc(), halo_client_id=fix.halo_client_id, invoice_id=fix.invoice_id,
+                           line_id=line_id, licence_id=fix.licence_id, action=fix.action,
+                           status=status, message=message)  # type: ignore[arg-type]
+        outcome.records.append(entry)
+        resultslog.append(config.log_path, [entry], config.log.rotate_bytes)  # at once: a kill loses no record
+
+    for index, fix in enumerate(fixes):
+        if stop.is_set():
+            outcome.not_tried = fixes[index:]
+            return
         try:
-            services.halo.write_invoice_lines([line], add=fix.action == "add_line")
-            tried.append(fix)
+            fresh = read_invoices(services.halo, fix.halo_client_id)
+        except HalosyncError as exc:
+            if not outcome.written:
+                raise  # nothing changed yet: the error's own code (3, 5) tells the truth
+            outcome.not_tried = fixes[index:]
+            outcome.error = (f"invoice {fix.invoice_id} could not be read before changing it ({exc}); "
+                             f"{outcome.written} change(s) were made and recorded, {len(fixes) - index} not tried")
+            return
+        check = recheck(fix, fresh)
+        if not check.needed:
+            if check.done:
+                outcome.done_meanwhile.add(fix.licence_id)
+            record(fix, fix.line_id, "skipped", check.reason)
+            continue
+        if stop.is_set():
+            outcome.not_tried = fixes[index:]
+            return
+        before = next((i for i in fresh if i.id == fix.invoice_id), None)
+        answer = ""  # what HaloPSA answered a write that failed: it may have happened anyway
+        try:
+            write_fix(services.halo, fix)
         except AuthError as exc:
-            done.append(_record(fix, None, "failed", f"HaloPSA refused the change: {exc}. {MANUAL}"))
-            stop = exc
-            break
+            record(fix, fix.line_id, "failed", f"HaloPSA refused the change: {exc}. {MANUAL}")
+            if outcome.written == 1:
+                raise  # the first write was refused: nothing changed, exit 3 with the permission's hint
+            outcome.not_tried = fixes[index + 1:]
+            outcome.error = f"HaloPSA refused a change ({exc}); the changes after it were not tried"
+            return
         except ServiceError as exc:
-            tried.append(fix)  # it may have happened anyway: the re-read decides
-            done.append(_record(fix, None, "failed", f"HaloPSA answered {exc}; checking the invoice"))
-    fresh: dict[int, list[dict[str, Any]]] = {}
-    for fix in tried:
-        if fix.halo_client_id not in fresh:
-            fresh[fix.halo_client_id] = services.halo.recurring_invoices(client_id=fix.halo_client_id)
-        invoice = next((i for i in fresh[fix.halo_client_id] if as_id(i.get("id")) == fix.invoice_id), None)
-        lines = (invoice or {}).get("lines") or []
-        billing = [l for l in lines if fix.licence_id in linked_licences(l) and line_item(l) in (fix.item_id, None)]
-        done = [d for d in done if not (d.licence_id == fix.licence_id and d.invoice_id == fix.invoice_id)]
-        if billing:
-            done.append(_record(fix, as_id(billing[0].get("id")), "ok", f"the line now bills from licence {fix.licence_id}"))
-        else:
-            done.append(_record(fix, fix.line_id, "failed", (
-                f"HaloPSA accepted the change, but invoice {fix.invoice_id} has no line billing from licence "
-                f"{fix.licence_id}. {MANUAL}")))
-    if done:
-        resultslog.append(config.log_path, done, config.log.rotate_bytes)
-    if stop is not None:
-        raise stop
-    return done
+            answer = f"HaloPSA answered {exc}"
+        try:
+            after = read_invoices(services.halo, fix.halo_client_id)
+        except HalosyncError as exc:
+            record(fix, fix.line_id, "unverified", (
+                f"the change was sent{f' ({answer})' if answer else ''}, but invoice {fix.invoice_id} could not be read back ({exc}): check "
+                f"in HaloPSA whether a line on item {fix.item_id} bills from licence {fix.licence_id} before "
+                "running audit --fix again"))
+            continue
+        verdict = verify(fix, before, after)
+        prefix = f"{answer}; read back, " if answer and verdict.status == "failed" else ""
+        record(fix, verdict.line_id, verdict.status, prefix + verdict.message)
 
 
-def _record(fix: Fix, line_id: int | None, status: str, message: str) -> InvoiceFix:
-    return InvoiceFix(time=now_utc(), halo_client_id=fix.halo_client_id, invoice_id=fix.invoice_id, line_id=line_id,
-                      licence_id=fix.licence_id, action=fix.action, status=status, message=message)  # type: ignore[arg-type]
+def remaining_findings(report: AuditReport, outcome: FixOutcome | None) -> list[Finding]:
+    """The findings still to act on after the fixes: a licence a fix (ours or a colleague's) now bills is settled."""
+    if outcome is None:
+        return report.findings
+    settled = {r.licence_id for r in outcome.records if r.status == "ok"} | outcome.done_meanwhile
+    return [f for f in report.findings if f.kind in ("unmapped_usage", "no_invoice") or f.licence_id not in settled]
+
+
+def exit_code(remaining: list[Finding], outcome: FixOutcome | None) -> int:
+    """0: nothing left to report; 1: findings remain, or a fix failed, went unverified or was not tried;
+    130/143: interrupted during the fixes."""
+    if outcome is not None and outcome.exit_code is not None:
+        return outcome.exit_code
+    if outcome is not None and (outcome.error or any(r.status in ("failed", "unverified") for r in outcome.records)):
+        return ExitCode.ROWS_FAILED
+    return ExitCode.ROWS_FAILED if remaining else ExitCode.OK

@@ -34,6 +34,9 @@ class Sandbox(HuntressSide, HaloSide):
         self._huntress_window: deque[float] = deque()
         self.licence_posts = 0  # licence POSTs received, whatever they answered (faults may start after the first)
         self.licence_post_arrivals: list[float] = []  # when each arrived (monotonic), before any latency
+        self.invoice_reads = 0
+        self.invoice_writes = 0
+        self.invoice_write_arrivals: list[float] = []  # as licence_post_arrivals, for invoice-line writes
         self._lock = threading.RLock()
 
     # -- bookkeeping -----------------------------------------------------------
@@ -56,6 +59,8 @@ class Sandbox(HuntressSide, HaloSide):
         arrived = time.monotonic()
         if request.method == "POST" and request.path.endswith("/api/SoftwareLicence"):
             self.licence_post_arrivals.append(arrived)  # on arrival, before any simulated latency
+        if request.method == "POST" and "/api/RecurringInvoice/" in request.path:
+            self.invoice_write_arrivals.append(arrived)
         if self.faults.latency:
             time.sleep(self.faults.latency)
         with self._lock:

@@ -19,6 +19,8 @@ class HaloSide:
     state: State
     faults: Faults
     licence_posts: int
+    invoice_reads: int  # GET /RecurringInvoice answered
+    invoice_writes: int  # invoice-line POSTs received, whatever they answered
     _tokens: dict[str, tuple[float, set[str]]]
     _token_uses: dict[str, int]
 
@@ -59,9 +61,18 @@ class HaloSide:
                        if not c["inactive"] or request.param("includeinactive") in ("true", "True", "1")]
             return self._need(scopes, "read:customers") or self._paged(request, "clients", clients)
         if route in ("/RecurringInvoice/Lines", "/RecurringInvoice/updatelines") and request.method == "POST":
+            self.invoice_writes += 1
             return self._need(scopes, "edit:invoices") or self._write_invoice_lines(request, add=route.endswith("Lines"))
         if route == "/RecurringInvoice" and request.method == "GET":
-            return self._need(scopes, "read:invoices") or self._recurring_invoices(request)
+            if faults.invoice_read_500_after_write and self.invoice_writes:
+                faults.invoice_read_500_after_write -= 1
+                return _bare_500()
+            answer = self._need(scopes, "read:invoices") or self._recurring_invoices(request)
+            self.invoice_reads += 1
+            if faults.invoice_hook is not None and self.invoice_reads >= faults.invoice_hook_after_reads:
+                hook, faults.invoice_hook = faults.invoice_hook, None
+                hook(self.state)
+            return answer
         if route == "/Agent/me" and request.method == "GET":
             return _json(200, {"id": 3, "name": "API - halosync", "email": "halosync@sandbox.invalid", "isdisabled": False})
         return _json(404, {"message": "Not found"})
@@ -146,25 +157,34 @@ class HaloSide:
             if invoice is None:
                 return _json(400, {"message": f"Recurring invoice {line.get('ihid')} not found"})
             links = bool(line.get("quantity_licences")) and not self.faults.invoice_links_ignored
+            linked = [int(x["licence_id"]) for x in line.get("quantity_licences") or [] if "licence_id" in x] if links else []
             if add:
                 stored = {"id": max((l["id"] for l in invoice["lines"]), default=invoice["id"] * 10) + 1,
                           "item_id": line.get("_itemid"), "item_code": line.get("item_shortdescription", ""),
-                          "qty_order": line.get("qty_order", 0), "bill_from_licence": links}
+                          "qty_order": line.get("qty_order", 0), "bill_from_licence": links, "licence_ids": linked}
                 invoice["lines"].append(stored)
             else:
                 found = [l for l in invoice["lines"] if l["id"] == line.get("id")]
                 if not found:
                     return _json(400, {"message": f"Line {line.get('id')} not found on invoice {invoice['id']}"})
                 stored = found[0]
-                stored["bill_from_licence"] = stored["bill_from_licence"] or links
-            answer.append({k: v for k, v in stored.items() if k != "bill_from_licence"})
+                if links:
+                    stored["bill_from_licence"], stored["licence_ids"] = True, linked
+            answer.append({k: v for k, v in stored.items() if k not in ("bill_from_licence", "licence_ids")})
+        if self.faults.invoice_write_ok_then_500:
+            self.faults.invoice_write_ok_then_500 -= 1
+            return _bare_500()
         return _json(200, answer)
 
     def _invoice_line(self, client_id: int, line: dict[str, Any]) -> dict[str, Any]:
-        shown = {k: v for k, v in line.items() if k != "bill_from_licence"}
+        """A line as listed. It bills from the licences it was linked to, else (seeded lines) from the
+        client's licence of its item, resolved now since the sync creates the licences."""
+        shown = {k: v for k, v in line.items() if k not in ("bill_from_licence", "licence_ids")}
         shown["quantity_licences"] = []
         if line["bill_from_licence"]:
-            licence = next((l for l in self.state.live_licences(client_id) if l["item_id"] == line["item_id"]), None)
+            live = self.state.live_licences(client_id)
+            wanted = line.get("licence_ids") or []
+            licence = next((l for l in live if (l["id"] in wanted if wanted else l["item_id"] == line["item_id"])), None)
             if licence is not None:
                 shown["quantity_licences"] = [{"licence_id": licence["id"], "licence_name": licence["name"]}]
                 shown["qty_order"] = licence["count"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +82,12 @@ class Faults:
     invoice_links_ignored: bool = False  # invoice-line writes answer 200 but the line does not bill from the licence
     huntress_sync_on: bool = False  # Huntress's own billing sync left on: it writes before each HaloPSA token (sandbox/builtin.py)
     line_items_missing: bool = False  # the newest reseller invoice has no organization usage line items (yet)
+    invoice_write_ok_then_500: int = 0  # the next N invoice-line writes are carried out, then answer 500
+    invoice_read_500_after_write: int = 0  # from the first invoice-line write on, the next N invoice GETs answer 500
+    # Someone else at work in HaloPSA: called once with the state, right after the Nth invoice listing was answered
+    # (the change shows from the next read on), as a colleague editing invoices while a command waits.
+    invoice_hook: Callable[[State], None] | None = None
+    invoice_hook_after_reads: int = 1
 
 
 SERVER_OS = ("Windows Server 2022 Standard", "Windows Server 2019 Datacenter", "Ubuntu 22.04.4 LTS")
