@@ -93,7 +93,7 @@ def _report_step(config: Config) -> None:
     from datetime import UTC, datetime
 
     from halosync.core.report import build, month_name
-    from halosync.formats.report import show_report
+    from halosync.formats.report import page_width, show_report
     from halosync.run import resultslog
     from halosync.run.report import client_names, collect, fetch_prices
     from halosync.sandbox.history import history_lines
@@ -115,4 +115,4 @@ def _report_step(config: Config) -> None:
     collected, unreadable = collect(config.log_path, SIMULATED_MONTHS + 1)
     prices, halo_names, _ = fetch_prices(config, collected)
     report = build(collected, {**client_names(config), **halo_names}, prices, unreadable)
-    show_report(report, config.log_path, console.stdout.width)
+    show_report(report, config.log_path, page_width())

@@ -32,7 +32,7 @@ def command(
     from halosync.config.load import load_config
     from halosync.core.products import PRODUCTS
     from halosync.core.report import build
-    from halosync.formats.report import check_writable, show_report, write_file, write_json
+    from halosync.formats.report import check_writable, page_width, show_report, write_file, write_json
     from halosync.run.report import MONEY_SCOPES, client_names, collect, fetch_prices
 
     for key in product or []:
@@ -67,5 +67,5 @@ def command(
     if json_output:
         write_json(report, sys.stdout)
     else:
-        show_report(report, cfg.log_path, console.stdout.width)
+        show_report(report, cfg.log_path, page_width())
     raise typer.Exit(0)

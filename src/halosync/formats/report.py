@@ -26,6 +26,13 @@ NAME_MAX = 28  # columns given to a client's name before it moves to a line of i
 SPARK_MIN = 6
 
 
+def page_width() -> int:
+    """$COLUMNS, else the terminal's width, else 80 (a pipe, cron mail)."""
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns
+
+
 def check_writable(path: Path) -> None:
     """Prove an output file can be written before anything else happens (exit 2 naming it otherwise)."""
     try:
@@ -171,9 +178,8 @@ def _mover_lines(report: Report, width: int) -> Iterator[str]:
             percent = f" ({r['change_percent']:+.1f}%)" if r["change_percent"] is not None else ""
             who = _flat(r["client"])
             who = who if who == f"client {r['halo_client_id']}" else f"{who} (client {r['halo_client_id']})"
-            yield "  " + wrap_parts([f"{word}: {who}", r["product"],
-                                     f"{before:,} → {r['billed_units']:,}", f"{r['change_units']:+,}{percent}"],
-                                    width - 2, indent="    ")
+            yield wrap(" · ".join([f"{word}: {who}", r["product"], f"{before:,} → {r['billed_units']:,}",
+                                   f"{r['change_units']:+,}{percent}"]), width, first="  ", indent="    ")
 
 
 def _flat(name: str) -> str:

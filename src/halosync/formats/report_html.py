@@ -22,6 +22,7 @@ OTHER = "#777777"
 # Chart geometry (SVG user units)
 LEFT, TOP, PLOT_H, BAR_GAP, SLOT_W, LEGEND_W = 64, 16, 240, 0.25, 40, 190
 SPARK_H = 20
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 STYLE = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1d1d1f;background:#fff}
@@ -82,7 +83,7 @@ def chart(months: list[str], totals: list[dict[str, Any]]) -> str:
     top = nice_max(max((sum(s.values()) for s in stacks.values()), default=0))
     scale = PLOT_H / top
     width = LEFT + SLOT_W * len(months) + 16 + LEGEND_W
-    height = TOP + PLOT_H + 56
+    height = TOP + PLOT_H + 40
     bottom = TOP + PLOT_H
     out = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
            f'height="{height}" role="img" aria-label="Billed units per month by product, stacked">']
@@ -108,8 +109,11 @@ def chart(months: list[str], totals: list[dict[str, Any]]) -> str:
             out.append(f'<rect x="{x}" y="{round(y, 3)}" width="{bar}" height="{round(h, 3)}" fill="{colour(product)}" '
                        f'data-product="{escape(product)}" data-units="{units}"/>')
         out.append("</g>")
-        label_y = bottom + 16 + (12 if len(months) > 12 and i % 2 else 0)  # staggered when many
-        out.append(f'<text x="{round(x + bar / 2, 2)}" y="{label_y}" text-anchor="middle">{month}</text>')
+        # "Nov", with the year under the first month and every January: a full 2025-11 per bar would overlap
+        centre = round(x + bar / 2, 2)
+        out.append(f'<text x="{centre}" y="{bottom + 16}" text-anchor="middle">{MONTHS[int(month[5:7]) - 1]}</text>')
+        if i == 0 or month.endswith("-01"):
+            out.append(f'<text x="{centre}" y="{bottom + 30}" text-anchor="middle">{month[:4]}</text>')
     out.append(f'<line x1="{LEFT}" x2="{LEFT + SLOT_W * len(months)}" y1="{bottom}" y2="{bottom}" stroke="#888"/>')
     legend_x = LEFT + SLOT_W * len(months) + 16
     out.append(f'<g class="legend" transform="translate({legend_x} {TOP})">')
@@ -161,7 +165,12 @@ def _change_cell(s: Series, months: list[str], product: str) -> str:
     units, percent = s.change(len(months) - 1)
     trend = "" if not units else (" up" if units > 0 else " down")
     shown = "–" if last is None else f"{last:,}"
-    change = "" if units is None else f" <i>{units:+,}" + (f" ({percent:+.1f}%)" if percent is not None else "") + "</i>"
+    if units is None:
+        change = ""
+    elif units == 0:
+        change = " <i>±0</i>"
+    else:
+        change = f" <i>{units:+,}" + (f" ({percent:+.1f}%)" if percent is not None else "") + "</i>"
     return (f'<td class="p{trend}" style="--c:{colour(product)}">{sparkline_svg(s.billed)}{shown}{change}</td>')
 
 
@@ -202,7 +211,7 @@ def _movers(report: Report) -> Iterator[str]:
         trend = "up" if r["change_units"] > 0 else "down"
         yield (f'<tr><td class="n">{escape(r["client"])}</td><td>{r["halo_client_id"]}</td><td>{escape(r["product"])}</td>'
                f'<td>{r["billed_units"] - r["change_units"]:,}</td><td>{r["billed_units"]:,}</td>'
-               f'<td class="{trend}">{r["change_units"]:+,}</td><td>{cell("change_percent", r["change_percent"])}</td></tr>\n')
+               f'<td class="{trend}"><i>{r["change_units"]:+,}</i></td><td>{cell("change_percent", r["change_percent"])}</td></tr>\n')
     yield "</tbody></table>\n"
 
 
