@@ -177,7 +177,7 @@ def test_no_completed_sync_means_no_months(tmp_path):
     log = tmp_path / "results.jsonl"
     assert report(log).months == []
     sync(log, "2026-01-01", [(12, "edr", 40)], dry_run=True)
-    assert report(log).months == [] and report(log).rows() == []
+    assert report(log).months == [] and list(report(log).rows()) == []
 
 
 def test_a_log_path_that_is_a_folder_is_a_config_error(tmp_path):
@@ -229,3 +229,24 @@ def test_revenue_cost_and_margin_per_row_and_month(tmp_path):
     assert (rows["siem"]["revenue"], rows["siem"]["cost"], rows["siem"]["margin"]) == (36.0, None, None)
     [edr, siem] = rep.totals()
     assert (edr["revenue"], edr["margin"], siem["revenue"], siem["cost"]) == (60.0, 35.5, 36.0, None)
+
+
+def test_rows_as_run_writes_them_take_the_fast_way_and_any_other_spelling_gives_the_same_report(tmp_path):
+    from halosync.core.models import Row
+    from halosync.run.report import _ROW
+
+    written = Row(run_id="r1", time="2026-01-01T02:00:00Z", halo_client_id=12, huntress_organization_ids=[101, 102],
+                  product="edr_servers", halo_item_id=1006, licence_id=None, previous_count=None, count=0,
+                  actual_count=None, action="unchanged", status="ok", message='Zürich "quoted" \\ {braces}')
+    assert _ROW.fullmatch(json.dumps(written.dump(), ensure_ascii=False).encode())
+    log = tmp_path / "results.jsonl"
+    sync(log, "2026-01-01", [(12, "edr", 40, "ok", 30), (13, "sat", 4)])
+    sync(log, "2026-02-01", [(12, "edr", 0, "held"), (13, "sat", 6, "failed")], exit_code=1)
+    sync(log, "2026-03-01", [(12, "edr", 41), (13, "sat", 5)])
+    other = tmp_path / "other.jsonl"  # the same records with their keys in another order and other spacing
+    other.write_text("".join(json.dumps(dict(reversed(json.loads(line).items())), separators=(",", ":")) + "\n"
+                             for line in log.read_text().splitlines()))
+    assert not any(_ROW.fullmatch(line.encode()) for line in other.read_text().splitlines())
+    assert list(report(log).rows()) == list(report(other).rows())
+    assert len(list(report(log).rows())) == 6
+    assert report(log).series[0].huntress == [30, 30, 41]

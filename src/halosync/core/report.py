@@ -11,11 +11,13 @@ has no units for it.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from halosync.core.products import PRODUCT_KEYS
 
+NAN = float("nan")
 ABSENT = -1  # no row for the pair that month
 KEPT = -2  # a held or failed row: the month before's units stand
 SPARK = "▁▂▃▄▅▆▇█"
@@ -137,6 +139,23 @@ class Series:
     billed: list[int | None]
     before: int | None  # billed units the month before the first shown
     price: Price | None = None
+    _money: array[float] | None = field(default=None, repr=False, compare=False)  # per month: revenue, cost, margin
+
+    def amounts(self, i: int) -> tuple[float | None, float | None, float | None]:
+        """Revenue (billed × price), cost (Huntress's units × cost) and margin of month i, each rounded to cents;
+        None where the price or cost is unknown. Worked out once per series: every format asks again."""
+        if self.price is None:
+            return None, None, None
+        if self._money is None:
+            self._money = array("d")
+            for huntress, billed in zip(self.huntress, self.billed, strict=True):
+                price, cost = self.price.unit_price, self.price.unit_cost
+                revenue = round(billed * price, 2) if price is not None and billed is not None else NAN
+                spent = round(huntress * cost, 2) if cost is not None and huntress is not None else NAN
+                self._money.extend((revenue, spent, round(revenue - spent, 2)))
+        found = self._money[3 * i: 3 * i + 3]
+        return (None if found[0] != found[0] else found[0], None if found[1] != found[1] else found[1],
+                None if found[2] != found[2] else found[2])
 
     def change(self, i: int) -> tuple[int | None, float | None]:
         now = self.billed[i]
@@ -153,33 +172,35 @@ class Report:
     unreadable: int = 0
     money: bool = False
 
-    def rows(self) -> list[dict[str, Any]]:
-        """One row per month × client × product with units, in the order of `series` then month."""
-        out = []
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """One row per month × client × product with units, in the order of `series` then month (made as they
+        are written: 10,000 clients over two years are a million rows)."""
         for s in self.series:
             for i, month in enumerate(self.months):
-                if s.billed[i] is None:
-                    continue
-                out.append(row(s, i, month, self.money))
-        return out
+                if s.billed[i] is not None:
+                    yield row(s, i, month, self.money)
 
     def totals(self) -> list[dict[str, Any]]:
-        """Per month and product: units, and with money revenue, cost and margin."""
-        sums: dict[tuple[int, str], dict[str, Any]] = {}
+        """Per month and product: units, and with money revenue, cost and margin (sums of the rows' cents;
+        a row whose price or cost is unknown adds nothing to that sum)."""
+        sums: dict[tuple[int, str], list[Any]] = {}
         for s in self.series:
-            for i, month in enumerate(self.months):
-                if s.billed[i] is None:
+            for i, billed in enumerate(s.billed):
+                if billed is None:
                     continue
-                r = row(s, i, month, self.money)
-                t = sums.setdefault((i, s.product), {"month": month, "product": s.product, "huntress_units": 0,
-                                                     "billed_units": 0, "revenue": None, "cost": None, "margin": None})
-                t["huntress_units"] += r["huntress_units"]
-                t["billed_units"] += r["billed_units"]
-                for key in ("revenue", "cost", "margin"):
-                    if r[key] is not None:
-                        t[key] = round((t[key] or 0) + r[key], 2)
+                t = sums.get((i, s.product))
+                if t is None:
+                    t = sums[(i, s.product)] = [0, 0, None, None, None]
+                t[0] += s.huntress[i]
+                t[1] += billed
+                if self.money:
+                    for n, amount in enumerate(s.amounts(i), start=2):
+                        if amount is not None:
+                            t[n] = (t[n] or 0) + amount
         order = {p: n for n, p in enumerate(PRODUCT_KEYS)}
-        return [sums[k] for k in sorted(sums, key=lambda k: (k[0], order.get(k[1], 99), k[1]))]
+        return [{"month": self.months[i], "product": product, "huntress_units": t[0], "billed_units": t[1],
+                 "revenue": _cents(t[2]), "cost": _cents(t[3]), "margin": _cents(t[4])}
+                for (i, product), t in sorted(sums.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 99), kv[0][1]))]
 
     def movers(self, count: int = MOVERS) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The biggest rises and falls of billed units in the newest month against the month before."""
@@ -205,12 +226,14 @@ def row(s: Series, i: int, month: str, money: bool) -> dict[str, Any]:
     price = s.price if money else None
     unit_price = price.unit_price if price else None
     unit_cost = price.unit_cost if price else None
-    revenue = round(billed * unit_price, 2) if unit_price is not None and billed is not None else None
-    cost = round(huntress * unit_cost, 2) if unit_cost is not None and huntress is not None else None
-    margin = round(revenue - cost, 2) if revenue is not None and cost is not None else None
+    revenue, cost, margin = s.amounts(i) if money else (None, None, None)
     return {"month": month, "halo_client_id": s.client, "client": s.name, "product": s.product,
             "huntress_units": huntress, "billed_units": billed, "change_units": units, "change_percent": percent,
             "unit_price": unit_price, "unit_cost": unit_cost, "revenue": revenue, "cost": cost, "margin": margin}
+
+
+def _cents(total: float | None) -> float | None:
+    return None if total is None else round(total, 2)
 
 
 def build(collected: Collector, names: dict[int, str], prices: dict[tuple[int, str], Price] | None = None,

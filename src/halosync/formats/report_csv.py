@@ -29,7 +29,12 @@ def csv_chunks(report: Report, rows: int = 2000) -> Iterator[str]:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for n, r in enumerate(report.rows(), start=1):
-        writer.writerow([cell(key, r[key]) for key in COLUMNS])
+        # the csv module writes None as an empty cell and numbers as str() has them (as JSON does)
+        revenue, cost, margin = r["revenue"], r["cost"], r["margin"]
+        writer.writerow((r["month"], r["halo_client_id"], r["client"], r["product"], r["huntress_units"],
+                         r["billed_units"], r["change_units"], r["change_percent"], r["unit_price"], r["unit_cost"],
+                         None if revenue is None else f"{revenue:.2f}", None if cost is None else f"{cost:.2f}",
+                         None if margin is None else f"{margin:.2f}"))
         if n % rows == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from halosync.core.products import PRODUCTS
-from halosync.core.report import Report, Series, levels, row
+from halosync.core.report import Report, Series, levels
 from halosync.formats.report_csv import cell
 
 COLOURS = {"edr": "#2f6db5", "itdr": "#e08a1e", "ispm": "#8a5cb8", "sat": "#3a9a4a", "siem": "#c8413b",
@@ -239,20 +239,23 @@ def _money(report: Report) -> Iterator[str]:
     names: dict[int, str] = {}
     for s in report.series:
         names.setdefault(s.client, s.name)
-        for i, month in enumerate(report.months):
-            if s.billed[i] is None:
+        mine = per.setdefault(s.client, {})
+        for i, billed in enumerate(s.billed):
+            if billed is None:
                 continue
-            r = row(s, i, month, True)
-            slot = per.setdefault(s.client, {}).setdefault(i, [None, None, None])
-            for n, key in enumerate(("revenue", "cost", "margin")):
-                if r[key] is not None:
-                    slot[n] = round((slot[n] or 0) + r[key], 2)
+            slot = mine.get(i)
+            if slot is None:
+                slot = mine[i] = [None, None, None]
+            for n, amount in enumerate(s.amounts(i)):
+                if amount is not None:
+                    slot[n] = (slot[n] or 0) + amount
     yield ("<h2>Revenue, cost and margin per customer and month (estimated)</h2>\n<p class=\"note\">In each cell: "
            "revenue, cost, margin. An empty line: no price or no cost known.</p>\n<table class=\"money\"><thead><tr>"
            "<th class=\"n\">Client</th><th>Id</th>" + "".join(f"<th>{m}</th>" for m in report.months) + "</tr></thead><tbody>\n")
     buffer = []
     for n, client in enumerate(sorted(per, key=lambda c: (names[c].casefold(), c)), start=1):
-        cells = "".join("<td>" + "<br>".join(cell(k, v) for k, v in zip(("revenue", "cost", "margin"), per[client][i], strict=True))
+        cells = "".join("<td>" + "<br>".join(cell(k, None if v is None else round(v, 2))
+                                             for k, v in zip(("revenue", "cost", "margin"), per[client][i], strict=True))
                         + "</td>" if i in per[client] else "<td></td>" for i in range(len(report.months)))
         buffer.append(f'<tr><td class="n">{escape(names[client])}</td><td>{client}</td>{cells}</tr>\n')
         if n % 1000 == 0:
