@@ -58,7 +58,7 @@ def test_no_history_yet_says_so_and_exits_0(tmp_path):
 
 
 def test_csv_json_and_html_carry_the_same_numbers(tmp_path):
-    config = config_with(tmp_path)
+    config = config_with(tmp_path, clients=[{"halo_client_id": 13, "name": 'Bob "100%" Bakery, Zürich {x}'}])
     simulated(tmp_path / "results.jsonl")
     out_csv, out_html = tmp_path / "r.csv", tmp_path / "r.html"
     result = invoke("--config", str(config), "--json", "--csv", str(out_csv), "--html", str(out_html))
@@ -68,6 +68,7 @@ def test_csv_json_and_html_carry_the_same_numbers(tmp_path):
     assert out_csv.read_text().splitlines()[0] == ("month,halo_client_id,client,product,huntress_units,billed_units,"
                                                    "change_units,change_percent,unit_price,unit_cost,revenue,cost,margin")
     assert csv_rows(out_csv) == document["rows"]
+    assert {r["client"] for r in document["rows"] if r["halo_client_id"] == 13} == {'Bob "100%" Bakery, Zürich {x}'}
     page = out_html.read_text()
     # the chart's bars are the totals, product by product
     bars = {(m, p): int(u) for m, body in re.findall(r'<g class="bar" data-month="([\d-]+)">(.*?)</g>', page, flags=re.S)
@@ -127,8 +128,10 @@ def test_money_prices_from_invoice_lines_then_items_then_the_config(tmp_path, sa
     write_config(sandbox_config_file, config)
     assert runner.invoke(app, ["run", "--force", "--config", str(sandbox_config_file)]).exit_code == 0
     before = len(sandbox_mock.requests)
-    result = invoke("--config", str(sandbox_config_file), "--money", "--json")
+    out_csv = tmp_path / "money.csv"
+    result = invoke("--config", str(sandbox_config_file), "--money", "--json", "--csv", str(out_csv))
     assert result.exit_code == 0, result.output
+    assert csv_rows(out_csv) == json.loads(result.stdout)["rows"]  # the money columns too
     sent = sandbox_mock.requests[before:]
     assert [(r.service, r.path) for r in sent] == [("halo", "/auth/token"), ("halo", "/api/RecurringInvoice"),
                                                    ("halo", "/api/Item")]

@@ -219,17 +219,24 @@ class Report:
         return up[:count], down[:count]
 
 
-def row(s: Series, i: int, month: str, money: bool) -> dict[str, Any]:
-    """The row every format shows: the same numbers, computed once here."""
-    billed, huntress = s.billed[i], s.huntress[i]
+COLUMNS = ("month", "halo_client_id", "client", "product", "huntress_units", "billed_units", "change_units",
+           "change_percent", "unit_price", "unit_cost", "revenue", "cost", "margin")
+Values = tuple[int | None, int | None, int | None, float | None, float | None, float | None, float | None,
+               float | None, float | None]
+
+
+def values(s: Series, i: int, money: bool) -> Values:
+    """Month i's numbers in COLUMNS order from huntress_units on: what every format shows, computed here once."""
     units, percent = s.change(i)
     price = s.price if money else None
-    unit_price = price.unit_price if price else None
-    unit_cost = price.unit_cost if price else None
     revenue, cost, margin = s.amounts(i) if money else (None, None, None)
-    return {"month": month, "halo_client_id": s.client, "client": s.name, "product": s.product,
-            "huntress_units": huntress, "billed_units": billed, "change_units": units, "change_percent": percent,
-            "unit_price": unit_price, "unit_cost": unit_cost, "revenue": revenue, "cost": cost, "margin": margin}
+    return (s.huntress[i], s.billed[i], units, percent, price.unit_price if price else None,
+            price.unit_cost if price else None, revenue, cost, margin)
+
+
+def row(s: Series, i: int, month: str, money: bool) -> dict[str, Any]:
+    """One row as a dict keyed by COLUMNS."""
+    return dict(zip(COLUMNS, (month, s.client, s.name, s.product, *values(s, i, money)), strict=True))
 
 
 def _cents(total: float | None) -> float | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from halosync.core.products import PRODUCTS
-from halosync.core.report import Report, Series, row, sparkline
+from halosync.core.report import COLUMNS, Report, Series, row, sparkline, values
 from halosync.errors import ConfigError
 from halosync.formats.text import wrap, wrap_parts
 
@@ -69,19 +69,32 @@ def write_json(report: Report, out: TextIO) -> None:
     """`{"months", "rows", "totals", "movers", "money", "unreadable_lines"}`, the rows written a thousand at a time."""
     up, down = report.movers()
     out.write('{"months": ' + json.dumps(report.months) + ', "rows": [')
-    batch: list[dict[str, Any]] = []
     first = True
-    for r in report.rows():
-        batch.append(r)
-        if len(batch) == 1000:
-            out.write(("" if first else ", ") + json.dumps(batch, ensure_ascii=False)[1:-1])
-            batch, first = [], False
+    batch: list[str] = []
+    for s in report.series:
+        # the fixed part of each row is encoded once per series; numbers are written as json.dumps writes them
+        fixed = json.dumps({"halo_client_id": s.client, "client": s.name, "product": s.product}, ensure_ascii=False)
+        tail = '", ' + fixed[1:-1] + ", "
+        for i, month in enumerate(report.months):
+            if s.billed[i] is None:
+                continue
+            batch.append(', {"month": "' + month + tail + ", ".join(f'"{key}": {_json_number(v)}' for key, v in
+                                                      zip(COLUMNS[4:], values(s, i, report.money), strict=True)) + "}")
+            if len(batch) == 1000:
+                text = "".join(batch)
+                out.write(text[2:] if first else text)
+                batch, first = [], False
     if batch:
-        out.write(("" if first else ", ") + json.dumps(batch, ensure_ascii=False)[1:-1])
+        text = "".join(batch)
+        out.write(text[2:] if first else text)
     rest = {"totals": report.totals(), "movers": {"up": up, "down": down},
             "money": {"estimated": True, "note": ESTIMATED} if report.money else None,
             "unreadable_lines": report.unreadable}
     out.write("], " + json.dumps(rest, ensure_ascii=False)[1:] + "\n")
+
+
+def _json_number(value: int | float | None) -> str:
+    return "null" if value is None else repr(value)
 
 
 def show_report(report: Report, log_path: Path, width: int, out: TextIO | None = None) -> None:
