@@ -172,7 +172,11 @@ def test_bad_options_and_a_log_that_is_a_folder_are_exit_2(tmp_path):
     config = config_with(tmp_path)
     result = invoke("--config", str(config), "--product", "xdr", "--json")
     assert result.exit_code == 2 and json.loads(result.stdout)["error"]["exit_code"] == 2
-    assert invoke("--config", str(config), "--months", "0").exit_code == 2
+    result = invoke("--config", str(config), "--months", "0", "--json")
+    assert result.exit_code == 2 and "--months" in json.loads(result.stdout)["error"]["message"]
+    same = tmp_path / "out"
+    result = invoke("--config", str(config), "--csv", str(same), "--html", str(same))
+    assert result.exit_code == 2 and "same file" in result.stderr and not same.exists()
     (tmp_path / "results.jsonl").mkdir()
     result = invoke("--config", str(config))
     assert result.exit_code == 2 and "is a folder" in result.stderr

@@ -13,8 +13,8 @@ from halosync.formats import console
 
 def command(
     config: ConfigOption = None,
-    months: Annotated[int, typer.Option("--months", min=1, max=120, help="How many calendar months, up to the newest "
-                                        "with a completed sync.")] = 12,
+    months: Annotated[int, typer.Option("--months", help="How many calendar months (1-120), up to the newest with a "
+                                        "completed sync.")] = 12,
     client: Annotated[list[int] | None, typer.Option("--client", help="Only this HaloPSA client id (repeatable).")] = None,
     product: Annotated[list[str] | None, typer.Option("--product", help="Only this product: edr, itdr, ispm, sat, siem, "
                                                       "edr_servers, edr_workstations (repeatable).")] = None,
@@ -35,11 +35,15 @@ def command(
     from halosync.formats.report import check_writable, page_width, show_report, write_file, write_json
     from halosync.run.report import MONEY_SCOPES, client_names, collect, fetch_prices
 
+    if not 1 <= months <= 120:  # checked here, not by typer, so that --json still gets its error document
+        fail(f"--months must be 1 to 120, not {months}", 2, json_output=json_output)
     for key in product or []:
         if key not in PRODUCTS:
             fail(f"--product must be one of {', '.join(PRODUCTS)}, not {key!r}", 2, json_output=json_output)
     with exit_on_error(f"the scopes {' and '.join([*MONEY_SCOPES, 'read:items'])}", json_output=json_output):
         _, cfg = load_config(config, warn=console.warn)
+        if csv_file is not None and html_file is not None and csv_file.resolve() == html_file.resolve():
+            fail(f"--csv and --html name the same file ({csv_file}): give each its own", 2, json_output=json_output)
         for target in (csv_file, html_file):
             if target is not None:
                 check_writable(target)

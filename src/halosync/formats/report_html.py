@@ -35,7 +35,7 @@ td.n,th.n{text-align:left;white-space:normal;min-width:12em}
 td i{font-style:normal;color:#666;font-size:12px}
 td.up i{color:#1e7a34}td.down i{color:#b3261e}
 svg.s{height:20px;width:auto;vertical-align:middle;margin-right:6px;overflow:visible}
-svg.s path{fill:none;stroke:var(--c);stroke-width:1.6;vector-effect:non-scaling-stroke;stroke-linejoin:round}
+svg.s path{fill:none;stroke:#777;stroke-width:1.6;vector-effect:non-scaling-stroke;stroke-linejoin:round}
 svg.chart{max-width:100%;height:auto;font-size:12px}
 svg.chart text{fill:#333}
 .money td{font-variant-numeric:tabular-nums}
@@ -52,7 +52,9 @@ def html_chunks(report: Report, log_path: Path) -> Iterator[str]:
     period = f"{report.months[0]} to {report.months[-1]}" if report.months else "no history yet"
     yield ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
            '<meta name="viewport" content="width=device-width,initial-scale=1">'
-           f"<title>halosync report: {escape(period)}</title><style>{STYLE}</style></head><body>\n")
+           f"<title>halosync report: {escape(period)}</title><style>{STYLE}"
+           + "".join(f"td.{p} svg.s path{{stroke:{c}}}" for p, c in COLOURS.items())
+           + "</style></head><body>\n")
     yield f"<h1>halosync report</h1><p class=\"note\">Billed units per month, {escape(period)}, from the results log {escape(str(log_path))}.</p>\n"
     if not report.months:
         yield "<p>No completed sync is recorded yet: nothing to report.</p></body></html>\n"
@@ -171,7 +173,7 @@ def _change_cell(s: Series, months: list[str], product: str) -> str:
         change = " <i>±0</i>"
     else:
         change = f" <i>{units:+,}" + (f" ({percent:+.1f}%)" if percent is not None else "") + "</i>"
-    return (f'<td class="p{trend}" style="--c:{colour(product)}">{sparkline_svg(s.billed)}{shown}{change}</td>')
+    return f'<td class="{product}{trend}">{sparkline_svg(s.billed)}{shown}{change}</td>'
 
 
 def _customers(report: Report) -> Iterator[str]:
@@ -231,6 +233,9 @@ def _totals(report: Report, totals: list[dict[str, Any]]) -> Iterator[str]:
             sums += f"<td>{cell(key, round(sum(values), 2)) if values else ''}</td>"
         yield f'<tr><td class="n">{month}</td>{cells}<td>{sum(t["billed_units"] for t in mine):,}</td>{sums}</tr>\n'
     yield "</tbody></table>\n"
+    if report.money:
+        yield ('<p class="note">Revenue adds up the rows with a known price, cost and margin those with a known cost '
+               "as well: a product without a cost adds to revenue only.</p>\n")
 
 
 def _money(report: Report) -> Iterator[str]:
