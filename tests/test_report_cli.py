@@ -208,3 +208,14 @@ def test_the_demo_ends_with_a_report_over_simulated_months():
     tail = result.stdout.split("\n4) ")[1]
     assert "SIMULATED" in tail and "halosync report" in tail and "Biggest movers" in tail
     assert "Juniper School District" in tail and "margin" in tail
+
+
+def test_report_unit_cost_is_validated(tmp_path):
+    for bad, words in (({"edr": -1}, "unit_cost"), ({"xdr": 2.0}, "xdr"), ({"sat": "3.50"}, "unit_cost")):
+        config = config_with(tmp_path, report={"unit_cost": bad})
+        result = invoke("--config", str(config), "--json")
+        assert result.exit_code == 2, bad
+        message = json.loads(result.stdout)["error"]["message"]
+        assert "[report]" in message and words in message and str(config) in message
+    config = config_with(tmp_path, report={"unit_cost": {"edr": 3.5, "sat": 1}})
+    assert invoke("--config", str(config)).exit_code == 0
