@@ -219,3 +219,17 @@ def test_report_unit_cost_is_validated(tmp_path):
         assert "[report]" in message and words in message and str(config) in message
     config = config_with(tmp_path, report={"unit_cost": {"edr": 3.5, "sat": 1}})
     assert invoke("--config", str(config)).exit_code == 0
+
+
+def test_files_are_written_whole_and_private_and_a_filter_that_matches_nothing_says_so(tmp_path):
+    config = config_with(tmp_path)
+    simulated(tmp_path / "results.jsonl", months=3)
+    target = tmp_path / "r.csv"
+    target.write_text("an older report\n")
+    result = invoke("--config", str(config), "--csv", str(target), "--client", "999")
+    assert result.exit_code == 0 and "No units recorded" in result.stdout
+    assert target.read_text().splitlines() == [",".join(("month", "halo_client_id", "client", "product", "huntress_units",
+                                                         "billed_units", "change_units", "change_percent", "unit_price",
+                                                         "unit_cost", "revenue", "cost", "margin"))]
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "home", "r.csv", "results.jsonl"]

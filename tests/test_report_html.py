@@ -114,3 +114,9 @@ def test_the_page_renders_in_a_real_browser_offline(tmp_path):
     pdf = tmp_path / "report.pdf"  # and it prints
     subprocess.run([str(CHROMIUM), *flags, f"--print-to-pdf={pdf}", target.as_uri()], capture_output=True, timeout=120)
     assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_product_name_from_the_log_never_becomes_markup():
+    odd = 'x" onmouseover="alert(1)'
+    html = page(Report(MONTHS, [Series(12, "A", odd, [1, 2, 3], [1, 2, 3], None)]))
+    assert 'onmouseover="' not in html and "x&quot; onmouseover=&quot;alert(1)" in html

@@ -55,7 +55,6 @@ def write_file(path: Path, chunks: Iterable[str]) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             for chunk in chunks:
                 f.write(chunk)
-        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException as exc:
         if temporary:
@@ -112,6 +111,9 @@ def lines(report: Report, log_path: Path, width: int) -> Iterator[str]:
                       "from the results log"], width)
     if report.money:
         yield wrap(ESTIMATED, width, first="", indent="")
+    if not report.series:
+        yield "No units recorded for the clients and products asked for in these months."
+        return
     by_product: dict[str, list[Series]] = {}
     for s in report.series:
         by_product.setdefault(s.product, []).append(s)

@@ -173,7 +173,8 @@ def _change_cell(s: Series, months: list[str], product: str) -> str:
         change = " <i>±0</i>"
     else:
         change = f" <i>{units:+,}" + (f" ({percent:+.1f}%)" if percent is not None else "") + "</i>"
-    return f'<td class="{product}{trend}">{sparkline_svg(s.billed)}{shown}{change}</td>'
+    kind = product if product in COLOURS else "other"  # a product of a later version: never text inside markup
+    return f'<td class="{kind}{trend}">{sparkline_svg(s.billed)}{shown}{change}</td>'
 
 
 def _customers(report: Report) -> Iterator[str]:
