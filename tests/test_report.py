@@ -250,3 +250,11 @@ def test_rows_as_run_writes_them_take_the_fast_way_and_any_other_spelling_gives_
     assert list(report(log).rows()) == list(report(other).rows())
     assert len(list(report(log).rows())) == 6
     assert report(log).series[0].huntress == [30, 30, 41]
+
+
+def test_a_log_file_that_cannot_be_read_is_named(tmp_path):
+    log = tmp_path / "results.jsonl"
+    sync(log, "2026-01-01", [(12, "edr", 40)])
+    (tmp_path / "results.jsonl.20251201T000000Z").mkdir()  # a rotated "file" that is a folder
+    with pytest.raises(ConfigError, match=r"results.jsonl.20251201T000000Z cannot be read"):
+        collect(log, 12)

@@ -43,6 +43,14 @@ def collect(path: Path, months: int, *, clients: Collection[int] = (), products:
     if path.is_dir():
         raise ConfigError(f"the results log {path} is a folder; set [log] path in the config to a file")
     reader = _Reader(Collector(months), set(clients), set(products))
+    try:
+        return _read(path, reader)
+    except OSError as exc:  # unreadable (permissions, an I/O error): named, never a traceback
+        where = exc.filename or path
+        raise ConfigError(f"the results log {where} cannot be read ({exc.strerror or exc})") from None
+
+
+def _read(path: Path, reader: _Reader) -> tuple[Collector, int]:
     for file in [path, *resultslog.rotated_files(path)]:
         for line in resultslog.lines_backwards(file):
             fast = _ROW.fullmatch(line)
