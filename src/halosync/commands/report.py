@@ -13,16 +13,16 @@ from halosync.formats import console
 
 def command(
     config: ConfigOption = None,
-    months: Annotated[int, typer.Option("--months", help="How many calendar months (1-120), up to the newest with a "
+    months: Annotated[int, typer.Option("--months", metavar="N", help="How many calendar months (1-120), up to the newest with a "
                                         "completed sync.")] = 12,
-    client: Annotated[list[int] | None, typer.Option("--client", help="Only this HaloPSA client id (repeatable).")] = None,
-    product: Annotated[list[str] | None, typer.Option("--product", help="Only this product: edr, itdr, ispm, sat, siem, "
+    client: Annotated[list[int] | None, typer.Option("--client", metavar="ID", help="Only this HaloPSA client id (repeatable).")] = None,
+    product: Annotated[list[str] | None, typer.Option("--product", metavar="KEY", help="Only this product: edr, itdr, ispm, sat, siem, "
                                                       "edr_servers, edr_workstations (repeatable).")] = None,
     money: Annotated[bool, typer.Option("--money", help="Revenue, cost and margin at today's prices: reads the recurring "
                                         "invoices and items once (needs read:invoices and read:items).")] = False,
-    csv_file: Annotated[Path | None, typer.Option("--csv", help="Also write one row per month, client and product to "
+    csv_file: Annotated[Path | None, typer.Option("--csv", metavar="FILE", help="Also write one row per month, client and product to "
                                                   "this CSV file.", dir_okay=False)] = None,
-    html_file: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained page with charts to this "
+    html_file: Annotated[Path | None, typer.Option("--html", metavar="FILE", help="Also write a self-contained page with charts to this "
                                                    "file.", dir_okay=False)] = None,
     json_output: JsonOption = False,
 ) -> None:
