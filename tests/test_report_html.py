@@ -40,7 +40,7 @@ def test_bar_heights_are_proportional_to_the_units_and_stack_from_the_axis():
     assert {(m, p): u for m, p, u, _, _ in rects} == totals
     tallest = max(sum(u for (m2, _), u in totals.items() if m2 == m) for m in MONTHS)
     top = nice_max(tallest)
-    assert (tallest, top) == (70, 100)  # March: 50 + 5 + 12 + 2 + 1; the axis ends at a round 100
+    assert (tallest, top) == (70, 80)  # March: 50 + 5 + 12 + 2 + 1; the axis ends at a round 80
     for _, _, units, _, height in rects:
         assert height == pytest.approx(units * PLOT_H / top, abs=0.002)
     for month in MONTHS:  # each bar stacks without gaps, from the axis up
@@ -120,3 +120,17 @@ def test_a_product_name_from_the_log_never_becomes_markup():
     odd = 'x" onmouseover="alert(1)'
     html = page(Report(MONTHS, [Series(12, "A", odd, [1, 2, 3], [1, 2, 3], None)]))
     assert 'onmouseover="' not in html and "x&quot; onmouseover=&quot;alert(1)" in html
+
+
+def test_the_axis_ends_at_a_round_number_near_the_tallest_bar():
+    assert [nice_max(v) for v in (0, 1, 7, 10, 11, 114, 130, 250, 301, 999, 1_377_749)] == [
+        1, 1, 8, 10, 12, 120, 160, 300, 400, 1000, 1_600_000]
+
+
+def test_the_axis_has_room_for_its_largest_value():
+    totals = [{"month": "2026-01", "product": "edr", "billed_units": 1_377_749}]
+    svg = chart(["2026-01"], totals)
+    labels = re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end">([\d,.]+)</text>', svg)
+    assert "1,600,000" in [text for _, text in labels]
+    for x, text in labels:  # about 7 user units a character at the page's 12px
+        assert float(x) >= 7 * len(text), (x, text)

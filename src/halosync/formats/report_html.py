@@ -84,7 +84,8 @@ def chart(months: list[str], totals: list[dict[str, Any]]) -> str:
         stacks[t["month"]][t["product"]] = t["billed_units"]
     top = nice_max(max((sum(s.values()) for s in stacks.values()), default=0))
     scale = PLOT_H / top
-    width = LEFT + SLOT_W * len(months) + 16 + LEGEND_W
+    left = max(LEFT, 14 + 7 * len(_units(top)))  # room for the longest value on the axis ("2,000,000")
+    width = left + SLOT_W * len(months) + 16 + LEGEND_W
     height = TOP + PLOT_H + 40
     bottom = TOP + PLOT_H
     out = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
@@ -92,11 +93,11 @@ def chart(months: list[str], totals: list[dict[str, Any]]) -> str:
     for n in range(5):  # grid lines and their values
         value = top * n / 4
         y = round(bottom - value * scale, 2)
-        out.append(f'<line x1="{LEFT}" x2="{LEFT + SLOT_W * len(months)}" y1="{y}" y2="{y}" stroke="#ddd"/>'
-                   f'<text x="{LEFT - 6}" y="{y + 4}" text-anchor="end">{_units(value)}</text>')
+        out.append(f'<line x1="{left}" x2="{left + SLOT_W * len(months)}" y1="{y}" y2="{y}" stroke="#ddd"/>'
+                   f'<text x="{left - 6}" y="{y + 4}" text-anchor="end">{_units(value)}</text>')
     bar = SLOT_W * (1 - BAR_GAP)
     for i, month in enumerate(months):
-        x = round(LEFT + SLOT_W * i + SLOT_W * BAR_GAP / 2, 2)
+        x = round(left + SLOT_W * i + SLOT_W * BAR_GAP / 2, 2)
         y = float(bottom)
         stack = stacks[month]
         out.append(f'<g class="bar" data-month="{month}"><title>{month}: '
@@ -116,8 +117,8 @@ def chart(months: list[str], totals: list[dict[str, Any]]) -> str:
         out.append(f'<text x="{centre}" y="{bottom + 16}" text-anchor="middle">{MONTHS[int(month[5:7]) - 1]}</text>')
         if i == 0 or month.endswith("-01"):
             out.append(f'<text x="{centre}" y="{bottom + 30}" text-anchor="middle">{month[:4]}</text>')
-    out.append(f'<line x1="{LEFT}" x2="{LEFT + SLOT_W * len(months)}" y1="{bottom}" y2="{bottom}" stroke="#888"/>')
-    legend_x = LEFT + SLOT_W * len(months) + 16
+    out.append(f'<line x1="{left}" x2="{left + SLOT_W * len(months)}" y1="{bottom}" y2="{bottom}" stroke="#888"/>')
+    legend_x = left + SLOT_W * len(months) + 16
     out.append(f'<g class="legend" transform="translate({legend_x} {TOP})">')
     for n, product in enumerate(reversed(products)):  # top to bottom as the bars stack
         name = PRODUCTS[product].display_name if product in PRODUCTS else product
@@ -128,15 +129,16 @@ def chart(months: list[str], totals: list[dict[str, Any]]) -> str:
 
 
 def nice_max(value: float) -> float:
-    """The chart's top: the value rounded up to 1, 2 or 5 × a power of ten (at least 1)."""
+    """The chart's top: the value rounded up to a round number (1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6 or 8 × a power of
+    ten) whose quarters are round too, so that the bars use most of the height (at least 1)."""
     if value <= 1:
         return 1.0
     power = 1.0
     while power * 10 <= value:
         power *= 10
-    for step in (1, 2, 5, 10):
-        if step * power >= value:
-            return step * power
+    for step in (1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10):
+        if round(step * power, 6) >= value:
+            return round(step * power, 6)
     return 10 * power
 
 
