@@ -24,12 +24,8 @@ SPARK = "▁▂▃▄▅▆▇█"
 MOVERS = 10  # how many of each direction
 
 
-def month_number(stamp: str) -> int:
-    """'2026-11' -> a month count that subtracts (year × 12 + month − 1)."""
-    return int(stamp[:4]) * 12 + int(stamp[5:7]) - 1
-
-
 def month_name(number: int) -> str:
+    """A month count (year × 12 + month − 1) -> '2026-11'."""
     return f"{number // 12:04d}-{number % 12 + 1:02d}"
 
 
