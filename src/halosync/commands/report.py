@@ -62,7 +62,7 @@ def command(
             from halosync.formats.report_csv import csv_chunks
 
             write_file(csv_file, csv_chunks(report))
-            console.warn(f"wrote {csv_file}")
+            console.warn(f"wrote {csv_file}" + (" (money estimated with today's prices)" if report.money else ""))
         if html_file is not None:
             from halosync.formats.report_html import html_chunks
 
