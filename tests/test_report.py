@@ -258,3 +258,21 @@ def test_a_log_file_that_cannot_be_read_is_named(tmp_path):
     (tmp_path / "results.jsonl.20251201T000000Z").mkdir()  # a rotated "file" that is a folder
     with pytest.raises(ConfigError, match=r"results.jsonl.20251201T000000Z cannot be read"):
         collect(log, 12)
+
+
+def test_rows_with_fields_after_the_message_still_take_the_fast_way(tmp_path):
+    from halosync.run.report import _ROW
+
+    log = tmp_path / "results.jsonl"
+    sync(log, "2026-01-01", [(12, "edr", 40), (13, "sat", 4)])
+    lines = log.read_text().splitlines()
+    extra = [', "outside_change": null}',
+             ', "outside_change": {"was": 48, "now": 50, "since": "2026-01-01T02:00:00Z"}, "huntress_invoice_id": 7002, '
+             '"period_start": "2025-12-01", "period_end": null}']
+    later = [line[:-1] + tail for line, tail in zip(lines[:2], extra, strict=True)] + lines[2:]
+    log.write_text("\n".join(later) + "\n")
+    assert all(_ROW.fullmatch(line.encode()) for line in later[:2])
+    assert not _ROW.fullmatch(later[1][:-1].encode())  # half a line never passes
+    assert not _ROW.fullmatch(later[0].replace("outside_change", "count").encode())  # a repeated key goes the slow way
+    rep = report(log)
+    assert [(r["halo_client_id"], r["billed_units"]) for r in rep.rows()] == [(12, 40), (13, 4)]

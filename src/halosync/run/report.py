@@ -28,13 +28,18 @@ MONEY_SCOPES = ("read:invoices",)  # read:items is in the sync's own scope
 # field order, escapes in the run id, half a line) goes through json.loads and the shape check, as every reader does.
 _STRING = rb'"(?:[^"\\\x00-\x1f]|\\.)*"'
 _INT = rb"-?(?:0|[1-9][0-9]*)"
+_SCALAR = rb"(?:null|" + _INT + rb"|" + _STRING + rb")"
+# Fields a row may carry after its message (a second writer's outside change; the invoice a count came from):
+# none of them matters to the report, but the line must still be exactly JSON to be taken the fast way.
+_LATER = (rb'(?:, "(?:outside_change|huntress_invoice_id|period_start|period_end)": (?:' + _SCALAR
+          + rb'|\{(?:"[a-z_]+": ' + _SCALAR + rb'(?:, "[a-z_]+": ' + _SCALAR + rb")*)?\}))")
 _ROW = re.compile(
     rb'\{"type": "row", "run_id": "([^"\\\x00-\x1f]*)", "time": ' + _STRING + rb', "dry_run": (?:true|false), '
     rb'"halo_client_id": (' + _INT + rb'), "huntress_organization_ids": \[(?:' + _INT + rb'(?:, ' + _INT + rb')*)?\], '
     rb'"product": "([a-z_]+)", "halo_item_id": (' + _INT + rb'), "licence_id": (' + _INT + rb'|null), '
     rb'"previous_count": (?:' + _INT + rb'|null), "count": (' + _INT + rb'|null), "actual_count": (' + _INT
     + rb'|null), "action": "(?:create|update|unchanged)", "status": "(ok|failed|held)", "message": ' + _STRING
-    + rb"\}")
+    + _LATER + rb"*\}")
 
 
 def collect(path: Path, months: int, *, clients: Collection[int] = (), products: Collection[str] = ()
