@@ -95,7 +95,7 @@ def _report_step(config: Config) -> None:
     from halosync.core.report import build, month_name
     from halosync.formats.report import page_width, show_report
     from halosync.run import resultslog
-    from halosync.run.report import client_names, collect, fetch_prices
+    from halosync.run.report import collect, config_names, fetch_prices
     from halosync.sandbox.history import history_lines
 
     now = datetime.now(UTC)
@@ -114,5 +114,5 @@ def _report_step(config: Config) -> None:
                 "recurring invoices and items.\n")
     collected, unreadable = collect(config.log_path, SIMULATED_MONTHS + 1)
     prices, halo_names, _ = fetch_prices(config, collected)
-    report = build(collected, {**client_names(config), **halo_names}, prices, unreadable)
+    report = build(collected, {**config_names(config), **halo_names}, prices, unreadable)
     show_report(report, config.log_path, page_width())

@@ -33,7 +33,7 @@ def command(
     from halosync.core.products import PRODUCTS
     from halosync.core.report import build
     from halosync.formats.report import check_writable, page_width, show_report, write_file, write_json
-    from halosync.run.report import MONEY_SCOPES, client_names, collect, fetch_prices
+    from halosync.run.report import MONEY_SCOPES, collect, config_names, fetch_prices
 
     if not 1 <= months <= 120:  # checked here, not by typer, so that --json still gets its error document
         fail(f"--months must be 1 to 120, not {months}", 2, json_output=json_output)
@@ -50,7 +50,7 @@ def command(
         collected, unreadable = collect(cfg.log_path, months, clients=client or (), products=product or ())
         if unreadable:
             console.warn(f"warning: skipped {unreadable} unreadable line(s) in {cfg.log_path}")
-        names = client_names(cfg)
+        names = config_names(cfg)
         prices = None
         if money and collected.newest is not None:
             prices, halo_names, _ = fetch_prices(cfg, collected)

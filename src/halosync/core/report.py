@@ -287,40 +287,37 @@ def sparkline(values: list[int | None]) -> str:
     return "".join(" " if level is None else SPARK[level] for level in levels(values, len(SPARK)))
 
 
-def as_number(value: Any) -> float | None:
-    """A price or cost from HaloPSA: a number (or numeric text) above 0; 0 and blanks are Halo's 'not set'."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 and number == number and number != float("inf") else None
+@dataclass(frozen=True)
+class PricedLine:
+    """An active recurring invoice line: the licences it bills from, and its own price and cost (None: not set)."""
+
+    licence_ids: tuple[int, ...]
+    unit_price: float | None
+    unit_cost: float | None
 
 
-def prices(pairs: dict[tuple[int, str], tuple[int | None, int | None]], lines: list[dict[str, Any]],
-           items: dict[int, dict[str, Any]], unit_costs: dict[str, float]) -> dict[tuple[int, str], Price]:
+def prices(pairs: dict[tuple[int, str], tuple[int | None, int | None]], lines: list[PricedLine],
+           items: dict[int, Price], unit_costs: dict[str, float]) -> dict[tuple[int, str], Price]:
     """Today's price and cost per (client, product).
 
-    `pairs`: (client, product) -> (licence id, item id); `lines`: active recurring invoice lines,
-    each with "licence_ids". Price: the line billing from the licence (`unit_price`), else the
-    item's `recurringprice`. Cost: that line's `unit_cost`, else the item's `recurringcost`,
-    else `[report] unit_cost` for the product.
+    `pairs`: (client, product) -> (licence id, item id); `items`: item id -> its recurring price and
+    cost. Price: the line billing from the licence, else the item's. Cost: that line's, else the
+    item's, else `[report] unit_cost` for the product.
     """
-    by_licence: dict[int, dict[str, Any]] = {}
+    by_licence: dict[int, PricedLine] = {}
     for entry in lines:
-        for licence in entry.get("licence_ids", ()):
+        for licence in entry.licence_ids:
             by_licence.setdefault(licence, entry)
     found = {}
     for (client, product), (licence_id, item_id) in pairs.items():
         line = by_licence.get(licence_id) if licence_id is not None else None
         item = items.get(item_id) if item_id is not None else None
-        price = as_number(line.get("unit_price")) if line else None
+        price = line.unit_price if line else None
         if price is None and item is not None:
-            price = as_number(item.get("recurringprice"))
-        cost = as_number(line.get("unit_cost")) if line else None
+            price = item.unit_price
+        cost = line.unit_cost if line else None
         if cost is None and item is not None:
-            cost = as_number(item.get("recurringcost"))
+            cost = item.unit_cost
         if cost is None:
             cost = unit_costs.get(product)
         found[(client, product)] = Price(price, cost)

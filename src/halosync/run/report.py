@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from halosync.config.schema import Config
-from halosync.core.audit import linked_licences
 from halosync.core.report import Collector, Price, prices
 from halosync.errors import ConfigError
+from halosync.halo.prices import client_names, item_prices, priced_lines
 from halosync.run import resultslog
 from halosync.run.wiring import Services
 
@@ -157,7 +157,7 @@ def _month(stamp: str) -> int | None:
     return moment.year * 12 + moment.month - 1
 
 
-def client_names(config: Config) -> dict[int, str]:
+def config_names(config: Config) -> dict[int, str]:
     """Names for people from the config: [[clients]] name, else the first [[organizations]] name of the client."""
     names: dict[int, str] = {}
     for org in config.organizations:
@@ -181,17 +181,5 @@ def fetch_prices(config: Config, collector: Collector, **service_options: Any
         invoices = services.halo.recurring_invoices()
         items = services.halo.items()
         requests = services.requests
-    lines: list[dict[str, Any]] = []
-    names: dict[int, str] = {}
-    for invoice in invoices:
-        client = invoice.get("client_id")
-        if isinstance(client, int) and not isinstance(client, bool) and isinstance(invoice.get("client_name"), str) \
-                and invoice["client_name"].strip():
-            names.setdefault(client, invoice["client_name"].strip())
-        if invoice.get("disabled"):
-            continue
-        for line in invoice.get("lines") or []:
-            if isinstance(line, dict) and not line.get("isinactive"):
-                lines.append({**line, "licence_ids": linked_licences(line)})
     unit_costs: dict[str, float] = {str(key): cost for key, cost in config.report.unit_cost.items()}
-    return prices(pairs, lines, items, unit_costs), names, requests
+    return prices(pairs, priced_lines(invoices), item_prices(items), unit_costs), client_names(invoices), requests
