@@ -24,7 +24,7 @@ def test_example_loads(tmp_path):
 def test_example_mentions_every_key():
     text = EXAMPLE.read_text()
     keys = set(re.findall(r"^#?\s*([a-z_]+)\s*=", text, flags=re.M))
-    for section in ("huntress", "halo", "sync", "log", "notify"):
+    for section in ("huntress", "halo", "sync", "log", "notify", "report"):
         model = Config.model_fields[section].annotation
         missing = set(model.model_fields) - keys
         assert not missing, f"[{section}] keys missing from config.example.toml: {missing}"

@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from halosync import __version__
-from halosync.commands import approve, audit, check_permissions, demo, history, init, map, run, sandbox
+from halosync.commands import approve, audit, check_permissions, demo, history, init, map, report, run, sandbox
 from halosync.commands.options import ConfigOption
 from halosync.config.paths import CONFIG_ENV
 from halosync.errors import ExitCode
@@ -86,6 +86,7 @@ app.command("map")(map.command)
 app.command("history")(history.command)
 app.command("approve")(approve.command)
 app.command("audit")(audit.command)
+app.command("report")(report.command)
 app.command("demo")(demo.command)
 app.command("sandbox")(sandbox.command)
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from halosync.formats import console
+
+if TYPE_CHECKING:
+    from halosync.config.schema import Config
 
 # What changes in Huntress between the two runs: (organization, product, new count, why)
 CHANGES = [
@@ -17,6 +20,8 @@ CHANGES = [
     (108, "sat", 168, "Granite Credit Union removed 7 SAT learners"),
 ]
 # The third step's glitch: (organization, product, count, what happened, its Halo client, its item)
+# The sandbox's SAT item has no cost in HaloPSA (as many don't): the report takes it from here.
+DEMO_COSTS = "\n[report]\nunit_cost = { sat = 1.10 }\n"
 GLITCH = (111, "edr", 0, "Juniper School District's 340 EDR agents read 0 for a day", 21, 1001)
 
 
@@ -41,6 +46,7 @@ def command(
         fd = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(sandbox_config_toml(url, str(Path(tmp) / "results.jsonl"), guard=True))
+            f.write(DEMO_COSTS)
         _, config = load_config(config_path)
 
         console.say(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
@@ -69,6 +75,7 @@ def command(
         kept = next(l["count"] for l in sandbox.state.live_licences(GLITCH[4]) if l["item_id"] == GLITCH[5])
         console.say(f"   The licence still bills {kept}: the invoice stays right.")
 
+        _report_step(config)
         invoiced = 0
         if invoice:
             from halosync.commands.demo_invoice import invoice_demo
@@ -83,3 +90,37 @@ def command(
     raise typer.Exit(0 if expected else max(first.exit_code, second.exit_code, third.exit_code, outcome.exit_code,
                                              invoiced, 1))
 
+
+
+SIMULATED_MONTHS = 5
+
+
+def _report_step(config: Config) -> None:
+    """Step 4: `halosync report --money` over this month's real runs and five months of SIMULATED history
+    before them, written as a rotated log file into the demo's temporary directory (and nowhere else)."""
+    from datetime import UTC, datetime
+
+    from halosync.core.report import build, month_name
+    from halosync.formats.report import page_width, show_report
+    from halosync.run import resultslog
+    from halosync.run.report import collect, config_names, fetch_prices
+    from halosync.sandbox.history import history_lines
+
+    now = datetime.now(UTC)
+    this_month = now.year * 12 + now.month - 1
+    current: dict[tuple[int, str], tuple[int, int]] = {}
+    for record in resultslog.records_backwards(config.log_path):
+        if record["type"] == "row" and record["status"] == "ok" and record["count"] is not None:
+            current.setdefault((record["halo_client_id"], record["product"]), (record["halo_item_id"], record["count"]))
+    first = month_name(this_month - SIMULATED_MONTHS)
+    rotated = config.log_path.with_name(f"{config.log_path.name}.{first.replace('-', '')}01T000000Z")
+    with rotated.open("w", encoding="utf-8") as f:
+        f.writelines(history_lines(first, SIMULATED_MONTHS, current))
+    console.say(f"\n4) The billing lead's view, month over month: halosync report --money --months {SIMULATED_MONTHS + 1}\n"
+                f"   SIMULATED: the {SIMULATED_MONTHS} months before this one are made-up history (written only into "
+                "the demo's temp directory); this month is the real runs above. Prices come from the sandbox's "
+                "recurring invoices and items.\n")
+    collected, unreadable = collect(config.log_path, SIMULATED_MONTHS + 1)
+    prices, halo_names, _ = fetch_prices(config, collected)
+    report = build(collected, {**config_names(config), **halo_names}, prices, unreadable)
+    show_report(report, config.log_path, page_width())

@@ -182,6 +182,13 @@ class GuardConfig(_Model):
     min_units: int = Field(default=0, ge=0)
 
 
+class ReportConfig(_Model):
+    """[report]: what `halosync report --money` cannot read from HaloPSA."""
+
+    # Cost of one unit of a product to you (per month), where neither the invoice line nor the item carries one.
+    unit_cost: dict[ProductKey, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = {}
+
+
 class OrganizationMapping(_Model):
     huntress_id: int
     halo_client_id: int
@@ -203,6 +210,7 @@ class Config(_Model):
     log: LogConfig = LogConfig()
     notify: NotifyConfig = NotifyConfig()
     guard: GuardConfig | None = None
+    report: ReportConfig = ReportConfig()
     products: ProductsConfig = ProductsConfig({})
     organizations: list[OrganizationMapping] = []
     accounts: list[AccountMapping] = []

@@ -52,6 +52,11 @@ SEED_ITEMS: list[tuple[int, str]] = [
     (1007, "Huntress Managed EDR - Workstations"), (2001, "Microsoft 365 Business Premium"),
 ]
 
+# Item -> (recurringprice, recurringcost) per unit and month; SAT's cost is left 0 (unset), as Halo shows a blank.
+SEED_PRICES: dict[int, tuple[float, float]] = {1001: (6.0, 3.5), 1002: (4.0, 2.25), 1003: (2.5, 0.0), 1004: (12.0, 7.0)}
+# Invoice lines priced apart from their item: (client, item) -> (unit_price, unit_cost)
+SEED_LINE_PRICES: dict[tuple[int, int], tuple[float, float]] = {(14, 1001): (7.5, 0.0), (18, 1004): (10.0, 6.5)}
+
 
 @dataclass
 class Faults:
@@ -124,7 +129,9 @@ class State:
         for client_id, name in SEED_CLIENTS:
             state.clients[client_id] = {"id": client_id, "name": name, "inactive": False, "toplevel_id": 1}
         for item_id, name in SEED_ITEMS:
-            state.items[item_id] = {"id": item_id, "name": name, "inactive": False}
+            price, cost = SEED_PRICES.get(item_id, (0.0, 0.0))
+            state.items[item_id] = {"id": item_id, "name": name, "inactive": False, "recurringprice": price,
+                                    "recurringcost": cost}
         # A licence a person made by hand earlier, with a stale count: the first sync updates it.
         state.add_licence(client_id=14, item_id=1001, name="Huntress EDR (Cedar)", count=50)
         # Another vendor's licence on a mapped client: never touched.
@@ -161,9 +168,17 @@ class State:
             "id": invoice_id, "client_id": client_id, "client_name": self.clients.get(client_id, {}).get("name", ""),
             "disabled": False, "is_recurring_invoice": True,
             "lines": [{"id": invoice_id * 10 + n, "item_id": line["item_id"], "item_code": self.items.get(line["item_id"], {}).get("name", ""),
-                       "qty_order": line.get("qty", 0), "bill_from_licence": "qty" not in line}
+                       "qty_order": line.get("qty", 0), "bill_from_licence": "qty" not in line,
+                       "unit_price": self._line_prices(client_id, line["item_id"])[0],
+                       "unit_cost": self._line_prices(client_id, line["item_id"])[1]}
                       for n, line in enumerate(lines, start=1)],
         })
+
+    def _line_prices(self, client_id: int, item_id: int) -> tuple[float, float]:
+        """A line's own price and cost: its item's price (a line copies it when added), unless priced apart."""
+        if (client_id, item_id) in SEED_LINE_PRICES:
+            return SEED_LINE_PRICES[(client_id, item_id)]
+        return float(self.items.get(item_id, {}).get("recurringprice", 0.0)), 0.0
 
     def huntress_invoices(self) -> list[dict[str, Any]]:
         """Huntress's invoices to the MSP, newest first: one a month, the latest for every EDR agent now."""

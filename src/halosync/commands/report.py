@@ -1,0 +1,75 @@
+"""`halosync report`: what each customer used, month over month, from the results log (with --money, what it earns)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from halosync.commands.options import ConfigOption, JsonOption, exit_on_error, fail
+from halosync.formats import console
+
+
+def command(
+    config: ConfigOption = None,
+    months: Annotated[int, typer.Option("--months", metavar="N", help="How many calendar months (1-120), up to the newest with a "
+                                        "completed sync.")] = 12,
+    client: Annotated[list[int] | None, typer.Option("--client", metavar="ID", help="Only this HaloPSA client id (repeatable).")] = None,
+    product: Annotated[list[str] | None, typer.Option("--product", metavar="KEY", help="Only this product: edr, itdr, ispm, sat, siem, "
+                                                      "edr_servers, edr_workstations (repeatable).")] = None,
+    money: Annotated[bool, typer.Option("--money", help="Revenue, cost and margin at today's prices: reads the recurring "
+                                        "invoices and items once (needs read:invoices and read:items).")] = False,
+    csv_file: Annotated[Path | None, typer.Option("--csv", metavar="FILE", help="Also write one row per month, client and product to "
+                                                  "this CSV file.", dir_okay=False)] = None,
+    html_file: Annotated[Path | None, typer.Option("--html", metavar="FILE", help="Also write a self-contained page with charts to this "
+                                                   "file.", dir_okay=False)] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Show what each customer was billed, month over month: sparklines, totals and the biggest movers."""
+    import sys
+
+    from halosync.config.load import load_config
+    from halosync.core.products import PRODUCTS
+    from halosync.core.report import build
+    from halosync.formats.report import check_writable, page_width, show_report, write_file, write_json
+    from halosync.run.report import MONEY_SCOPES, collect, config_names, fetch_prices
+
+    if not 1 <= months <= 120:  # checked here, not by typer, so that --json still gets its error document
+        fail(f"--months must be 1 to 120, not {months}", 2, json_output=json_output)
+    for key in product or []:
+        if key not in PRODUCTS:
+            fail(f"--product must be one of {', '.join(PRODUCTS)}, not {key!r}", 2, json_output=json_output)
+    with exit_on_error(f"the scopes {' and '.join([*MONEY_SCOPES, 'read:items'])}", json_output=json_output):
+        _, cfg = load_config(config, warn=console.warn)
+        if csv_file is not None and html_file is not None and csv_file.resolve() == html_file.resolve():
+            fail(f"--csv and --html name the same file ({csv_file}): give each its own", 2, json_output=json_output)
+        for target in (csv_file, html_file):
+            if target is not None:
+                check_writable(target)
+        collected, unreadable = collect(cfg.log_path, months, clients=client or (), products=product or ())
+        if unreadable:
+            console.warn(f"warning: skipped {unreadable} unreadable line(s) in {cfg.log_path}")
+        names = config_names(cfg)
+        prices = None
+        if money and collected.newest is not None:
+            prices, halo_names, _ = fetch_prices(cfg, collected)
+            names = {**names, **halo_names}
+        report = build(collected, names, prices if money else None, unreadable)
+        if money and prices is None:
+            report.money = True
+        if csv_file is not None:
+            from halosync.formats.report_csv import csv_chunks
+
+            write_file(csv_file, csv_chunks(report))
+            console.warn(f"wrote {csv_file}" + (" (money estimated with today's prices)" if report.money else ""))
+        if html_file is not None:
+            from halosync.formats.report_html import html_chunks
+
+            write_file(html_file, html_chunks(report, cfg.log_path))
+            console.warn(f"wrote {html_file}")
+    if json_output:
+        write_json(report, sys.stdout)
+    else:
+        show_report(report, cfg.log_path, page_width())
+    raise typer.Exit(0)

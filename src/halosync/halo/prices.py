@@ -1,0 +1,64 @@
+"""Prices and costs on HaloPSA's wire, for `report --money`: recurring invoice lines and items, read into core's values."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from halosync.core.report import Price, PricedLine
+
+
+def amount(value: Any) -> float | None:
+    """A price or cost: a number (or numeric text) above 0. Halo shows a blank as 0, so 0 means 'not set'."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 and math.isfinite(number) else None
+
+
+def _id(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def priced_lines(invoices: list[dict[str, Any]]) -> list[PricedLine]:
+    """The active lines of the active recurring invoices (with `includelines=true`): `quantity_licences[].licence_id`,
+    `unit_price`, `unit_cost`."""
+    found = []
+    for invoice in invoices:
+        if not isinstance(invoice, dict) or invoice.get("disabled"):
+            continue
+        lines = invoice.get("lines")
+        for line in lines if isinstance(lines, list) else []:
+            if not isinstance(line, dict) or line.get("isinactive"):
+                continue
+            entries = line.get("quantity_licences")
+            licence_ids = tuple(i for i in (_id(e.get("licence_id")) for e in (entries if isinstance(entries, list) else [])
+                                            if isinstance(e, dict)) if i is not None)
+            found.append(PricedLine(licence_ids, amount(line.get("unit_price")), amount(line.get("unit_cost"))))
+    return found
+
+
+def item_prices(items: dict[int, dict[str, Any]]) -> dict[int, Price]:
+    """Item id -> its `recurringprice` and `recurringcost`."""
+    return {item_id: Price(amount(item.get("recurringprice")), amount(item.get("recurringcost")))
+            for item_id, item in items.items()}
+
+
+def client_names(invoices: list[dict[str, Any]]) -> dict[int, str]:
+    """Client id -> the name HaloPSA gives it on its recurring invoices."""
+    names: dict[int, str] = {}
+    for invoice in invoices:
+        if not isinstance(invoice, dict):
+            continue
+        client, name = _id(invoice.get("client_id")), invoice.get("client_name")
+        if client is not None and isinstance(name, str) and name.strip():
+            names.setdefault(client, name.strip())
+    return names
