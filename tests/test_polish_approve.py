@@ -64,3 +64,27 @@ def test_next_sync_before_the_day_and_for_invoices(sandbox_config_file):
     write_config(sandbox_config_file, data)
     _, config = load_config(sandbox_config_file)
     assert "next invoice" in next_sync(config)
+
+
+def test_the_terminal_prompt_names_the_counts_and_fits_80_columns(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")  # the test terminal has no size; a person's has one
+    import subprocess
+
+    from halosync.sandbox import Sandbox, serve
+    from halosync.sandbox.config import sandbox_config
+    from terminal import HALOSYNC, on_a_terminal
+
+    sandbox = Sandbox()
+    with serve(sandbox) as url:
+        config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl"), guard=True))
+        assert subprocess.run([str(HALOSYNC), "run", "--config", str(config)], capture_output=True).returncode == 0
+        sandbox.state.set_count(104, "edr", 0)
+        sandbox.state.set_count(108, "sat", 350)
+        assert subprocess.run([str(HALOSYNC), "run", "--force", "--config", str(config)],
+                              capture_output=True).returncode == 6
+        code, text = on_a_terminal(["approve", "--config", str(config)], [b"x\r", b"s\r", b"s\r"])
+    assert code == 0, text
+    assert "a: approve (write 0)  r: reject (keep 57)  s: skip  q: quit" in text
+    assert "keep 175" in text or "r: reject (keep" in text.split("[2/2]")[1]
+    assert "`halosync approve` writes" not in text  # the row's command advice is for cron mail, not this prompt
+    assert max(len(line) for line in text.splitlines()) <= 80, text

@@ -65,3 +65,10 @@ def test_the_demo_points_at_a_forced_dry_run():
     assert result.exit_code == 0, result.output
     assert "halosync run --force --dry-run" in flat(result.stdout)
     assert "`halosync run --dry-run`" not in flat(result.stdout)
+
+
+def test_the_edit_licences_fix_reads_as_a_sentence(sandbox_mock, sandbox_config_file):
+    result = runner.invoke(app, ["check-permissions", "--config", str(sandbox_config_file)])
+    text = "".join(result.stdout.split())  # the table wraps the fix anywhere
+    assert "MakesurethattheagenttiedtotheAPIapplicationhas'SoftwareLicensingAccessLevel'ReadandModify" in text
+    assert "andthattheapplicationhasthescopeedit:softwarelicensing" in text

@@ -85,3 +85,14 @@ def test_the_address_prompt_asks_again_with_the_reason(tmp_path):
     _, config = load_config(path)
     assert config.halo.url == "https://acme.halopsa.com"
     assert config.secret("huntress", "api_key") == "hk_key"
+
+
+def test_the_variables_left_in_the_environment_are_them_or_it(tmp_path, monkeypatch):
+    for name, value in (("HALOSYNC_HUNTRESS_API_KEY", "k" * 8), ("HALOSYNC_HUNTRESS_API_SECRET", "s" * 8),
+                        ("HALOSYNC_HALO_CLIENT_ID", "c" * 8), ("HALOSYNC_HALO_CLIENT_SECRET", "x" * 8)):
+        monkeypatch.setenv(name, value)
+    result = runner.invoke(app, ["init", "--config", str(tmp_path / "a.toml"), "--halo-url", "https://acme.halopsa.com"])
+    assert result.exit_code == 0 and "(set them for every run, cron's too)" in " ".join(result.stdout.split())
+    result = runner.invoke(app, ["init", "--config", str(tmp_path / "b.toml"), "--halo-url", "https://acme.halopsa.com",
+                                 "--huntress-key", "k" * 8, "--huntress-secret", "s" * 8, "--halo-client-id", "c" * 8])
+    assert result.exit_code == 0 and "(set it for every run, cron's too)" in " ".join(result.stdout.split())
