@@ -108,6 +108,13 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
         if not dry_run:
             resultslog.append(config.log_path, [made], config.log.rotate_bytes)
 
+    when: list[str] = []  # the next sync, worked out once, when a decision first needs it
+
+    def next_sync_once() -> str:
+        if not when:
+            when.append(next_sync(config))
+        return when[0]
+
     with run_lock(config.log_path, "nothing was decided"), Services(config, **service_options) as services:
         # Asked again under the lock: a run (or another approve) may have judged a pair while the question was open.
         still = {(p.held_run_id, p.key) for p in pending(config)}
@@ -120,7 +127,7 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
                     "decided meanwhile; nothing written; `halosync approve` shows what is pending now"))
                 continue
             if decision == "rejected":
-                record(change, "rejected", "ok", f"kept {row.previous_count}; {next_sync(config)} judges it again")
+                record(change, "rejected", "ok", f"kept {row.previous_count}; {next_sync_once()} judges it again")
                 continue
             try:
                 if row.halo_client_id not in current:  # re-read: someone may have edited it in Halo since
@@ -131,12 +138,12 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
                 if now is GONE:
                     record(change, "approved", "stale", (
                         f"licence {row.licence_id} is no longer in HaloPSA (deleted since the run): not written; "
-                        f"{next_sync(config)} judges the pair afresh"))
+                        f"{next_sync_once()} judges the pair afresh"))
                     continue
                 if now != row.previous_count:
                     record(change, "approved", "stale", (
                         f"licence {row.licence_id} now holds {now}, not the "
-                        f"{row.previous_count} the run saw: not written; {next_sync(config)} judges it afresh"))
+                        f"{row.previous_count} the run saw: not written; {next_sync_once()} judges it afresh"))
                     continue
                 if not dry_run:
                     services.halo.post_licences([{"id": row.licence_id, "client_id": row.halo_client_id,
