@@ -72,3 +72,14 @@ def test_held_shows_the_runs_and_rows_that_wait_for_approve(sandbox_config_file)
 def test_failed_and_held_together_show_either(sandbox_config_file):
     assert [r["run_id"] for r in history(sandbox_config_file, "--failed", "--held")["runs"]] == [
         "unreachable", "rowfail", "held"]
+
+
+def test_a_filter_that_matches_no_run_says_so_and_still_shows_decisions(sandbox_config_file):
+    log = sandbox_config_file.parent / "results.jsonl"
+    log.write_text(json.dumps(run("ok", 0)) + "\n" + json.dumps(decision(14, "failed")) + "\n")
+    result = runner.invoke(app, ["history", "--config", str(sandbox_config_file), "--failed"])
+    assert result.exit_code == 0
+    assert f"No failed runs in {log}." in result.stdout and "yet" not in result.stdout
+    assert "approved (failed)" in result.stdout
+    result = runner.invoke(app, ["history", "--config", str(sandbox_config_file), "--held"])
+    assert "No held runs in" in result.stdout

@@ -38,5 +38,5 @@ def command(
     names = {o.huntress_id: o.name for o in cfg.organizations if o.name}
     client_names = {c.halo_client_id: c.name for c in cfg.clients if c.name}
     show_history(history, cfg.log_path, want_rows=want_rows, json_output=json_output, names=names,
-                 client_names=client_names)
+                 client_names=client_names, kind=" or ".join(k for k, on in (("failed", failed), ("held", held)) if on))
     raise typer.Exit(0)
