@@ -96,3 +96,10 @@ def test_the_variables_left_in_the_environment_are_them_or_it(tmp_path, monkeypa
     result = runner.invoke(app, ["init", "--config", str(tmp_path / "b.toml"), "--halo-url", "https://acme.halopsa.com",
                                  "--huntress-key", "k" * 8, "--huntress-secret", "s" * 8, "--halo-client-id", "c" * 8])
     assert result.exit_code == 0 and "(set it for every run, cron's too)" in " ".join(result.stdout.split())
+
+
+def test_a_log_path_that_is_a_folder_is_refused_before_anything_is_asked(tmp_path):
+    path = tmp_path / "config.toml"
+    result = runner.invoke(app, ["init", "--config", str(path), "--halo-url", "https://acme.halopsa.com",
+                                 "--log-path", str(tmp_path)])
+    assert result.exit_code == 2 and "is a folder" in result.stderr and not path.exists()

@@ -63,6 +63,9 @@ def command(
                                  ("--huntress-url ([huntress] base_url)", huntress_url, huntress_url_problem)):
         if url is not None and (reason := problem(url.strip())):
             fail(f"{option} {reason}; nothing was written", 2)
+    if log_path is not None and log_path.expanduser().is_dir():
+        fail(f"--log-path {log_path} is a folder; give the results log's file name, such as "
+             f"{log_path / 'results.jsonl'}; nothing was written", 2)
     on_terminal = sys.stdin.isatty()
     answers: dict[str, str | None] = {}
     from_environment: list[str] = []
