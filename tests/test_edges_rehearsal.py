@@ -39,8 +39,9 @@ def test_the_rehearsal_from_init_to_approve_needs_no_hand_edit(served, tmp_path:
     held = step("run", "--force", expect=6)
     assert "held for approval" in " ".join(held.stdout.split())
     step("approve", "--all", "--reject")
-    decisions = [r for r in read_log(Path(os.environ["XDG_STATE_HOME"]) / "halosync" / "results.jsonl")
-                 if r["type"] == "decision"]
+    # The rehearsal keeps its own log beside its config: the real config's default log is never touched.
+    assert not (Path(os.environ["XDG_STATE_HOME"]) / "halosync" / "results.jsonl").exists()
+    decisions = [r for r in read_log(tmp_path / "rehearsal-results.jsonl") if r["type"] == "decision"]
     assert [(d["halo_client_id"], d["decision"], d["status"]) for d in decisions] == [(14, "rejected", "ok")]
 
 

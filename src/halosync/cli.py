@@ -25,6 +25,16 @@ class _Commands(TyperGroup):
     """The command group, with one addition: a usage error of a command given --json is its JSON error
     document (exit 2), so that a script never parses click's text or an empty stdout."""
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and any(a in ("--help", "-h") for a in rest):
+            _name_default_config(command)
+        return name, command, rest
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _name_default_config(self)
+        super().format_help(ctx, formatter)
+
     def invoke(self, ctx: Any) -> Any:
         args = [*getattr(ctx, "_protected_args", []), *ctx.args]  # the command's name, then its arguments
         try:
@@ -41,6 +51,16 @@ class _Commands(TyperGroup):
             console.say(error_document(message, ExitCode.CONFIG))
             console.error(message)
             raise typer.Exit(ExitCode.CONFIG) from None
+
+
+def _name_default_config(command: Any) -> None:
+    """--config's help names the default path on this machine, computed only when help is shown."""
+    from halosync.commands.options import DEFAULT_CONFIG_HELP
+    from halosync.config.paths import default_config_path
+
+    for param in command.params:
+        if param.name == "config" and param.help and DEFAULT_CONFIG_HELP in param.help:
+            param.help = param.help.replace(DEFAULT_CONFIG_HELP, str(default_config_path()))
 
 
 app = typer.Typer(
@@ -69,9 +89,9 @@ def main_options(
 ) -> None:
     """halosync: Huntress -> HaloPSA billing sync."""
     if config is not None and ctx.invoked_subcommand in NO_CONFIG:
-        from halosync.commands.options import fail
+        from halosync.commands.options import refuse_config
 
-        fail(f"{ctx.invoked_subcommand} takes no --config: it makes its own config for the simulated vendors", 2)
+        refuse_config(ctx.invoked_subcommand, config)
     if config is not None:
         # `halosync --config X run` as well as `halosync run --config X`; a command's own --config wins.
         os.environ[CONFIG_ENV] = str(config)

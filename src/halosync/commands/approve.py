@@ -60,16 +60,20 @@ def command(
 
 def _ask(changes: list[Pending]) -> list[tuple[Pending, Literal["approved", "rejected"]]]:
     """Change by change on a terminal; the end of input or Ctrl-C stops, keeping what was decided."""
-    from halosync.formats.approve import describe_change
+    from halosync.formats.approve import describe_for_prompt
+    from halosync.formats.text import wrap
 
     choices: list[tuple[Pending, Literal["approved", "rejected"]]] = []
+    width = console.stdout.width
+    console.say(wrap("For each held change: a approves (writes it), r rejects (keeps the licence's count), s or "
+                     "Enter skips, q stops and carries out what was chosen so far; Ctrl-C decides nothing.",
+                     width, indent=""))
     for n, change in enumerate(changes, start=1):
-        console.say(f"\n[{n}/{len(changes)}] {describe_change(change)}")
+        description, question = describe_for_prompt(change, n, len(changes), width)
+        console.say(f"\n{description}")
         while True:
             with asking("nothing was decided"):  # Ctrl-C decides nothing; q carries out what was chosen so far
-                answer = typer.prompt("  a: approve (write it) · r: reject (keep the count) · Enter: skip · "
-                                      "q: stop here and carry out what was chosen", default="",
-                                      show_default=False).strip().lower()
+                answer = typer.prompt(question, default="", show_default=False).strip().lower()
             if answer in ("a", "r"):
                 choices.append((change, "approved" if answer == "a" else "rejected"))
                 break

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from halosync.commands.options import NoConfigOption, refuse_config
 from halosync.formats import console
 
 if TYPE_CHECKING:
@@ -29,8 +30,10 @@ def command(
     latency: Annotated[float, typer.Option(help="Seconds the sandbox waits before each answer.", min=0, max=5)] = 0.0,
     invoice: Annotated[bool, typer.Option("--invoice", help="Then bill from Huntress's invoice, as a reseller: "
                                           'counts = "invoiced", frequency = "invoice".')] = False,
+    no_config: NoConfigOption = None,
 ) -> None:
     """Run the real sync against a simulated Huntress and HaloPSA on 127.0.0.1 (no credentials needed)."""
+    refuse_config("demo", no_config)
     from halosync.config.load import load_config
     from halosync.formats.approve import show_decisions
     from halosync.formats.run import show_run
@@ -84,7 +87,8 @@ def command(
 
         console.say(f"\nThe results log of these runs was {config.log_path} (deleted with the demo's temp directory).\n"
                     "Next: `halosync init` writes your config with your credentials; then `halosync check-permissions`, "
-                    "`halosync map` and `halosync run --dry-run`; `halosync audit` checks that the recurring invoices "
+                    "`halosync map` and `halosync run --force --dry-run` (--force: a plain run is not due before the 1st "
+                    "and would preview nothing); `halosync audit` checks that the recurring invoices "
                     "bill every licence.")
     expected = (first.exit_code, second.exit_code, third.exit_code, outcome.exit_code, invoiced) == (0, 0, 6, 0, 0)
     raise typer.Exit(0 if expected else max(first.exit_code, second.exit_code, third.exit_code, outcome.exit_code,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +22,11 @@ GUARD_COMMENT = """\
 # spike) until a person runs `halosync approve`. These are the recommended limits; remove [guard] to
 # write every change unattended.
 """
+REHEARSAL_LOG_COMMENT = """\
+# A rehearsal against the sandbox (a loopback address above) keeps its own results log, beside this
+# file: sharing the default log with the real config would make the real run "Not due" this month and
+# judge the sandbox's held changes against the real HaloPSA.
+"""
 
 
 def command(
@@ -36,17 +42,30 @@ def command(
     tenant: Annotated[str | None, typer.Option("--tenant", help="HaloPSA tenant (hosted instances only).")] = None,
     huntress_url: Annotated[str | None, typer.Option("--huntress-url", help="Huntress API address, if not "
                                                      "https://api.huntress.io (a sandbox: its address + /huntress).")] = None,
+    log_path: Annotated[Path | None, typer.Option("--log-path", help="Results log for this config (default: the "
+                                                  "platform's state dir; beside the config for a sandbox rehearsal).")] = None,
 ) -> None:
     """Write a starter config with your credentials (asks on a terminal; never overwrites a config).
 
     A secret set in its HALOSYNC_* environment variable (or HALOSYNC_*_FILE) stays there: the file
-    does not get a copy, and halosync reads it from the environment on every run."""
+    does not get a copy, and halosync reads it from the environment on every run.
+
+    Against a loopback address (the sandbox) it writes [log] path beside the config, so a rehearsal
+    never shares the real results log."""
     from halosync.config.paths import config_path
     from halosync.config.schema import RECOMMENDED_GUARD
 
     path = config_path(config)
     if path.exists():
         fail(f"{path} already exists; init never overwrites a config. Edit it, or pass --config PATH for a new file", 2)
+    # A URL given as an option is checked before any secret is asked: typing them all, then losing them, hurts.
+    for option, url, problem in (("--halo-url ([halo] url)", halo_url, halo_url_problem),
+                                 ("--huntress-url ([huntress] base_url)", huntress_url, huntress_url_problem)):
+        if url is not None and (reason := problem(url.strip())):
+            fail(f"{option} {reason}; nothing was written", 2)
+    if log_path is not None and log_path.expanduser().is_dir():
+        fail(f"--log-path {log_path} is a folder; give the results log's file name, such as "
+             f"{log_path / 'results.jsonl'}; nothing was written", 2)
     on_terminal = sys.stdin.isatty()
     answers: dict[str, str | None] = {}
     from_environment: list[str] = []
@@ -67,8 +86,7 @@ def command(
             left_in_environment.add(key)
             continue
         if value is None and on_terminal:
-            with asking("nothing was written"):
-                value = typer.prompt(question, hide_input=env is not None).strip() or None
+            value = _ask(question, secret=env is not None, problem=halo_url_problem if key == "halo_url" else None)
         answers[key] = value.strip() if value else None
     if tenant is None and on_terminal:
         with asking("nothing was written"):
@@ -93,13 +111,80 @@ def command(
         "sync": {"frequency": "monthly", "day_of_month": 1},
         "guard": dict(RECOMMENDED_GUARD),
     }
+    log = _log_path(path, log_path, answers["halo_url"], huntress_url)
+    if log is not None:
+        data["log"] = {"path": str(log)}
     _check(path, data)
-    _write(path, data)
-    kept = (f"\nLeft in the environment, not written to the file: {', '.join(from_environment)} (set it for every "
-            "run, cron's too)." if from_environment else "")
-    console.say(f"Wrote {path} (readable by you only).{kept}\n"
+    _write(path, data, log_comment=REHEARSAL_LOG_COMMENT if log is not None and log_path is None else "")
+    them = "them" if len(from_environment) > 1 else "it"
+    kept = (f"\nLeft in the environment, not written to the file: {', '.join(from_environment)} (set {them} for "
+            "every run, cron's too)." if from_environment else "")
+    own_log = (f"\nResults log: {log} (a rehearsal against a loopback address keeps its own, never the real one's)."
+               if log is not None and log_path is None else "")
+    console.say(f"Wrote {path} (readable by you only).{kept}{own_log}\n"
                 f"Next: halosync check-permissions{_config_flag(config)} proves the credentials and permissions; "
                 f"halosync map{_config_flag(config)} maps organizations to clients and products to items.")
+
+
+def _ask(question: str, *, secret: bool, problem: Callable[[str], str | None] | None) -> str | None:
+    """One answer; a URL is checked as soon as it is typed and asked again with the reason."""
+    while True:
+        with asking("nothing was written"):
+            value = typer.prompt(question, hide_input=secret).strip() or None
+        reason = problem(value) if problem is not None and value is not None else None
+        if reason is None:
+            return value
+        console.warn(f"That address {reason}. Try again.")
+
+
+def halo_url_problem(url: str) -> str | None:
+    """Why `url` cannot be [halo] url (the config's own rule), or None."""
+    return _url_problem("HaloConfig", url)
+
+
+def huntress_url_problem(url: str) -> str | None:
+    return _url_problem("HuntressConfig", url)
+
+
+def _url_problem(model: str, url: str) -> str | None:
+    from pydantic import ValidationError
+
+    from halosync.config import schema
+
+    field = "url" if model == "HaloConfig" else "base_url"
+    try:
+        getattr(schema, model).model_validate({field: url})
+    except ValidationError as exc:
+        for error in exc.errors():
+            if error["loc"] == (field,):
+                return str(error["msg"]).removeprefix("Value error, ")
+    return None
+
+
+def is_loopback(url: str | None) -> bool:
+    """Whether `url` points at this machine (the sandbox): 127.0.0.0/8, ::1 or localhost."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    if not url:
+        return False
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _log_path(config: Path, given: Path | None, halo_url: str | None, huntress_url: str | None) -> Path | None:
+    """[log] path to write: --log-path, else beside the config for a rehearsal (a loopback URL), else none
+    (the default log, the real config's)."""
+    if given is not None:
+        return given.expanduser().absolute()
+    if is_loopback(halo_url) or is_loopback(huntress_url):
+        return config.expanduser().absolute().with_name(f"{config.stem}-results.jsonl")
+    return None
 
 
 def _config_flag(config: Path | None) -> str:
@@ -119,11 +204,13 @@ def _check(path: Path, data: dict[str, Any]) -> None:
         fail(describe(path, exc).replace("config file", "the config init would write to", 1) + "; nothing was written", 2)
 
 
-def _write(path: Path, data: dict[str, Any]) -> None:
+def _write(path: Path, data: dict[str, Any], *, log_comment: str = "") -> None:
     import tomli_w
 
     guard = data.pop("guard")
-    text = (HEADER + "\n" + tomli_w.dumps(data) + "\n" + GUARD_COMMENT + tomli_w.dumps({"guard": guard})
+    log = data.pop("log", None)
+    log_text = "" if log is None else "\n" + log_comment + tomli_w.dumps({"log": log})
+    text = (HEADER + "\n" + tomli_w.dumps(data) + "\n" + GUARD_COMMENT + tomli_w.dumps({"guard": guard}) + log_text
             + "\n[products]  # halosync map fills this in\n")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -13,16 +13,27 @@ from halosync.errors import AuthError, HalosyncError, LogWriteError
 from halosync.formats import console
 from halosync.halo.menus import APPLICATION_PERMISSIONS
 
+# Replaced in --help by the platform's actual path (cli.py), computed only then: platformdirs costs start-up time.
+DEFAULT_CONFIG_HELP = "the platform's config dir (halosync/config.toml)"
+
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
         "--config",
         "-c",
-        help="Config file. Default: $HALOSYNC_CONFIG, else the platform's config dir (halosync/config.toml).",
+        help=f"Config file. Default: $HALOSYNC_CONFIG, else {DEFAULT_CONFIG_HELP}.",
         show_default=False,
         dir_okay=False,
     ),
 ]
+
+# demo and sandbox make their own config: --config is refused with that reason, not click's "No such option".
+NoConfigOption = Annotated[Path | None, typer.Option("--config", "-c", hidden=True, dir_okay=False)]
+
+
+def refuse_config(command: str, config: Path | None) -> None:
+    if config is not None:
+        fail(f"{command} takes no --config: it makes its own config for the simulated vendors", 2)
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout, also when it fails.")]

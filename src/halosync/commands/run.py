@@ -18,7 +18,7 @@ def command(
     force: Annotated[bool, typer.Option("--force", help="Sync now even if not due; a forced sync counts as this period's sync.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and show the plan; write nothing to HaloPSA.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Machine output on stdout, nothing else on stdout.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Nothing on stdout unless something failed.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Nothing on stdout unless something failed or was held (warnings still go to stderr).")] = False,
 ) -> None:
     """Sync Huntress counts into HaloPSA licences if a sync is due (run it hourly from cron)."""
     from halosync.config.load import load_config

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from halosync.commands.options import NoConfigOption, refuse_config
 from halosync.formats import console
 
 
@@ -18,12 +19,15 @@ def _set_count(spec: str, port: int) -> None:
 
     from halosync.commands.options import exit_on_error, fail
     from halosync.errors import ServiceError, UnreachableError
-    from halosync.sandbox.control import set_count
+    from halosync.sandbox.control import COUNTED, set_count, unknown_product
 
-    found = re.fullmatch(r"\s*(\d+)\s*:\s*([a-z]+)\s*=\s*(\d+)\s*", spec)
+    # Any word as the product, so that a known format with an unknown product blames the product.
+    found = re.fullmatch(r"\s*(\d+)\s*:\s*([\w-]+)\s*=\s*(\d+)\s*", spec)
     if not found:
         fail(f"--set-count takes ORGANIZATION:PRODUCT=COUNT, such as 104:edr=0, not {spec!r}", 2)
     org_id, product, count = int(found[1]), found[2], int(found[3])
+    if product not in COUNTED:
+        fail(unknown_product(product), 2)
     with exit_on_error():
         try:
             answer = set_count(f"http://127.0.0.1:{port}", org_id, product, count)
@@ -48,10 +52,12 @@ def command(
         help="Play Huntress's own HaloPSA billing sync: 'left' starts with the licences it leaves (a switch to "
              "rehearse: halosync adopts them); 'on' also keeps it writing (an agent more each time halosync asks "
              "for a token), so runs report changes from outside.")] = "off",
+    no_config: NoConfigOption = None,
 ) -> None:
     """Serve the sandbox on 127.0.0.1 until Ctrl-C, and print a config that points at it.
 
     With --set-count, change a count on the sandbox already running instead (a rehearsal of the guard)."""
+    refuse_config("sandbox", no_config)
     if set_count is not None:
         _set_count(set_count, port)
         return

@@ -22,6 +22,25 @@ def describe_change(change: Pending) -> str:
             f"(held by run {change.held_run_id}). {row.message}")
 
 
+def describe_for_prompt(change: Pending, n: int, total: int, width: int) -> tuple[str, str]:
+    """The change and its choices, for the question `approve` asks on a terminal, wrapped to the terminal.
+    The row's own "`halosync approve` writes it, ..." is left out: the choices below say it, in numbers."""
+    import re
+
+    row = change.row
+    text = re.sub(r";\s*`halosync approve` writes .*$", "", describe_change(change))
+    choices = [f"a: approve (write {row.count})", f"r: reject (keep {row.previous_count})", "s: skip", "q: quit"]
+    lines: list[str] = []
+    line = " "
+    for choice in choices:  # two spaces between choices, a choice never split
+        if len(line) + 2 + len(choice) > max(width, 20) and line.strip():
+            lines.append(line)
+            line = " "
+        line += " " + choice if not line.strip() else "  " + choice
+    lines.append(line)
+    return wrap(f"[{n}/{total}] {text}", width, indent="  "), "\n".join(lines) + "\n  choice"
+
+
 def show_decisions(decisions: list[Decision], exit_code: int, *, json_output: bool, dry_run: bool = False,
                    error: str = "", note: str = "") -> None:
     if json_output:

@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 
 def show_history(history: History, log_path: Path, *, want_rows: bool, json_output: bool,
-                 names: dict[int, str] | None = None, client_names: dict[int, str] | None = None) -> None:
+                 names: dict[int, str] | None = None, client_names: dict[int, str] | None = None,
+                 kind: str = "") -> None:
     """`names` (Huntress organizations) and `client_names` (HaloPSA clients) are those the config knows:
-    the log's rows carry ids only."""
+    the log's rows carry ids only. `kind` names the runs --failed/--held kept, for when none matched."""
     if history.unreadable:
         console.warn(f"warning: skipped {history.unreadable} unreadable line(s) in {log_path}")
     if json_output:
@@ -28,11 +29,13 @@ def show_history(history: History, log_path: Path, *, want_rows: bool, json_outp
         console.say(document({key: history.rows if want_rows else history.runs, "decisions": history.decisions,
                               "unreadable_lines": history.unreadable}))
         return
-    if not history.runs:
-        console.say(f"No runs recorded in {log_path} yet.")
-        return
     out = console.stdout
-    if want_rows:
+    if not history.runs:
+        # `kind` ("failed", "held"): a filter that matched nothing is not an empty log.
+        console.say(f"No {kind} runs in {log_path}." if kind else f"No runs recorded in {log_path} yet.")
+        if not (kind and history.decisions):
+            return
+    elif want_rows:
         from halosync.core.models import Row
         from halosync.formats.results import print_rows
 

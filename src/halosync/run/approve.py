@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from halosync.config.schema import Config
 from halosync.core.models import Decision, Row
-from halosync.errors import AuthError, ServiceError
+from halosync.errors import AuthError, ConfigError, ServiceError
 from halosync.run import resultslog
 from halosync.run.result import now_utc
 from halosync.run.runner import run_lock
@@ -107,6 +108,13 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
         if not dry_run:
             resultslog.append(config.log_path, [made], config.log.rotate_bytes)
 
+    when: list[str] = []  # the next sync, worked out once, when a decision first needs it
+
+    def next_sync_once() -> str:
+        if not when:
+            when.append(next_sync(config))
+        return when[0]
+
     with run_lock(config.log_path, "nothing was decided"), Services(config, **service_options) as services:
         # Asked again under the lock: a run (or another approve) may have judged a pair while the question was open.
         still = {(p.held_run_id, p.key) for p in pending(config)}
@@ -119,7 +127,7 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
                     "decided meanwhile; nothing written; `halosync approve` shows what is pending now"))
                 continue
             if decision == "rejected":
-                record(change, "rejected", "ok", f"kept {row.previous_count}; the next run judges the count again")
+                record(change, "rejected", "ok", f"kept {row.previous_count}; {next_sync_once()} judges it again")
                 continue
             try:
                 if row.halo_client_id not in current:  # re-read: someone may have edited it in Halo since
@@ -130,12 +138,12 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
                 if now is GONE:
                     record(change, "approved", "stale", (
                         f"licence {row.licence_id} is no longer in HaloPSA (deleted since the run): not written; "
-                        "the next run judges the pair afresh"))
+                        f"{next_sync_once()} judges the pair afresh"))
                     continue
                 if now != row.previous_count:
                     record(change, "approved", "stale", (
                         f"licence {row.licence_id} now holds {now}, not the "
-                        f"{row.previous_count} the run saw: not written; the next run judges it afresh"))
+                        f"{row.previous_count} the run saw: not written; {next_sync_once()} judges it afresh"))
                     continue
                 if not dry_run:
                     services.halo.post_licences([{"id": row.licence_id, "client_id": row.halo_client_id,
@@ -150,6 +158,21 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
     if not outcome.exit_code and any(d.status != "ok" for d in outcome.decisions):
         outcome.exit_code = 1
     return outcome
+
+
+def next_sync(config: Config, today: date | None = None) -> str:
+    """When the pair is judged again, as a person would act on it. The held run counts as its period's sync,
+    so the next hourly run is not due: name the date the schedule gives, and the way to judge it now."""
+    if config.sync.frequency == "invoice":
+        return "the next sync (once Huntress issues its next invoice, or `halosync run --force` now)"
+    from halosync.core.schedule import next_due, period_start
+
+    today = today or date.today()
+    try:
+        last = resultslog.last_success(config.log_path, period_start(config.sync, today))
+    except (OSError, ConfigError):  # the log was read moments ago; a date is a courtesy, never worth failing for
+        return "the next sync (`halosync run --force` now)"
+    return f"the next sync (on {next_due(config.sync, today, last):%Y-%m-%d}, or `halosync run --force` now)"
 
 
 def _decision(change: Pending, decision: Literal["approved", "rejected"], status: Literal["ok", "stale", "failed"],

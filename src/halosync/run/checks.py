@@ -15,7 +15,7 @@ from halosync.core.models import Organization
 from halosync.core.products import AGENT_PRODUCTS, PRODUCTS
 from halosync.errors import AuthError, ExitCode, ServiceError, UnreachableError
 from halosync.halo.client import HaloClient
-from halosync.halo.menus import AGENT_PERMISSIONS, APPLICATION_PERMISSIONS, APPLICATIONS, EDIT_LICENCES
+from halosync.halo.menus import AGENT_PERMISSIONS, APPLICATION_PERMISSIONS, APPLICATIONS, HAS_EDIT_LICENCES
 from halosync.huntress.client import HuntressClient
 from halosync.run.wiring import Services, clients_without_organizations
 
@@ -170,7 +170,7 @@ def _halo_checks(halo: HaloClient, config: Config, checks: list[Check]) -> None:
 
     checks.append(Check(area="halo", name="Edit software licences", status="warn",
                         detail="cannot be proven without writing, and this check never writes",
-                        fix=f"Make sure {EDIT_LICENCES}."))
+                        fix=f"Make sure that {HAS_EDIT_LICENCES}."))
 
     for product, item_id in config.products.mapped().items():
         name = f"Item {item_id} ({PRODUCTS[product].display_name})"

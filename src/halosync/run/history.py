@@ -18,8 +18,9 @@ class History:
 
 
 def read_history(path: Path, *, last: int, client: int | None = None, product: str | None = None,
-                 failed: bool = False, want_rows: bool = False) -> History:
-    """The last `last` runs (with `failed`: failed runs) and, with `want_rows`, their rows matching the filters.
+                 failed: bool = False, held: bool = False, want_rows: bool = False) -> History:
+    """The last `last` runs (with `failed`: failed runs; with `held`: runs that held changes; both: either) and,
+    with `want_rows`, their rows matching the filters.
 
     A run's rows stand just before its run record, so reading backwards meets the
     run first; the scan stops at the first run record beyond the `last` wanted.
@@ -32,7 +33,7 @@ def read_history(path: Path, *, last: int, client: int | None = None, product: s
         if kind == "run":
             if len(history.runs) >= last:
                 break
-            if failed and not want_rows and record.get("exit_code") == 0:
+            if (failed or held) and not want_rows and not (failed and run_failed(record) or held and run_held(record)):
                 continue
             history.runs.append(record)
             kept.add(str(record.get("run_id")))
@@ -42,7 +43,9 @@ def read_history(path: Path, *, last: int, client: int | None = None, product: s
                 continue
             if product is not None and record.get("product") != product:
                 continue
-            if failed and record.get("status") == "ok":
+            # --failed: the decisions whose write failed (still pending); --held: every decision answers a
+            # held change, so none is left out.
+            if failed and not held and record.get("status") != "failed":
                 continue
             history.decisions.append(record)
         elif kind == "row" and want_rows and str(record.get("run_id")) in kept:
@@ -50,8 +53,25 @@ def read_history(path: Path, *, last: int, client: int | None = None, product: s
                 continue
             if product is not None and record.get("product") != product:
                 continue
-            if failed and record.get("status") != "failed":
+            if (failed or held) and not (failed and record.get("status") == "failed"
+                                         or held and record.get("status") == "held"):
                 continue
             history.rows.append(record)
     history.unreadable = unreadable[0]
     return history
+
+
+def run_failed(record: dict[str, Any]) -> bool:
+    """A run that failed: any exit but 0 (done) and 6 (done, changes held), or with a failed row."""
+    return record.get("exit_code") not in (0, 6) or _rows(record, "failed") > 0
+
+
+def run_held(record: dict[str, Any]) -> bool:
+    """A run that held changes for `halosync approve` (exit 6, or held rows beside failed ones: exit 1)."""
+    return record.get("exit_code") == 6 or _rows(record, "held") > 0
+
+
+def _rows(record: dict[str, Any], status: str) -> int:
+    rows = record.get("rows")
+    value = rows.get(status) if isinstance(rows, dict) else None
+    return value if isinstance(value, int) else 0

@@ -12,6 +12,12 @@ from halosync.sandbox.wire import Request, Response, _json
 COUNTED = ("edr", "itdr", "ispm", "sat", "siem")  # what set_count can change (the EDR split follows edr)
 
 
+def unknown_product(product: str) -> str:
+    """The one message for a product the sandbox cannot set, whoever asks (the CLI, or a POST)."""
+    return (f"the sandbox cannot set product {product!r}: it sets {', '.join(COUNTED)} "
+            "(edr_servers and edr_workstations follow edr)")
+
+
 def control(state: State, request: Request) -> Response:
     """POST /sandbox/count {"organization": 104, "product": "edr", "count": 0}: that organization's count."""
     if request.path != "/sandbox/count" or request.method != "POST":
@@ -23,8 +29,10 @@ def control(state: State, request: Request) -> Response:
         return _json(400, {"error": 'send {"organization": ID, "product": KEY, "count": N}'})
     if org_id not in state.organizations:
         return _json(404, {"error": f"no organization {org_id}; the sandbox has {sorted(state.organizations)}"})
-    if product not in COUNTED or count < 0:
-        return _json(400, {"error": f"product must be one of {', '.join(COUNTED)}, count 0 or more"})
+    if product not in COUNTED:
+        return _json(400, {"error": unknown_product(product)})
+    if count < 0:
+        return _json(400, {"error": "count must be 0 or more"})
     state.set_count(org_id, product, count)  # the organization list's counts and the agents follow it
     return _json(200, {"organization": org_id, "name": state.organizations[org_id].get("name"), "product": product,
                        "count": count})
