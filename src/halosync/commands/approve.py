@@ -30,12 +30,14 @@ def command(
     from halosync.core.products import PRODUCTS
     from halosync.formats.approve import show_decisions
     from halosync.run.approve import decide, pending, select
+    from halosync.run.names import client_names_for
 
     for key in product or []:
         if key not in PRODUCTS:
             fail(f"--product must be one of {', '.join(PRODUCTS)}", 2, json_output=json_output)
     with exit_on_error(json_output=json_output):
         _, cfg = load_config(config, warn=console.warn)
+        names = client_names_for(cfg)
         changes = pending(cfg)
         if not changes:
             show_decisions([], 0, json_output=json_output, note="Nothing is waiting for approval.")
@@ -45,7 +47,7 @@ def command(
         if all_ or client or product:
             choices = [(change, "rejected" if reject else "approved") for change in selected]
         elif sys.stdin.isatty() and not json_output:
-            choices = _ask(changes)
+            choices = _ask(changes, names)
         else:
             fail("approve without a terminal needs a selection: --all, --client ID or --product KEY "
                  f"({len(changes)} change(s) pending; add --reject to reject them)", 2, json_output=json_output)
@@ -54,17 +56,18 @@ def command(
                            note=f"No pending change matches the selection ({len(changes)} pending).")
             raise typer.Exit(0)
         outcome = decide(cfg, choices, dry_run=dry_run)
-    show_decisions(outcome.decisions, outcome.exit_code, json_output=json_output, dry_run=dry_run, error=outcome.error)
+    show_decisions(outcome.decisions, outcome.exit_code, json_output=json_output, dry_run=dry_run, error=outcome.error,
+                   client_names=names)
     raise typer.Exit(outcome.exit_code)
 
 
-def _ask(changes: list[Pending]) -> list[tuple[Pending, Literal["approved", "rejected"]]]:
+def _ask(changes: list[Pending], names: dict[int, str]) -> list[tuple[Pending, Literal["approved", "rejected"]]]:
     """Change by change on a terminal; the end of input or Ctrl-C stops, keeping what was decided."""
     from halosync.formats.approve import describe_change
 
     choices: list[tuple[Pending, Literal["approved", "rejected"]]] = []
     for n, change in enumerate(changes, start=1):
-        console.say(f"\n[{n}/{len(changes)}] {describe_change(change)}")
+        console.say(f"\n[{n}/{len(changes)}] {describe_change(change, names)}")
         while True:
             with asking("nothing was decided"):  # Ctrl-C decides nothing; q carries out what was chosen so far
                 answer = typer.prompt("  a: approve (write it) · r: reject (keep the count) · Enter: skip · "

@@ -24,6 +24,7 @@ def command(
     from halosync.core.products import PRODUCTS
     from halosync.formats.history import show_history
     from halosync.run.history import read_history
+    from halosync.run.names import client_names_for
 
     if product is not None and product not in PRODUCTS:
         fail(f"--product must be one of {', '.join(PRODUCTS)}", 2, json_output=json_output)
@@ -33,7 +34,7 @@ def command(
         history = read_history(cfg.log_path, last=last, client=client, product=product, failed=failed,
                                want_rows=want_rows)
     names = {o.huntress_id: o.name for o in cfg.organizations if o.name}
-    client_names = {c.halo_client_id: c.name for c in cfg.clients if c.name}
+    client_names = client_names_for(cfg)
     show_history(history, cfg.log_path, want_rows=want_rows, json_output=json_output, names=names,
                  client_names=client_names)
     raise typer.Exit(0)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from halosync.formats import console
 from halosync.formats.json_output import document
+from halosync.formats.labels import client_label, product_label
 from halosync.formats.text import fits_table, wrap, wrap_parts
 
 if TYPE_CHECKING:
@@ -48,10 +49,9 @@ def show_history(history: History, log_path: Path, *, want_rows: bool, json_outp
     if history.decisions:
         out.print("decisions on held changes, newest first:", markup=False, highlight=False)
         for d in history.decisions:
-            client = (client_names or {}).get(d["halo_client_id"])
-            client = f"{client} ({d['halo_client_id']})" if client else str(d["halo_client_id"])
+            client = client_label(d["halo_client_id"], client_names or {})
             out.print(wrap(f"{_local(d.get('time'))} · {d['decision']} ({d['status']}) · client {client} · "
-                           f"{d['product']} · licence {d['licence_id']} · {d['previous_count']} → {d['count']}"
+                           f"{product_label(d['product'])} · licence {d['licence_id']} · {d['previous_count']} → {d['count']}"
                            + (f" · {d['message']}" if d.get("message") else ""), out.width, first="  ", indent="    "),
                       markup=False, highlight=False, soft_wrap=True)
 

@@ -6,7 +6,7 @@ so that an hourly cron call that finds nothing to do starts and ends quickly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
@@ -22,8 +22,12 @@ from halosync.run.result import Progress, RunResult
 
 if TYPE_CHECKING:
     from halosync.core.invoice import HuntressInvoice
+    from halosync.core.models import Row, RunRecord
     from halosync.core.ports import CountSource
     from halosync.run.wiring import Services
+
+
+PeopleMessage = Callable[["RunRecord", list["Row"], dict[int, str]], "tuple[str, str] | None"]
 
 
 def lock_path(log_path: Path) -> Path:
@@ -55,10 +59,12 @@ def run(
     warn: Progress | None = None,
     service_options: dict[str, Any] | None = None,
     today: date | None = None,
+    people_message: PeopleMessage | None = None,
 ) -> RunResult:
     """One run: lock, due check, sync, notifications (config loading is the caller's).
 
     Monitoring ([notify]) hears of every sync that is not a dry run; `warn` gets its failures.
+    `people_message` composes what people read (formats/notify.py): this layer does not word it.
     """
     log = config.log_path
     with run_lock(log, "this run did nothing"), ExitStack() as stack:
@@ -121,7 +127,8 @@ def run(
                           huntress_invoice=invoice.record() if invoice else None,
                           stamp_rows=stamp.stamp if stamp is not None else None)
             if notifier is not None and result.record is not None:
-                notifier.finish(result.record, result.rows, result.client_names)
+                message = people_message(result.record, result.rows, result.client_names) if people_message else None
+                notifier.finish(result.record, message)
         return result
 
 

@@ -19,6 +19,7 @@ from halosync.run import resultslog
 from halosync.run.interrupt import Interrupt, Interrupted
 from halosync.run.interrupt import exit_code as interrupt_exit_code
 from halosync.run.ledger import read_ledger
+from halosync.run.names import client_names_for
 from halosync.run.result import Progress, RunResult, now_utc
 
 
@@ -32,7 +33,7 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
     started = now_utc()
     run_id = f"{started.replace(':', '').replace('-', '')}-{uuid.uuid4().hex[:6]}"
     names: dict[int, str] = {}  # Huntress organizations
-    client_names = {c.halo_client_id: c.name for c in config.clients if c.name}  # HaloPSA clients
+    client_names = client_names_for(config)  # HaloPSA clients
 
     def finish(exit_code: int, rows: list[Row], unmapped: list[Unmapped], error: str = "") -> RunResult:
         """Append the rows and the run record; a log that refuses them ends the run with 74, records in hand."""
@@ -63,7 +64,7 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
             organizations, mapping.organization_ids, mapping.wanted_products, config.huntress.counts, progress
         )
         licences = halo.licences(keep=mapping.is_candidate)
-        client_names.update({l.client_id: l.client_name for l in licences if l.client_name})
+        client_names.update(client_names_for(config, licences))
         names.update({org_id: org.name for org_id, org in organizations.items()})
         stamp = Stamp(run_id=run_id, time=now_utc(), dry_run=dry_run)
         plan = build_plan(mapping, names, read, licences, stamp, written_for=ledger.written_for)
