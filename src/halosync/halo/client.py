@@ -14,7 +14,8 @@ from halosync.core.models import Licence
 from halosync.errors import AuthError, ServiceError, UnreachableError
 from halosync.halo.menus import APPLICATION_PERMISSIONS, APPLICATIONS
 from halosync.transport import http
-from halosync.transport.http import POOL_SIZE, Clock, Service, concurrently
+from halosync.transport.http import Clock, Service
+from halosync.transport.pool import POOL_SIZE, concurrently
 
 MAX_PAGES = 100_000
 

@@ -16,7 +16,8 @@ from halosync.core.products import AGENT_PRODUCTS, PRODUCTS, CountMode, needs_de
 from halosync.errors import AuthError, ServiceError, UnreachableError
 from halosync.huntress.invoices import add_line_items, parse_invoice
 from halosync.huntress.usage import billable_count, is_server, parse_usages, summary_count
-from halosync.transport.http import POOL_SIZE, RetryPolicy, Service, concurrently
+from halosync.transport.http import RetryPolicy, Service
+from halosync.transport.pool import POOL_SIZE, concurrently
 
 PAGE_LIMIT = 500  # the maximum Huntress allows; its default is 10
 MAX_PAGES = 10_000  # guards against a server that never stops handing out tokens

@@ -18,7 +18,8 @@ from halosync.config.schema import NotifyConfig
 from halosync.core.models import RunRecord
 from halosync.core.runs import is_done
 from halosync.errors import ServiceError
-from halosync.transport.http import RetryPolicy, Service, safe_host, url_secrets
+from halosync.transport.http import RetryPolicy, Service
+from halosync.transport.redaction import safe_host, url_secrets
 
 T = TypeVar("T")
 
