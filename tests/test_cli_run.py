@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from conftest import read_log, write_config
 from halosync.cli import app
-from halosync.run.runner import lock_path
+from halosync.run.resultslog import lock_path
 from halosync.sandbox.state import HALO_CLIENT_SECRET, HUNTRESS_SECRET
 
 runner = CliRunner()

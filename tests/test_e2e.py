@@ -20,7 +20,7 @@ from filelock import FileLock
 
 from conftest import read_log, recorded, write_config
 from contract import assert_conforms
-from halosync.run.runner import lock_path
+from halosync.run.resultslog import lock_path
 from halosync.sandbox import Sandbox, serve
 from halosync.sandbox.config import sandbox_config
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from halosync.core.times import parse_iso
 from halosync.formats import console
 from halosync.formats.json_output import document
 from halosync.formats.labels import client_label, product_label
@@ -111,7 +111,5 @@ def _invoice(run: dict[str, Any]) -> str:
 
 
 def _local(stamp: str | None) -> str:
-    try:
-        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return str(stamp)
+    moment = parse_iso(stamp, naive_is_utc=False)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else str(stamp)

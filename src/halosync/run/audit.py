@@ -14,7 +14,7 @@ from halosync.core.models import InvoiceFix
 from halosync.errors import AuthError, ServiceError
 from halosync.huntress.usage import summary_count
 from halosync.run import resultslog
-from halosync.run.result import now_utc
+from halosync.run.clock import now_utc
 from halosync.run.runner import run_lock
 from halosync.run.wiring import Services, mapping_from_config
 

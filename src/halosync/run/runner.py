@@ -18,20 +18,17 @@ from halosync.config.schema import Config
 from halosync.core.schedule import is_due, next_due, period_start
 from halosync.errors import ExitCode, LockedError
 from halosync.run import resultslog
-from halosync.run.result import Progress, RunResult
+from halosync.run.last_sync import last_success
+from halosync.run.result import RunResult
 
 if TYPE_CHECKING:
     from halosync.core.invoice import HuntressInvoice
     from halosync.core.models import Row, RunRecord
-    from halosync.core.ports import CountSource
+    from halosync.core.ports import CountSource, Progress
     from halosync.run.wiring import Services
 
 
 PeopleMessage = Callable[["RunRecord", list["Row"], dict[int, str]], "tuple[str, str] | None"]
-
-
-def lock_path(log_path: Path) -> Path:
-    return log_path.with_name(log_path.name + ".lock")
 
 
 @contextmanager
@@ -39,11 +36,11 @@ def run_lock(log: Path, nothing_done: str) -> Iterator[None]:
     """Whatever writes to HaloPSA and the results log holds this: the log is first proven appendable (exit 2
     before anything is contacted or written), then the lock beside it taken (exit 4 if another holds it)."""
     resultslog.ensure_writable(log)
-    lock = FileLock(str(lock_path(log)), timeout=0, mode=0o600)
+    lock = FileLock(str(resultslog.lock_path(log)), timeout=0, mode=0o600)
     try:
         lock.acquire()
     except Timeout:
-        raise LockedError(f"another halosync run holds the lock {lock_path(log)}; {nothing_done}") from None
+        raise LockedError(f"another halosync run holds the lock {resultslog.lock_path(log)}; {nothing_done}") from None
     try:
         yield
     finally:
@@ -75,7 +72,7 @@ def run(
             services, invoice = _newest_invoice(config, stack, service_options)
         if not force and config.sync.frequency == "invoice":
             from halosync.core.invoice import is_invoice_due
-            from halosync.run.invoice import followed_invoice
+            from halosync.run.last_sync import followed_invoice
 
             followed = followed_invoice(log)
             if not is_invoice_due(invoice, followed):
@@ -83,7 +80,7 @@ def run(
         elif not force:
             today = today or date.today()
             future: list[dict[str, Any]] = []
-            last = resultslog.last_success(log, period_start(config.sync, today), future=future)
+            last = last_success(log, period_start(config.sync, today), future=future)
             if future and warn is not None:
                 named = ", ".join(f"{r.get('run_id')} started {r.get('started')}" for r in future[:3])
                 more = f" and {len(future) - 3} more" if len(future) > 3 else ""

@@ -12,15 +12,16 @@ from halosync.core.guard import GuardRule, hold
 from halosync.core.mapping import Mapping
 from halosync.core.models import Row, RunRecord, Unmapped, tally
 from halosync.core.plan import Stamp, build_plan
-from halosync.core.ports import CountSource, LicenceStore
+from halosync.core.ports import CountSource, LicenceStore, Progress
 from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, ServiceError, UnreachableError
 from halosync.halo.apply import BATCH_SIZE, NOT_STARTED, Applier
 from halosync.run import resultslog
+from halosync.run.clock import now_utc
 from halosync.run.interrupt import Interrupt, Interrupted
 from halosync.run.interrupt import exit_code as interrupt_exit_code
 from halosync.run.ledger import read_ledger
 from halosync.run.names import client_names_for
-from halosync.run.result import Progress, RunResult, now_utc
+from halosync.run.result import RunResult
 
 
 def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceStore, *, force: bool, dry_run: bool,
