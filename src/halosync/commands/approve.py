@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from halosync.commands.options import ConfigOption, JsonOption, asking, exit_on_error, fail
+from halosync.commands.options import ConfigOption, JsonOption, asking, check_products, exit_on_error, fail
 from halosync.core.products import PRODUCT_KEYS
+from halosync.errors import ExitCode
 from halosync.formats import console
 
 if TYPE_CHECKING:
@@ -27,21 +28,18 @@ def command(
 ) -> None:
     """Approve (write) or reject the changes the guard held; on a terminal, asks change by change."""
     from halosync.config.load import load_config
-    from halosync.core.products import PRODUCTS
     from halosync.formats.approve import show_decisions
     from halosync.run.approve import decide, pending, select
     from halosync.run.names import client_names_for
 
-    for key in product or []:
-        if key not in PRODUCTS:
-            fail(f"--product must be one of {', '.join(PRODUCTS)}", 2, json_output=json_output)
+    check_products(product or [], json_output=json_output)
     with exit_on_error(json_output=json_output):
         _, cfg = load_config(config, warn=console.warn)
         names = client_names_for(cfg)
         changes = pending(cfg)
         if not changes:
-            show_decisions([], 0, json_output=json_output, note="Nothing is waiting for approval.")
-            raise typer.Exit(0)
+            show_decisions([], ExitCode.OK, json_output=json_output, note="Nothing is waiting for approval.")
+            raise typer.Exit(ExitCode.OK)
         selected = select(changes, client or [], product or [])
         choices: list[tuple[Pending, Literal["approved", "rejected"]]]
         if all_ or client or product:
@@ -50,11 +48,11 @@ def command(
             choices = _ask(changes, names)
         else:
             fail("approve without a terminal needs a selection: --all, --client ID or --product KEY "
-                 f"({len(changes)} change(s) pending; add --reject to reject them)", 2, json_output=json_output)
+                 f"({len(changes)} change(s) pending; add --reject to reject them)", ExitCode.USAGE, json_output=json_output)
         if not choices:
-            show_decisions([], 0, json_output=json_output,
+            show_decisions([], ExitCode.OK, json_output=json_output,
                            note=f"No pending change matches the selection ({len(changes)} pending).")
-            raise typer.Exit(0)
+            raise typer.Exit(ExitCode.OK)
         outcome = decide(cfg, choices, dry_run=dry_run)
     show_decisions(outcome.decisions, outcome.exit_code, json_output=json_output, dry_run=dry_run, error=outcome.error,
                    client_names=names)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from halosync.errors import ExitCode
 from halosync.formats import console
 
 # What changes in Huntress between the two runs: (organization, product, new count, why)
@@ -79,7 +80,8 @@ def command(
                     "Next: `halosync init` writes your config with your credentials; then `halosync check-permissions`, "
                     "`halosync map` and `halosync run --dry-run`; `halosync audit` checks that the recurring invoices "
                     "bill every licence.")
-    expected = (first.exit_code, second.exit_code, third.exit_code, outcome.exit_code, invoiced) == (0, 0, 6, 0, 0)
-    raise typer.Exit(0 if expected else max(first.exit_code, second.exit_code, third.exit_code, outcome.exit_code,
-                                             invoiced, 1))
+    expected = (first.exit_code, second.exit_code, third.exit_code, outcome.exit_code, invoiced) == (
+        ExitCode.OK, ExitCode.OK, ExitCode.HELD, ExitCode.OK, ExitCode.OK)
+    raise typer.Exit(ExitCode.OK if expected else max(first.exit_code, second.exit_code, third.exit_code,
+                                                      outcome.exit_code, invoiced, ExitCode.ROWS_FAILED))
 

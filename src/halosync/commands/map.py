@@ -59,7 +59,7 @@ def command(
     report = build_report(cfg, inventory)
     show_state(report, inventory)
     if show:
-        raise typer.Exit(0)
+        raise typer.Exit(ExitCode.OK)
 
     added: list[tuple[int, int]] = []
     if auto:
@@ -76,7 +76,7 @@ def command(
         except _Quit as stop:
             if not stop.save:
                 console.say("Quit without saving; the config is unchanged.")
-                raise typer.Exit(ExitCode.SIGINT if stop.interrupted else 0) from None
+                raise typer.Exit(ExitCode.SIGINT if stop.interrupted else ExitCode.OK) from None
 
     for client, orgs in build_report(cfg, inventory, added).shared_clients.items():
         if any(org in dict(added) for org in orgs):
@@ -88,7 +88,7 @@ def command(
     else:
         _save(editor)
         console.say(f"Saved {path}.")
-    raise typer.Exit(0)
+    raise typer.Exit(ExitCode.OK)
 
 
 def _check_writable(editor: ConfigEditor) -> None:
@@ -117,7 +117,7 @@ def _save(editor: ConfigEditor) -> None:
         console.error(f"could not save {editor.path} ({reason}), nor a copy beside it; the new config follows on "
                       "stdout: save it as the config")
         sys.stdout.write(editor.text)
-    raise typer.Exit(1)
+    raise typer.Exit(ExitCode.NOT_SAVED)
 
 
 def _interactive(editor: ConfigEditor, inventory: Inventory, report: MappingState, added: list[tuple[int, int]]) -> None:

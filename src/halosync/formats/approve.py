@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from halosync.formats import console
-from halosync.formats.json_output import document
+from halosync.formats.json_output import document, error_object
 from halosync.formats.labels import client_label, percent_label, product_label
 from halosync.formats.text import wrap
 
@@ -28,7 +28,7 @@ def show_decisions(decisions: list[Decision], exit_code: int, *, json_output: bo
         if dry_run:
             payload["dry_run"] = True
         if exit_code:
-            payload["error"] = {"message": error or "some decisions were stale or failed", "exit_code": exit_code}
+            payload["error"] = error_object(error or "some decisions were stale or failed", exit_code)
         console.say(document(payload))
         return
     width = console.stdout.width

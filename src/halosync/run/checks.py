@@ -49,7 +49,7 @@ class CheckReport(BaseModel):
             return ExitCode.AUTH
         if "unreachable" in causes:
             return ExitCode.UNREACHABLE
-        return ExitCode.ROWS_FAILED if causes else ExitCode.OK
+        return ExitCode.CHECKS_FAILED if causes else ExitCode.OK
 
 
 UNREACHABLE_FIX = "Check the URL in the config and this machine's network; try again later if the service is down."

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from halosync.errors import ExitCode
 from halosync.run import resultslog
 
 
@@ -32,7 +33,7 @@ def read_history(path: Path, *, last: int, client: int | None = None, product: s
         if kind == "run":
             if len(history.runs) >= last:
                 break
-            if failed and not want_rows and record.get("exit_code") == 0:
+            if failed and not want_rows and record.get("exit_code") == ExitCode.OK:
                 continue
             history.runs.append(record)
             kept.add(str(record.get("run_id")))

@@ -17,7 +17,7 @@ import httpx
 from halosync.config.schema import NotifyConfig
 from halosync.core.models import RunRecord
 from halosync.core.runs import is_done
-from halosync.errors import ServiceError
+from halosync.errors import ExitCode, ServiceError
 from halosync.transport.http import RetryPolicy, Service
 from halosync.transport.redaction import safe_host, url_secrets
 
@@ -45,7 +45,7 @@ class Notifier:
 
     def _finish_monitoring(self, record: RunRecord) -> None:
         if self.config.healthcheck_url:
-            url = ping_url(self.config.healthcheck_url, "" if record.exit_code == 0 else "/fail")
+            url = ping_url(self.config.healthcheck_url, "" if record.exit_code == ExitCode.OK else "/fail")
             body = record.summary() + (f"\n{record.error}" if record.error else "")
             self._send("health check", url, content=body.encode())
         if self.config.webhook_url:
