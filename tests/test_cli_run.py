@@ -265,7 +265,7 @@ def test_an_internal_error_is_one_line_without_traceback(sandbox_config_file, mo
     def broken(*args, **kwargs):
         raise KeyError("hs_sandbox_secret")
 
-    monkeypatch.setattr("halosync.run.runner.run", broken)
+    monkeypatch.setattr("halosync.run.runner.sync_if_due", broken)
     monkeypatch.setattr(sys, "argv", ["halosync", "run", "--force", "--config", str(sandbox_config_file)])
     with pytest.raises(SystemExit) as exited:
         cli.main()

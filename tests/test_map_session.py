@@ -11,7 +11,7 @@ from halosync.config.load import load_config
 from halosync.core.matching import Candidate
 from halosync.run import map_session
 from halosync.run.map_session import IGNORE, NOT_A_CHOICE, Quit, interpret
-from halosync.run.mapper import Inventory, build_report
+from halosync.run.mapper import Inventory, mapping_state
 from test_cli_map import first_use_config
 
 ACME, BOLT = Candidate(id=12, name="Acme Dental", score=95), Candidate(id=13, name="Bolt Ltd", score=40)
@@ -60,7 +60,7 @@ def session(tmp_path):
     path = first_use_config(tmp_path)
     _, cfg = load_config(path)
     editor = ConfigEditor(path)
-    return path, cfg, editor, build_report(cfg, INVENTORY)
+    return path, cfg, editor, mapping_state(cfg, INVENTORY)
 
 
 def test_answers_go_into_the_config_and_a_quit_that_saves_keeps_them(tmp_path):

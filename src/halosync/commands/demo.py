@@ -31,7 +31,7 @@ def command(
     from halosync.formats.approve import show_decisions
     from halosync.formats.run import show_run
     from halosync.run.approve import decide, pending
-    from halosync.run.runner import run
+    from halosync.run.runner import sync_if_due
     from halosync.sandbox import Sandbox, serve
     from halosync.sandbox.config import sandbox_config_toml
 
@@ -46,21 +46,21 @@ def command(
 
         console.say(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
              "1) First sync (halosync run --force): licences are created, one stale count is updated.")
-        first = run(config, force=True)
+        first = sync_if_due(config, force=True)
         show_run(first, json_output=False, quiet=False)
 
         console.say("\n2) Meanwhile in Huntress:\n" + "\n".join(f"   - {why}" for _, _, _, why in CHANGES))
         for org_id, product, count, _ in CHANGES:
             sandbox.state.set_count(org_id, product, count)
         console.say("   Second sync: only the changed counts are written.")
-        second = run(config, force=True)
+        second = sync_if_due(config, force=True)
         show_run(second, json_output=False, quiet=False)
 
         console.say(f"\n3) A Huntress glitch: {GLITCH[3]}. The config has a [guard] (hold a drop of more than "
                     "20%, a rise of more than 50%, of 5 units or more).\n   Third sync: the guard holds that change "
                     "instead of billing it (exit 6); everything else is written as usual.")
         sandbox.state.set_count(GLITCH[0], GLITCH[1], GLITCH[2])
-        third = run(config, force=True)
+        third = sync_if_due(config, force=True)
         show_run(third, json_output=False, quiet=False)
 
         console.say("\n   The billing lead looks, sees an outage, and rejects it: halosync approve --all --reject")

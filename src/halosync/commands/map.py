@@ -28,7 +28,7 @@ def command(
     config: ConfigOption = None,
     auto: Annotated[bool, typer.Option("--auto", help="Non-interactive: accept only unambiguous matches at or above --min-score.")] = False,
     min_score: Annotated[int, typer.Option("--min-score", min=0, max=100, help="Lowest score --auto accepts.")] = 90,
-    show: Annotated[bool, typer.Option("--show", help="Print the mapping report and exit.")] = False,
+    show: Annotated[bool, typer.Option("--show", help="Print the mapping state and exit.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the config as a diff; write nothing.")] = False,
 ) -> None:
     """Edit the organization -> client and product -> item mappings, with fuzzy name suggestions."""
@@ -36,7 +36,7 @@ def command(
     from halosync.config.load import load_config
     from halosync.formats.mapping import show_auto, show_state
     from halosync.run import map_session
-    from halosync.run.mapper import auto_map, build_report, fetch_inventory
+    from halosync.run.mapper import auto_map, fetch_inventory, mapping_state
 
     with exit_on_error("the scopes read:customers and read:items"):
         path, cfg = load_config(config, warn=console.warn)
@@ -45,18 +45,18 @@ def command(
             map_session.check_writable(editor)
         inventory = fetch_inventory(cfg)
 
-    report = build_report(cfg, inventory)
-    show_state(report, inventory)
+    state = mapping_state(cfg, inventory)
+    show_state(state, inventory)
     if show:
         raise typer.Exit(ExitCode.OK)
 
     if auto:
-        result = auto_map(cfg, inventory, report, min_score)
+        result = auto_map(cfg, inventory, state, min_score)
         added = map_session.apply_auto(editor, inventory, result)
         show_auto(result, inventory, min_score)
     else:
         try:
-            added = _asked(lambda: map_session.ask(editor, inventory, report, _Questions()))
+            added = _asked(lambda: map_session.ask(editor, inventory, state, _Questions()))
         except map_session.Quit as stop:  # only a quit without saving comes this far
             console.say("Quit without saving; the config is unchanged.")
             raise typer.Exit(ExitCode.SIGINT if stop.interrupted else ExitCode.OK) from None

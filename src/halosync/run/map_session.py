@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from halosync.core.mapping import excludes
 from halosync.errors import ConfigError
-from halosync.run.mapper import AutoResult, Inventory, MappingState, build_report, client_candidates, item_candidates
+from halosync.run.mapper import AutoResult, Inventory, MappingState, client_candidates, item_candidates, mapping_state
 
 if TYPE_CHECKING:
     from halosync.config.editor import ConfigEditor
@@ -118,7 +118,7 @@ def apply_auto(editor: ConfigEditor, inventory: Inventory, result: AutoResult) -
 def newly_shared_clients(config: Config, inventory: Inventory, added: list[tuple[int, int]]) -> dict[int, list[int]]:
     """Clients that several organizations now map to, one of them just added: their counts are summed."""
     new = dict(added)
-    return {client: orgs for client, orgs in build_report(config, inventory, added).shared_clients.items()
+    return {client: orgs for client, orgs in mapping_state(config, inventory, added).shared_clients.items()
             if any(org in new for org in orgs)}
 
 

@@ -47,7 +47,7 @@ def run_lock(log: Path, nothing_done: str) -> Iterator[None]:
         lock.release()
 
 
-def run(
+def sync_if_due(
     config: Config,
     *,
     force: bool = False,
