@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from halosync.errors import ExitCode
+
+if TYPE_CHECKING:
+    from halosync.core.models import Row
 
 # A run that ended so counts as this period's sync (6: done, some changes held for a person). The due check,
 # the invoice a run followed and the people's notification all ask this.
@@ -28,3 +31,17 @@ def counts_as_sync(record: dict[str, Any]) -> bool:
 def is_completed(record: dict[str, Any]) -> bool:
     """A logged run record whose held rows are proposals: completed, and not a dry run."""
     return not record.get("dry_run") and record.get("exit_code") in COMPLETED_EXIT_CODES
+
+
+def sync_exit_code(rows: list[Row], *, refused_before_writing: bool, interrupted: int | None) -> int:
+    """How a sync that planned ends: interrupted (130/143) above all, then HaloPSA refusing every write (3),
+    then a failed row (1), then a held row (6), else 0. A refusal after some writes is 1 only if a row failed."""
+    if interrupted is not None:
+        return interrupted
+    if refused_before_writing:
+        return ExitCode.AUTH
+    if any(row.status == "failed" for row in rows):
+        return ExitCode.ROWS_FAILED
+    if any(row.status == "held" for row in rows):
+        return ExitCode.HELD
+    return ExitCode.OK
