@@ -23,8 +23,10 @@ from halosync.run.result import RunResult
 
 if TYPE_CHECKING:
     from halosync.core.invoice import HuntressInvoice
+    from halosync.core.mapping import Mapping
     from halosync.core.models import Row, RunRecord
     from halosync.core.ports import CountSource, Progress
+    from halosync.run.invoice import InvoicedSource
     from halosync.run.wiring import Services
 
 
@@ -78,16 +80,9 @@ def sync_if_due(
             if not is_invoice_due(invoice, followed):
                 return RunResult(exit_code=ExitCode.OK, due=False, huntress_invoice=invoice)
         elif not force:
-            today = today or date.today()
-            future: list[dict[str, Any]] = []
-            last = last_success(log, period_start(config.sync, today), future=future)
-            if future and warn is not None:
-                named = ", ".join(f"{r.get('run_id')} started {r.get('started')}" for r in future[:3])
-                more = f" and {len(future) - 3} more" if len(future) > 3 else ""
-                warn(f"warning: the results log {log} has run records dated in the future ({named}{more}); "
-                     "the due check ignores them. Is this machine's clock right?")
-            if not is_due(config.sync, today, last):
-                return RunResult(exit_code=ExitCode.OK, due=False, next_due=next_due(config.sync, today, last))
+            not_due = _not_due_by_calendar(config, today or date.today(), warn)
+            if not_due is not None:
+                return not_due
             if follows_invoice:
                 services, invoice = _newest_invoice(config, stack, service_options)
         notifier = None
@@ -106,19 +101,8 @@ def sync_if_due(
         if services is None:
             services = stack.enter_context(Services(config, **(service_options or {})))
         with Interrupt() as interrupt:
-            source: CountSource = services.huntress
-            stamp = None
-            if config.huntress.counts == "invoiced":
-                from halosync.run.invoice import InvoicedSource
-
-                mapped = {org.huntress_id: org.name or "" for org in config.organizations}
-                source = stamp = InvoicedSource(services.huntress, invoice, mapped)
             mapping = mapping_from_config(config)
-            if config.accounts:
-                from halosync.run.accounts import AccountsSource
-
-                client = services.huntress
-                source = AccountsSource(source, mapping, config, visible=lambda: client.seen_accounts)
+            source, stamp = _count_source(config, services, invoice, mapping)
             result = sync(config, mapping, source, services.halo, force=force,
                           dry_run=dry_run, progress=progress, interrupt=interrupt,
                           huntress_invoice=invoice.record() if invoice else None,
@@ -127,6 +111,40 @@ def sync_if_due(
                 message = people_message(result.record, result.rows, result.client_names) if people_message else None
                 notifier.finish(result.record, message)
         return result
+
+
+def _not_due_by_calendar(config: Config, today: date, warn: Progress | None) -> RunResult | None:
+    """The calendar due check: a not-due result, or None when a sync is due. Run records dated in the
+    future are ignored, with a warning: a clock that was wrong once must not stop every later sync."""
+    future: list[dict[str, Any]] = []
+    last = last_success(config.log_path, period_start(config.sync, today), future=future)
+    if future and warn is not None:
+        named = ", ".join(f"{r.get('run_id')} started {r.get('started')}" for r in future[:3])
+        more = f" and {len(future) - 3} more" if len(future) > 3 else ""
+        warn(f"warning: the results log {config.log_path} has run records dated in the future ({named}{more}); "
+             "the due check ignores them. Is this machine's clock right?")
+    if is_due(config.sync, today, last):
+        return None
+    return RunResult(exit_code=ExitCode.OK, due=False, next_due=next_due(config.sync, today, last))
+
+
+def _count_source(config: Config, services: Services, invoice: HuntressInvoice | None,
+                  mapping: Mapping) -> tuple[CountSource, InvoicedSource | None]:
+    """Where this sync's counts come from: Huntress, or a reseller invoice (which also stamps the rows),
+    with [[accounts]] billed whole on top; and the invoice source, if any."""
+    source: CountSource = services.huntress
+    stamp = None
+    if config.huntress.counts == "invoiced":
+        from halosync.run.invoice import InvoicedSource
+
+        mapped = {org.huntress_id: org.name or "" for org in config.organizations}
+        source = stamp = InvoicedSource(services.huntress, invoice, mapped)
+    if config.accounts:
+        from halosync.run.accounts import AccountsSource
+
+        client = services.huntress
+        source = AccountsSource(source, mapping, config, visible=lambda: client.seen_accounts)
+    return source, stamp
 
 
 def _newest_invoice(config: Config, stack: ExitStack, service_options: dict[str, Any] | None) -> tuple[Services, HuntressInvoice | None]:
