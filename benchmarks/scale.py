@@ -28,7 +28,7 @@ from halosync.halo.apply import BATCH_SIZE
 from halosync.huntress.client import PAGE_LIMIT
 from halosync.sandbox import Sandbox, State, serve
 from halosync.sandbox.config import sandbox_config
-from halosync.transport.http import POOL_SIZE
+from halosync.transport.pool import POOL_SIZE
 
 HALOSYNC = Path(sys.executable).with_name("halosync")
 PRODUCTS = {"edr": 1001, "itdr": 1002, "sat": 1003, "siem": 1004}

@@ -37,8 +37,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("NO_COLOR", "1")
     # What the process has done, for an internal error's last words: each test is a process of its own.
-    monkeypatch.setattr("halosync.journal._halo_writes", 0)
-    monkeypatch.setattr("halosync.journal._log_records", 0)
+    monkeypatch.setattr("halosync.writes_so_far._halo_writes", 0)
+    monkeypatch.setattr("halosync.writes_so_far._log_records", 0)
     return home
 
 

@@ -109,7 +109,7 @@ def test_without_a_terminal_a_selection_is_required(held):
 def test_a_run_holding_the_lock_exits_4(held):
     from filelock import FileLock
 
-    from halosync.run.runner import lock_path
+    from halosync.run.resultslog import lock_path
 
     _, config = held
     with FileLock(str(lock_path(config.parent / "results.jsonl"))):

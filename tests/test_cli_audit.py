@@ -187,7 +187,7 @@ def test_on_a_terminal_fix_asks_once_and_ctrl_c_changes_nothing(tmp_path):
 def test_fix_while_a_run_holds_the_lock_exits_4_and_changes_nothing(synced):
     from filelock import FileLock
 
-    from halosync.run.runner import lock_path
+    from halosync.run.resultslog import lock_path
 
     sandbox, config = synced
     with FileLock(str(lock_path(config.parent / "results.jsonl"))):

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from conftest import read_log, write_config
 from halosync.cli import app
-from halosync.run.runner import lock_path
+from halosync.run.resultslog import lock_path
 from halosync.sandbox.state import HALO_CLIENT_SECRET, HUNTRESS_SECRET
 
 runner = CliRunner()
@@ -265,7 +265,7 @@ def test_an_internal_error_is_one_line_without_traceback(sandbox_config_file, mo
     def broken(*args, **kwargs):
         raise KeyError("hs_sandbox_secret")
 
-    monkeypatch.setattr("halosync.run.runner.run", broken)
+    monkeypatch.setattr("halosync.run.runner.sync_if_due", broken)
     monkeypatch.setattr(sys, "argv", ["halosync", "run", "--force", "--config", str(sandbox_config_file)])
     with pytest.raises(SystemExit) as exited:
         cli.main()

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from conftest import read_log, write_config
 from halosync.cli import app
 from halosync.core.models import OutsideChange, Row, RunRecord
-from halosync.run.notify import people_message
+from halosync.formats.notify import people_message
 from halosync.sandbox.builtin import ITEMS, sync_once
 
 runner = CliRunner()

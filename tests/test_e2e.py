@@ -20,7 +20,7 @@ from filelock import FileLock
 
 from conftest import read_log, recorded, write_config
 from contract import assert_conforms
-from halosync.run.runner import lock_path
+from halosync.run.resultslog import lock_path
 from halosync.sandbox import Sandbox, serve
 from halosync.sandbox.config import sandbox_config
 
@@ -197,7 +197,7 @@ def test_demo_runs_and_touches_nothing_outside_a_temp_dir(isolated: Path):
     assert "0 created, 2 updated, 38 unchanged, 0 failed" in result.stdout
     # the third step: the glitch is held, not billed, and the rejection keeps the licence at its count
     assert "0 created, 0 updated, 39 unchanged, 0 failed, 1 held for approval" in flat(result.stdout)
-    assert "rejected: client 21 edr" in flat(result.stdout) and "The licence still bills 340" in result.stdout
+    assert "rejected: client 21 Managed EDR" in flat(result.stdout) and "The licence still bills 340" in result.stdout
     assert sorted(p for p in isolated.rglob("*")) == before
 
 

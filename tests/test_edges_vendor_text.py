@@ -91,7 +91,7 @@ def test_every_console_prints_markup_as_text(capsys):
 
 def test_people_message_keeps_names():
     from halosync.core.models import Row, RunRecord
-    from halosync.run.notify import people_message
+    from halosync.formats.notify import people_message
 
     row = Row(run_id="r", time="t", dry_run=False, halo_client_id=14, huntress_organization_ids=[104], product="edr",
               halo_item_id=1001, licence_id=1, previous_count=57, count=0, action="update", status="held",

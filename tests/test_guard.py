@@ -11,7 +11,7 @@ from fakes import FakeSource, FakeStore
 from halosync.config.schema import Config
 from halosync.core.guard import GuardRule, judge
 from halosync.core.models import Licence
-from halosync.run import resultslog
+from halosync.run import last_sync
 from halosync.run.sync import sync
 from halosync.run.wiring import mapping_from_config
 
@@ -81,7 +81,7 @@ def test_a_failed_row_makes_it_1_and_a_held_run_counts_as_done(tmp_path):
     cfg = config(tmp_path)
     store = FakeStore(LICENCES)
     sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False)
-    assert resultslog.last_success(tmp_path / "results.jsonl", since=date(2000, 1, 1)) is not None
+    assert last_sync.last_success(tmp_path / "results.jsonl", since=date(2000, 1, 1)) is not None
     source = FakeSource({**ACME, 101: ("Acme Dental", {"edr": "x", "sat": 20})})  # type: ignore[dict-item]
 
     def broken_counts(*args, **kwargs):

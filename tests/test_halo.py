@@ -141,7 +141,7 @@ def test_post_answer_as_list_or_single_object(mock, answer):
 
 def test_requests_side_by_side_share_one_token_refresh(mock):
     """Four threads meeting a revoked token must not each fetch a new one (SPEC: once per run, once more on a 401)."""
-    from halosync.transport.http import concurrently
+    from halosync.transport.pool import concurrently
 
     tokens = mock.post(f"{HALO}/auth/token").mock(side_effect=[token("t1"), token("t2"), token("t3"), token("t4"), token("t5")])
 

@@ -16,7 +16,7 @@ PACKAGE = Path(halosync.__file__).parent
 
 # Layer of each top-level part of the package; an import may go to a lower layer, or within its own part.
 LAYERS = {
-    "errors": 0, "journal": 0, "__init__": 0,
+    "errors": 0, "writes_so_far": 0, "__init__": 0,
     "core": 1, "transport": 1,
     "config": 2,
     "huntress": 3, "halo": 3, "sandbox": 3,

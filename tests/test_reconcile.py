@@ -11,7 +11,7 @@ from halosync.core.models import Licence
 from halosync.core.reconcile import Reconciliation, orphaned_licences, reconcile
 from halosync.formats.reconcile import reconciliation_lines
 from halosync.run.reconcile import fetch_orphans, fetch_reconciliation
-from halosync.run.runner import run
+from halosync.run.runner import sync_if_due
 from halosync.run.wiring import Services, mapping_from_config
 from halosync.sandbox.config import sandbox_config
 
@@ -115,7 +115,7 @@ def test_a_licence_left_behind_by_an_unmapped_client_is_found_with_its_last_writ
     data = sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl"))
     path = write_config(tmp_path / "config.toml", data)
     _, config = load_config(path)
-    assert run(config, force=True).exit_code == 0
+    assert sync_if_due(config, force=True).exit_code == 0
     written = {r["licence_id"]: r["time"] for r in read_log(tmp_path / "results.jsonl")
                if r["type"] == "row" and r["halo_client_id"] == 22 and r["action"] == "create"}
     data["organizations"] = [o for o in data["organizations"] if o["halo_client_id"] != 22]  # Kestrel unmapped

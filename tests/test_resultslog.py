@@ -7,7 +7,7 @@ import stat
 from datetime import UTC
 
 from halosync.core.models import RunRecord, Unmapped
-from halosync.run import resultslog
+from halosync.run import last_sync, resultslog
 
 
 def run_record(started: str, exit_code: int = 0, dry_run: bool = False) -> RunRecord:
@@ -50,16 +50,16 @@ def test_last_success_ignores_failed_and_dry_runs_and_stops_at_the_period(tmp_pa
         run_record("2026-11-01T12:00:00Z", exit_code=1),
         run_record("2026-11-02T12:00:00Z", dry_run=True),
     ])
-    assert resultslog.last_success(path, since=date(2026, 11, 1)) is None
-    assert resultslog.last_success(path, since=date(2026, 9, 1)) == date(2026, 10, 1)
+    assert last_sync.last_success(path, since=date(2026, 11, 1)) is None
+    assert last_sync.last_success(path, since=date(2026, 9, 1)) == date(2026, 10, 1)
     resultslog.append(path, [run_record("2026-11-03T12:00:00Z")])
-    assert resultslog.last_success(path, since=date(2026, 11, 1)) == date(2026, 11, 3)
+    assert last_sync.last_success(path, since=date(2026, 11, 1)) == date(2026, 11, 3)
 
 
 def test_missing_log_means_no_success(tmp_path):
     from datetime import date
 
-    assert resultslog.last_success(tmp_path / "nope.jsonl", since=date(2026, 1, 1)) is None
+    assert last_sync.last_success(tmp_path / "nope.jsonl", since=date(2026, 1, 1)) is None
 
 
 def test_rotation_never_loses_a_record_and_readers_follow(tmp_path):
@@ -77,7 +77,7 @@ def test_rotation_never_loses_a_record_and_readers_follow(tmp_path):
     assert total_lines == 7
     # The last success is found even when it sits in a rotated file.
     resultslog.append(path, [run_record("2026-11-08T12:00:00Z", exit_code=5)], rotate_bytes=10)
-    assert resultslog.last_success(path, since=date(2026, 11, 1)) == date(2026, 11, 7)
+    assert last_sync.last_success(path, since=date(2026, 11, 1)) == date(2026, 11, 7)
 
 
 def test_unreadable_lines_are_counted(tmp_path):
@@ -181,8 +181,8 @@ def test_a_run_dated_in_the_future_is_ignored_by_the_due_logic_and_named(tmp_pat
     resultslog.append(path, [run_record("2026-11-02T02:00:00Z"), run_record("2027-03-01T02:00:00Z")])
     now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     future: list = []
-    assert resultslog.last_success(path, since=date(2026, 11, 1), now=now, future=future) == date(2026, 11, 2)
+    assert last_sync.last_success(path, since=date(2026, 11, 1), now=now, future=future) == date(2026, 11, 2)
     assert [r["started"] for r in future] == ["2027-03-01T02:00:00Z"]
     # a few seconds ahead (an NTP step) is not the future
-    assert resultslog.last_success(path, since=date(2027, 3, 1), now=datetime(2027, 3, 1, 1, 59, 30, tzinfo=UTC)) \
+    assert last_sync.last_success(path, since=date(2027, 3, 1), now=datetime(2027, 3, 1, 1, 59, 30, tzinfo=UTC)) \
         == date(2027, 3, 1)

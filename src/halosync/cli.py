@@ -117,17 +117,17 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:  # outside a sync (a sync records its own interruption)
-        from halosync import journal
+        from halosync import writes_so_far
 
-        sys.stderr.write(f"halosync: error: interrupted. {journal.last_words()}\n")
+        sys.stderr.write(f"halosync: error: interrupted. {writes_so_far.last_words()}\n")
         sys.exit(ExitCode.SIGINT)
     except Exception as exc:  # a bug: say so without a traceback, which could carry request details
-        from halosync import journal
+        from halosync import writes_so_far
 
         where = exc.__traceback__
         while where is not None and where.tb_next is not None:
             where = where.tb_next
         place = f" at {where.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{where.tb_lineno}" if where else ""
         sys.stderr.write(f"halosync: error: internal error (a bug): {type(exc).__name__}{place}. "
-                         f"{journal.last_words()} Please report it with the command you ran.\n")
+                         f"{writes_so_far.last_words()} Please report it with the command you ran.\n")
         sys.exit(ExitCode.INTERNAL)

@@ -6,9 +6,16 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
+    """Every exit code halosync ends with. Several meanings share 1 and 2: each has its own name (an alias)."""
+
     OK = 0
-    ROWS_FAILED = 1
+    ROWS_FAILED = 1  # run: a row failed (or a held row beside it); a generic failure of a command
+    CHECKS_FAILED = 1  # check-permissions: a check failed
+    FINDINGS = 1  # audit: findings left to act on, or a fix that failed
+    DECISIONS_NOT_OK = 1  # approve: a decision was stale or failed
+    NOT_SAVED = 1  # map: the choices could not be saved over the config (they were kept elsewhere)
     CONFIG = 2
+    USAGE = 2  # a wrong option or answer on the command line
     AUTH = 3
     LOCKED = 4
     UNREACHABLE = 5

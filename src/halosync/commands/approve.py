@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from halosync.commands.options import ConfigOption, JsonOption, asking, exit_on_error, fail
+from halosync.commands.options import ConfigOption, JsonOption, asking, check_products, exit_on_error, fail
 from halosync.core.products import PRODUCT_KEYS
+from halosync.errors import ExitCode
 from halosync.formats import console
 
 if TYPE_CHECKING:
@@ -27,38 +28,38 @@ def command(
 ) -> None:
     """Approve (write) or reject the changes the guard held; on a terminal, asks change by change."""
     from halosync.config.load import load_config
-    from halosync.core.products import PRODUCTS
     from halosync.formats.approve import show_decisions
     from halosync.run.approve import decide, pending, select
+    from halosync.run.names import client_names_for
 
-    for key in product or []:
-        if key not in PRODUCTS:
-            fail(f"--product must be one of {', '.join(PRODUCTS)}", 2, json_output=json_output)
+    check_products(product or [], json_output=json_output)
     with exit_on_error(json_output=json_output):
         _, cfg = load_config(config, warn=console.warn)
+        names = client_names_for(cfg)
         changes = pending(cfg)
         if not changes:
-            show_decisions([], 0, json_output=json_output, note="Nothing is waiting for approval.")
-            raise typer.Exit(0)
+            show_decisions([], ExitCode.OK, json_output=json_output, note="Nothing is waiting for approval.")
+            raise typer.Exit(ExitCode.OK)
         selected = select(changes, client or [], product or [])
         choices: list[tuple[Pending, Literal["approved", "rejected"]]]
         if all_ or client or product:
             choices = [(change, "rejected" if reject else "approved") for change in selected]
         elif sys.stdin.isatty() and not json_output:
-            choices = _ask(changes)
+            choices = _ask(changes, names)
         else:
             fail("approve without a terminal needs a selection: --all, --client ID or --product KEY "
-                 f"({len(changes)} change(s) pending; add --reject to reject them)", 2, json_output=json_output)
+                 f"({len(changes)} change(s) pending; add --reject to reject them)", ExitCode.USAGE, json_output=json_output)
         if not choices:
-            show_decisions([], 0, json_output=json_output,
+            show_decisions([], ExitCode.OK, json_output=json_output,
                            note=f"No pending change matches the selection ({len(changes)} pending).")
-            raise typer.Exit(0)
+            raise typer.Exit(ExitCode.OK)
         outcome = decide(cfg, choices, dry_run=dry_run)
-    show_decisions(outcome.decisions, outcome.exit_code, json_output=json_output, dry_run=dry_run, error=outcome.error)
+    show_decisions(outcome.decisions, outcome.exit_code, json_output=json_output, dry_run=dry_run, error=outcome.error,
+                   client_names=names)
     raise typer.Exit(outcome.exit_code)
 
 
-def _ask(changes: list[Pending]) -> list[tuple[Pending, Literal["approved", "rejected"]]]:
+def _ask(changes: list[Pending], names: dict[int, str]) -> list[tuple[Pending, Literal["approved", "rejected"]]]:
     """Change by change on a terminal; the end of input or Ctrl-C stops, keeping what was decided."""
     from halosync.formats.approve import describe_for_prompt
     from halosync.formats.text import wrap
@@ -69,7 +70,7 @@ def _ask(changes: list[Pending]) -> list[tuple[Pending, Literal["approved", "rej
                      "Enter skips, q stops and carries out what was chosen so far; Ctrl-C decides nothing.",
                      width, indent=""))
     for n, change in enumerate(changes, start=1):
-        description, question = describe_for_prompt(change, n, len(changes), width)
+        description, question = describe_for_prompt(change, n, len(changes), width, names)
         console.say(f"\n{description}")
         while True:
             with asking("nothing was decided"):  # Ctrl-C decides nothing; q carries out what was chosen so far

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from halosync.commands.options import NoConfigOption, refuse_config
+from halosync.errors import ExitCode
 from halosync.formats import console
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def command(
     from halosync.formats.approve import show_decisions
     from halosync.formats.run import show_run
     from halosync.run.approve import decide, pending
-    from halosync.run.runner import run
+    from halosync.run.runner import sync_if_due
     from halosync.sandbox import Sandbox, serve
     from halosync.sandbox.config import sandbox_config_toml
 
@@ -54,21 +55,21 @@ def command(
 
         console.say(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
              "1) First sync (halosync run --force): licences are created, one stale count is updated.")
-        first = run(config, force=True)
+        first = sync_if_due(config, force=True)
         show_run(first, json_output=False, quiet=False)
 
         console.say("\n2) Meanwhile in Huntress:\n" + "\n".join(f"   - {why}" for _, _, _, why in CHANGES))
         for org_id, product, count, _ in CHANGES:
             sandbox.state.set_count(org_id, product, count)
         console.say("   Second sync: only the changed counts are written.")
-        second = run(config, force=True)
+        second = sync_if_due(config, force=True)
         show_run(second, json_output=False, quiet=False)
 
         console.say(f"\n3) A Huntress glitch: {GLITCH[3]}. The config has a [guard] (hold a drop of more than "
                     "20%, a rise of more than 50%, of 5 units or more).\n   Third sync: the guard holds that change "
                     "instead of billing it (exit 6); everything else is written as usual.")
         sandbox.state.set_count(GLITCH[0], GLITCH[1], GLITCH[2])
-        third = run(config, force=True)
+        third = sync_if_due(config, force=True)
         show_run(third, json_output=False, quiet=False)
 
         console.say("\n   The billing lead looks, sees an outage, and rejects it: halosync approve --all --reject")
@@ -90,9 +91,10 @@ def command(
                     "`halosync map` and `halosync run --force --dry-run` (--force: a plain run is not due before the 1st "
                     "and would preview nothing); `halosync audit` checks that the recurring invoices "
                     "bill every licence.")
-    expected = (first.exit_code, second.exit_code, third.exit_code, outcome.exit_code, invoiced) == (0, 0, 6, 0, 0)
-    raise typer.Exit(0 if expected else max(first.exit_code, second.exit_code, third.exit_code, outcome.exit_code,
-                                             invoiced, 1))
+    expected = (first.exit_code, second.exit_code, third.exit_code, outcome.exit_code, invoiced) == (
+        ExitCode.OK, ExitCode.OK, ExitCode.HELD, ExitCode.OK, ExitCode.OK)
+    raise typer.Exit(ExitCode.OK if expected else max(first.exit_code, second.exit_code, third.exit_code,
+                                                      outcome.exit_code, invoiced, ExitCode.ROWS_FAILED))
 
 
 

@@ -25,7 +25,7 @@ def invoice_demo(sandbox: Sandbox, url: str, tmp: Path) -> int:
 
     from halosync.config.load import load_config
     from halosync.formats.run import show_run
-    from halosync.run.runner import run
+    from halosync.run.runner import sync_if_due
     from halosync.sandbox.config import sandbox_config
 
     data = sandbox_config(url, str(tmp / "results-invoice.jsonl"), guard=True)
@@ -45,7 +45,7 @@ def invoice_demo(sandbox: Sandbox, url: str, tmp: Path) -> int:
     sandbox.state.set_count(111, "edr", 340)  # the glitch of step 3 is over
     codes = []
     before = sandbox.count("huntress")
-    first = run(config)
+    first = sync_if_due(config)
     codes.append(first.exit_code)
     _show(first)
     console.say(f"   {sandbox.count('huntress') - before} Huntress requests: the invoice, then its line items "
@@ -53,7 +53,7 @@ def invoice_demo(sandbox: Sandbox, url: str, tmp: Path) -> int:
 
     console.say("\n5) An hour later, no new invoice:")
     before = sandbox.count("huntress")
-    second = run(config)
+    second = sync_if_due(config)
     codes.append(second.exit_code)
     show_run(second, json_output=False, quiet=False)  # the not-due line
     console.say(f"   That call cost {sandbox.count('huntress') - before} Huntress request.")
@@ -63,7 +63,7 @@ def invoice_demo(sandbox: Sandbox, url: str, tmp: Path) -> int:
     for org_id, product, units, _ in NEXT_INVOICE:
         sandbox.state.set_count(org_id, product, units)
     sandbox.state.reseller_invoice_id += 1
-    third = run(config)
+    third = sync_if_due(config)
     codes.append(third.exit_code)
     _show(third)
     return max(codes)

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from halosync.commands.options import ConfigOption, JsonOption, exit_on_error, fail
+from halosync.commands.options import ConfigOption, JsonOption, check_products, exit_on_error
 from halosync.core.products import PRODUCT_KEYS
+from halosync.errors import ExitCode
 
 
 def command(
@@ -24,19 +25,18 @@ def command(
 ) -> None:
     """Show past runs, or their rows, from the results log, newest first."""
     from halosync.config.load import load_config
-    from halosync.core.products import PRODUCTS
     from halosync.formats.history import show_history
     from halosync.run.history import read_history
+    from halosync.run.names import client_names_for
 
-    if product is not None and product not in PRODUCTS:
-        fail(f"--product must be one of {', '.join(PRODUCTS)}", 2, json_output=json_output)
+    check_products([product] if product is not None else [], json_output=json_output)
     want_rows = rows or client is not None or product is not None
     with exit_on_error(json_output=json_output):  # a log that is a folder or unreadable: exit 2 naming it
         _, cfg = load_config(config)
         history = read_history(cfg.log_path, last=last, client=client, product=product, failed=failed, held=held,
                                want_rows=want_rows)
     names = {o.huntress_id: o.name for o in cfg.organizations if o.name}
-    client_names = {c.halo_client_id: c.name for c in cfg.clients if c.name}
+    client_names = client_names_for(cfg)
     show_history(history, cfg.log_path, want_rows=want_rows, json_output=json_output, names=names,
                  client_names=client_names, kind=" or ".join(k for k, on in (("failed", failed), ("held", held)) if on))
-    raise typer.Exit(0)
+    raise typer.Exit(ExitCode.OK)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from halosync.commands.options import ConfigOption, asking, fail
+from halosync.errors import ExitCode
 from halosync.formats import console
 
 HEADER = """\
@@ -57,15 +58,15 @@ def command(
 
     path = config_path(config)
     if path.exists():
-        fail(f"{path} already exists; init never overwrites a config. Edit it, or pass --config PATH for a new file", 2)
+        fail(f"{path} already exists; init never overwrites a config. Edit it, or pass --config PATH for a new file", ExitCode.USAGE)
     # A URL given as an option is checked before any secret is asked: typing them all, then losing them, hurts.
     for option, url, problem in (("--halo-url ([halo] url)", halo_url, halo_url_problem),
                                  ("--huntress-url ([huntress] base_url)", huntress_url, huntress_url_problem)):
         if url is not None and (reason := problem(url.strip())):
-            fail(f"{option} {reason}; nothing was written", 2)
+            fail(f"{option} {reason}; nothing was written", ExitCode.USAGE)
     if log_path is not None and log_path.expanduser().is_dir():
         fail(f"--log-path {log_path} is a folder; give the results log's file name, such as "
-             f"{log_path / 'results.jsonl'}; nothing was written", 2)
+             f"{log_path / 'results.jsonl'}; nothing was written", ExitCode.USAGE)
     on_terminal = sys.stdin.isatty()
     answers: dict[str, str | None] = {}
     from_environment: list[str] = []
@@ -95,7 +96,7 @@ def command(
     missing = [f"--{k.replace('_', '-')}" for k, v in answers.items() if not v]
     if missing:
         fail(f"init needs {', '.join(missing)} (on a terminal it asks for them; a secret may instead be left in its "
-             "HALOSYNC_* environment variable)", 2)
+             "HALOSYNC_* environment variable)", ExitCode.CONFIG)
 
     def given(**values: str | None) -> dict[str, str]:
         """What goes into the file: the values given, never those left in the environment."""
@@ -201,7 +202,7 @@ def _check(path: Path, data: dict[str, Any]) -> None:
     try:
         Config.model_validate(data)
     except ValidationError as exc:
-        fail(describe(path, exc).replace("config file", "the config init would write to", 1) + "; nothing was written", 2)
+        fail(describe(path, exc).replace("config file", "the config init would write to", 1) + "; nothing was written", ExitCode.CONFIG)
 
 
 def _write(path: Path, data: dict[str, Any], *, log_comment: str = "") -> None:
@@ -216,9 +217,9 @@ def _write(path: Path, data: dict[str, Any], *, log_comment: str = "") -> None:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # O_EXCL: never over an existing file
     except FileExistsError:
-        fail(f"{path} already exists; init never overwrites a config", 2)
+        fail(f"{path} already exists; init never overwrites a config", ExitCode.USAGE)
     except OSError as exc:
-        fail(f"could not write {path} ({exc.strerror or exc}); nothing was written", 2)
+        fail(f"could not write {path} ({exc.strerror or exc}); nothing was written", ExitCode.CONFIG)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -226,4 +227,4 @@ def _write(path: Path, data: dict[str, Any], *, log_comment: str = "") -> None:
             os.fsync(f.fileno())
     except OSError as exc:
         path.unlink(missing_ok=True)  # half a config would block the next init and load as nothing useful
-        fail(f"could not write {path} ({exc.strerror or exc}); nothing was written", 2)
+        fail(f"could not write {path} ({exc.strerror or exc}); nothing was written", ExitCode.CONFIG)

@@ -9,7 +9,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from halosync.errors import AuthError, HalosyncError, LogWriteError
+from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError
 from halosync.formats import console
 from halosync.halo.menus import APPLICATION_PERMISSIONS
 
@@ -57,10 +57,10 @@ def exit_on_error(extra_scopes: str = "", *, json_output: bool = False) -> Itera
     except LogWriteError as exc:
         import sys
 
-        message = (f"{exc}. The {len(exc.unsaved)} record(s) it should hold follow as JSON lines: keep them "
-                   "(append them to the log once it has room)")
+        from halosync.formats.json_output import error_document, unsaved_records_follow
+
+        message = f"{exc}. {unsaved_records_follow(len(exc.unsaved))}"
         if json_output:
-            from halosync.formats.json_output import error_document
 
             console.say(error_document(message, exc.exit_code))
         console.error(message)
@@ -78,8 +78,17 @@ def asking(what_is_kept: str) -> Iterator[None]:
         yield
     except typer.Abort as stopped:
         if isinstance(stopped.__context__, KeyboardInterrupt):
-            fail(f"interrupted: {what_is_kept}", 130)
-        fail(f"no answer (end of input): {what_is_kept}", 2)
+            fail(f"interrupted: {what_is_kept}", ExitCode.SIGINT)
+        fail(f"no answer (end of input): {what_is_kept}", ExitCode.USAGE)
+
+
+def check_products(keys: list[str], *, json_output: bool = False) -> None:
+    """`--product KEY`, as every command that takes it checks it: a key halosync does not know is a usage error."""
+    from halosync.core.products import PRODUCTS
+
+    for key in keys:
+        if key not in PRODUCTS:
+            fail(f"--product must be one of {', '.join(PRODUCTS)}", ExitCode.USAGE, json_output=json_output)
 
 
 def fail(message: str, exit_code: int, *, json_output: bool = False) -> NoReturn:

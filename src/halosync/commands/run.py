@@ -22,13 +22,14 @@ def command(
 ) -> None:
     """Sync Huntress counts into HaloPSA licences if a sync is due (run it hourly from cron)."""
     from halosync.config.load import load_config
+    from halosync.formats.notify import people_message
     from halosync.formats.run import show_run
-    from halosync.run.runner import run
+    from halosync.run.runner import sync_if_due
 
     with exit_on_error(json_output=json_output):
         _, cfg = load_config(config, warn=console.warn)
-        result = run(cfg, force=force, dry_run=dry_run, progress=None if quiet or json_output else _progress,
-                     warn=console.warn)
+        result = sync_if_due(cfg, force=force, dry_run=dry_run, progress=None if quiet or json_output else _progress,
+                     warn=console.warn, people_message=people_message)
 
     show_run(result, json_output=json_output, quiet=quiet)
     raise typer.Exit(result.exit_code)

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from halosync.commands.options import NoConfigOption, refuse_config
+from halosync.errors import ExitCode
 from halosync.formats import console
 
 
@@ -24,7 +25,7 @@ def _set_count(spec: str, port: int) -> None:
     # Any word as the product, so that a known format with an unknown product blames the product.
     found = re.fullmatch(r"\s*(\d+)\s*:\s*([\w-]+)\s*=\s*(\d+)\s*", spec)
     if not found:
-        fail(f"--set-count takes ORGANIZATION:PRODUCT=COUNT, such as 104:edr=0, not {spec!r}", 2)
+        fail(f"--set-count takes ORGANIZATION:PRODUCT=COUNT, such as 104:edr=0, not {spec!r}", ExitCode.USAGE)
     org_id, product, count = int(found[1]), found[2], int(found[3])
     if product not in COUNTED:
         fail(unknown_product(product), 2)
@@ -34,7 +35,7 @@ def _set_count(spec: str, port: int) -> None:
         except ServiceError as exc:
             if isinstance(exc, UnreachableError):
                 raise UnreachableError(exc.service, f"{exc}: is `halosync sandbox --port {port}` running?") from None
-            fail(str(exc), 2)  # the sandbox refused the values: no such organization or product
+            fail(str(exc), ExitCode.USAGE)  # the sandbox refused the values: no such organization or product
     console.say(f"The sandbox now counts {count} {product} for organization {org_id} {answer.get('name', '')!r}; "
                 "the next halosync run --force sees it.")
 
@@ -68,7 +69,7 @@ def command(
 
     if huntress_sync not in ("off", "left", "on"):
         console.error(f"--huntress-sync must be off, left or on, not {huntress_sync!r}")
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.USAGE)
     sandbox = Sandbox(State.generated(organizations) if organizations else None)
     sandbox.faults.latency = latency
     if huntress_sync != "off":
@@ -79,7 +80,7 @@ def command(
             url = stack.enter_context(serve(sandbox, port=port, verbose=verbose))
         except OSError as exc:
             console.error(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}")
-            raise typer.Exit(2) from None
+            raise typer.Exit(ExitCode.USAGE) from None
         console.say(f"# halosync sandbox at {url}: save this as a config file and run halosync against it.\n"
                     f"# Huntress and HaloPSA here are simulated; nothing leaves this machine.\n")
         # Absolute: the printed config may be saved anywhere, and run from anywhere.

@@ -20,12 +20,19 @@ class GuardRule:
     min_units: int = 0
 
 
+def percent_change(previous: int, new: int) -> float | None:
+    """The change from `previous` to `new` in percent of `previous` (signed); None from 0, where it has no percent.
+    The guard's limits and every view of a held change use this one rule."""
+    return (new - previous) * 100 / previous if previous else None
+
+
 def judge(rule: GuardRule, previous: int, new: int) -> str | None:
     """Why this change must wait for a person, or None when it may be written."""
     change = new - previous
     if abs(change) < rule.min_units or change == 0:
         return None
-    percent = f"{abs(change) * 100 / previous:.0f}%" if previous else ""
+    share = percent_change(previous, new)
+    percent = f"{abs(share):.0f}%" if share is not None else ""
     if change < 0 and rule.max_decrease_percent is not None and -change * 100 > rule.max_decrease_percent * previous:
         return f"a decrease of {percent}, beyond the {rule.max_decrease_percent:g}% limit"
     if change > 0 and rule.max_increase_percent is not None and change * 100 > rule.max_increase_percent * previous:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from halosync.core.models import Row
+from halosync.core.times import parse_iso
 
 
 @dataclass(frozen=True)
@@ -62,18 +62,11 @@ def is_invoice_due(newest: HuntressInvoice | None, followed: dict[str, Any] | No
         return True
     if newest.id == followed.get("id"):
         return False
-    now, was = _moment(newest.created_at), _moment(str(followed.get("created_at") or ""))
+    now = parse_iso(newest.created_at, naive_is_utc=True)
+    was = parse_iso(str(followed.get("created_at") or ""), naive_is_utc=True)
     if now is not None and was is not None:
         return now > was
     return not isinstance(followed.get("id"), int) or newest.id > followed["id"]
-
-
-def _moment(stamp: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def stamp_rows(rows: list[Row], invoice_id: int, line_items: LineItems) -> list[Row]:

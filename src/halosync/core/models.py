@@ -12,6 +12,8 @@ from typing import Any, Literal, Self, cast
 from pydantic import TypeAdapter
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from halosync.core.runs import COMPLETED_EXIT_CODES
+
 
 @dataclass
 class Organization:
@@ -171,7 +173,7 @@ class RunRecord(_Record):
             parts.append(f"{rows['held']} {'a real run would hold' if self.dry_run else 'held'} for approval")
         requests = f"{self.requests.get('huntress', 0)} Huntress + {self.requests.get('halo', 0)} HaloPSA requests"
         mode = "dry run, nothing written" if self.dry_run else f"exit {self.exit_code}"
-        if self.exit_code not in (0, 1, 6):
+        if self.exit_code not in COMPLETED_EXIT_CODES:
             # Ended early (a wrong tenant, a service gone, an interrupt): zeros would read as success.
             if not any(rows.get(k) for k in ("create", "update", "unchanged", "failed", "held")):
                 parts = ["ended early: nothing was " + ("planned" if self.dry_run else "written")]

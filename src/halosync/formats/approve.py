@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from halosync.formats import console
-from halosync.formats.json_output import document
+from halosync.formats.json_output import document, error_object
+from halosync.formats.labels import client_label, percent_label, product_label
 from halosync.formats.text import wrap
 
 if TYPE_CHECKING:
@@ -13,22 +14,21 @@ if TYPE_CHECKING:
     from halosync.run.approve import Pending
 
 
-def describe_change(change: Pending) -> str:
-    from halosync.core.products import PRODUCTS
-
+def describe_change(change: Pending, client_names: dict[int, str] | None = None) -> str:
     row = change.row
-    name = PRODUCTS[row.product].display_name if row.product in PRODUCTS else row.product
-    return (f"client {row.halo_client_id} · {name} · licence {row.licence_id}: {row.previous_count} → {row.count} "
+    return (f"client {client_label(row.halo_client_id, client_names or {})} · {product_label(row.product)} · "
+            f"licence {row.licence_id}: {row.previous_count} → {row.count}{percent_label(row.previous_count, row.count)} "
             f"(held by run {change.held_run_id}). {row.message}")
 
 
-def describe_for_prompt(change: Pending, n: int, total: int, width: int) -> tuple[str, str]:
+def describe_for_prompt(change: Pending, n: int, total: int, width: int,
+                        client_names: dict[int, str] | None = None) -> tuple[str, str]:
     """The change and its choices, for the question `approve` asks on a terminal, wrapped to the terminal.
     The row's own "`halosync approve` writes it, ..." is left out: the choices below say it, in numbers."""
     import re
 
     row = change.row
-    text = re.sub(r";\s*`halosync approve` writes .*$", "", describe_change(change))
+    text = re.sub(r";\s*`halosync approve` writes .*$", "", describe_change(change, client_names))
     choices = [f"a: approve (write {row.count})", f"r: reject (keep {row.previous_count})", "s: skip", "q: quit"]
     lines: list[str] = []
     line = " "
@@ -42,13 +42,13 @@ def describe_for_prompt(change: Pending, n: int, total: int, width: int) -> tupl
 
 
 def show_decisions(decisions: list[Decision], exit_code: int, *, json_output: bool, dry_run: bool = False,
-                   error: str = "", note: str = "") -> None:
+                   error: str = "", note: str = "", client_names: dict[int, str] | None = None) -> None:
     if json_output:
         payload: dict[str, object] = {"decisions": [d.dump() for d in decisions], "exit_code": exit_code}
         if dry_run:
             payload["dry_run"] = True
         if exit_code:
-            payload["error"] = {"message": error or "some decisions were stale or failed", "exit_code": exit_code}
+            payload["error"] = error_object(error or "some decisions were stale or failed", exit_code)
         console.say(document(payload))
         return
     width = console.stdout.width
@@ -58,7 +58,8 @@ def show_decisions(decisions: list[Decision], exit_code: int, *, json_output: bo
         verb = {"approved": "approved", "rejected": "rejected"}[d.decision]
         outcome = {"ok": "", "stale": " — STALE", "failed": " — FAILED"}[d.status]
         prefix = "would be " if dry_run else ""
-        console.say(wrap(f"{prefix}{verb}{outcome}: client {d.halo_client_id} {d.product} licence {d.licence_id} "
+        client = client_label(d.halo_client_id, client_names or {})
+        console.say(wrap(f"{prefix}{verb}{outcome}: client {client} {product_label(d.product)} licence {d.licence_id} "
                          f"{d.previous_count} → {d.count}: {d.message}", width))
     if decisions:
         console.say(f"{len(decisions)} decision(s){' (dry run: nothing written or recorded)' if dry_run else ''}.")

@@ -49,7 +49,7 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
     from rich.table import Table
 
     from halosync.core.products import PRODUCTS
-    from halosync.formats.results import client_label
+    from halosync.formats.labels import client_label
 
     out = console.stdout
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from halosync.formats import console
-from halosync.formats.json_output import document
+from halosync.formats.json_output import document, error_object
 from halosync.formats.text import fits_table, wrap
 
 if TYPE_CHECKING:
@@ -20,8 +20,7 @@ def show_checks(report: CheckReport, *, json_output: bool) -> None:
                    "licences": report.licences, "exit_code": report.exit_code}
         if report.exit_code:
             names = [c.name for c in report.checks if c.status == "fail"]
-            payload["error"] = {"message": f"{len(names)} check(s) failed: {', '.join(names)}",
-                                "exit_code": report.exit_code}
+            payload["error"] = error_object(f"{len(names)} check(s) failed: {', '.join(names)}", report.exit_code)
         console.say(document(payload))
         return
     out = console.stdout

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from halosync.core.times import parse_iso
 from halosync.formats import console
 from halosync.formats.json_output import document
+from halosync.formats.labels import client_label, product_label
 from halosync.formats.text import fits_table, wrap, wrap_parts
 
 if TYPE_CHECKING:
@@ -51,10 +52,9 @@ def show_history(history: History, log_path: Path, *, want_rows: bool, json_outp
     if history.decisions:
         out.print("decisions on held changes, newest first:", markup=False, highlight=False)
         for d in history.decisions:
-            client = (client_names or {}).get(d["halo_client_id"])
-            client = f"{client} ({d['halo_client_id']})" if client else str(d["halo_client_id"])
+            client = client_label(d["halo_client_id"], client_names or {})
             out.print(wrap(f"{_local(d.get('time'))} · {d['decision']} ({d['status']}) · client {client} · "
-                           f"{d['product']} · licence {d['licence_id']} · {d['previous_count']} → {d['count']}"
+                           f"{product_label(d['product'])} · licence {d['licence_id']} · {d['previous_count']} → {d['count']}"
                            + (f" · {d['message']}" if d.get("message") else ""), out.width, first="  ", indent="    "),
                       markup=False, highlight=False, soft_wrap=True)
 
@@ -114,7 +114,5 @@ def _invoice(run: dict[str, Any]) -> str:
 
 
 def _local(stamp: str | None) -> str:
-    try:
-        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return str(stamp)
+    moment = parse_iso(stamp, naive_is_utc=False)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else str(stamp)

@@ -9,9 +9,20 @@ from typing import Any
 from halosync.run.result import RunResult
 
 
+def error_object(message: str, exit_code: int) -> dict[str, Any]:
+    """The `error` of every --json document that failed: scripts check this one key, in this one shape."""
+    return {"message": message, "exit_code": int(exit_code)}
+
+
 def error_document(message: str, exit_code: int, **partial: Any) -> str:
     """What a command prints in --json mode when it fails: the error, plus whatever partial result it has."""
-    return json.dumps({**partial, "error": {"message": message, "exit_code": int(exit_code)}}, ensure_ascii=False)
+    return json.dumps({**partial, "error": error_object(message, exit_code)}, ensure_ascii=False)
+
+
+def unsaved_records_follow(count: int) -> str:
+    """What follows a results log that refused records: they are printed after this, to be kept."""
+    return (f"The {count} record(s) it should hold follow as JSON lines: keep them (append them to the log once it "
+            "has room)")
 
 
 def document(payload: dict[str, Any]) -> str:
@@ -42,7 +53,7 @@ def as_json(result: RunResult) -> Iterator[str]:
                    else f"{failed} row{'s' if failed != 1 else ''} failed" + (
                        f", {held} change{plural} held for approval" if held else ""))
         error = result.log_error or (result.record.error if result.record else "") or outcome
-        yield f', "error": {json.dumps({"message": error, "exit_code": int(result.exit_code)}, ensure_ascii=False)}'
+        yield f', "error": {json.dumps(error_object(error, result.exit_code), ensure_ascii=False)}'
     yield "}\n"
 
 

@@ -17,14 +17,14 @@ def wrapped(text: str) -> str:
     return indent + wrap(text, console.stdout.width - len(indent), indent=indent + "  ")
 
 
-def show_state(report: MappingState, inventory: Inventory) -> None:
+def show_state(state: MappingState, inventory: Inventory) -> None:
     """What is mapped, unmapped, ignored and stale, before any question."""
-    console.say(wrapped(f"Mapped: {len(report.mapped)} organizations · unmapped: {len(report.unmapped)} · "
-                         f"ignored: {len(report.ignored)} · products unmapped: "
-                         f"{', '.join(report.products_unmapped) or 'none'}"))
-    for line in report.stale:
+    console.say(wrapped(f"Mapped: {len(state.mapped)} organizations · unmapped: {len(state.unmapped)} · "
+                         f"ignored: {len(state.ignored)} · products unmapped: "
+                         f"{', '.join(state.products_unmapped) or 'none'}"))
+    for line in state.stale:
         console.warn(f"stale: {line}")
-    for org in report.unmapped:
+    for org in state.unmapped:
         console.say(f"  unmapped: {org} {inventory.organizations[org]!r}")
 
 

@@ -10,22 +10,20 @@ from rich.text import Text
 
 from halosync.core.models import Row
 from halosync.core.outside import note
-from halosync.core.products import PRODUCTS
+from halosync.formats.labels import client_label, organization_label, percent_label, product_label
 from halosync.formats.text import fits_table, wrap, wrap_parts
 from halosync.run.result import RunResult
 
 ACTION_STYLE = {"create": "green", "update": "yellow", "unchanged": "dim"}
 STATUS_STYLE = {"ok": "green", "failed": "red", "held": "bold yellow"}
-def client_label(client_id: int, names: dict[int, str]) -> str:
-    return f"{names[client_id]} ({client_id})" if names.get(client_id) else str(client_id)
 
 
 def _organizations(row: Row, names: dict[int, str]) -> str:
-    return ", ".join(f"{names[o]} ({o})" if names.get(o) else str(o) for o in row.huntress_organization_ids)
+    return ", ".join(organization_label(o, names) for o in row.huntress_organization_ids)
 
 
 def _product(row: Row) -> str:
-    return PRODUCTS[row.product].display_name if row.product in PRODUCTS else row.product
+    return product_label(row.product)
 
 
 def _licence(row: Row) -> str:
@@ -144,8 +142,8 @@ def _count(row: Row) -> str:
     if row.count is None:
         return "?"
     text = str(row.count) if row.previous_count in (None, row.count) else f"{row.previous_count} → {row.count}"
-    if row.status == "held" and row.previous_count:
-        text += f" ({(row.count - row.previous_count) * 100 / row.previous_count:+.0f}%)"
+    if row.status == "held":
+        text += percent_label(row.previous_count, row.count)
     if row.actual_count is not None:
         text += f" (minimum; actual {row.actual_count})"
     return text

@@ -34,9 +34,10 @@ def show_run(result: RunResult, *, json_output: bool, quiet: bool) -> None:
     if result.record is not None and result.record.error:
         console.error(result.record.error)
     if result.log_error:
+        from halosync.formats.json_output import unsaved_records_follow
+
         written = "HaloPSA was written, but " if result.record and not result.record.dry_run else ""
-        console.error(f"{written}{result.log_error}. The {len(result.unsaved)} records it should hold follow as JSON "
-                      "lines: keep them (append them to the log once it has room).")
+        console.error(f"{written}{result.log_error}. {unsaved_records_follow(len(result.unsaved))}.")
         sys.stderr.writelines(line + "\n" for line in result.unsaved)
 
 

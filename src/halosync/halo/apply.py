@@ -11,7 +11,7 @@ from halosync.core.mapping import Mapping, ours
 from halosync.core.models import Licence, Row
 from halosync.errors import AuthError, ServiceError
 from halosync.halo.menus import EDIT_LICENCES
-from halosync.transport.http import POOL_SIZE, concurrently
+from halosync.transport.pool import POOL_SIZE, concurrently
 
 if TYPE_CHECKING:
     from halosync.core.ports import LicenceStore

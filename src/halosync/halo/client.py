@@ -8,13 +8,14 @@ from typing import Any
 
 import httpx
 
-from halosync import journal
+from halosync import writes_so_far
 from halosync.config.schema import Config
 from halosync.core.models import Licence
 from halosync.errors import AuthError, ServiceError, UnreachableError
 from halosync.halo.menus import APPLICATION_PERMISSIONS, APPLICATIONS
 from halosync.transport import http
-from halosync.transport.http import POOL_SIZE, Clock, Service, concurrently
+from halosync.transport.http import Clock, Service
+from halosync.transport.pool import POOL_SIZE, concurrently
 
 MAX_PAGES = 100_000
 
@@ -149,7 +150,7 @@ class HaloClient:
     def write_invoice_lines(self, lines: list[dict[str, Any]], *, add: bool) -> None:
         """POST /RecurringInvoice/Lines (add) or /updatelines (change); needs edit:invoices. Never retried blind:
         the caller re-reads the invoice to learn what happened."""
-        journal.halo_write()
+        writes_so_far.halo_write()
         self._request("POST", "/RecurringInvoice/Lines" if add else "/RecurringInvoice/updatelines", json=lines,
                       retry_errors=False)
 
@@ -257,7 +258,7 @@ class HaloClient:
         Never retried here on a 5xx or a dropped connection: a create may
         have happened, and only the caller can check.
         """
-        journal.halo_write()
+        writes_so_far.halo_write()
         response = self._request("POST", "/SoftwareLicence", json=licences, retry_errors=False)
         if not response.content:
             return []

@@ -16,7 +16,8 @@ from halosync.core.products import AGENT_PRODUCTS, PRODUCTS, CountMode, needs_de
 from halosync.errors import AuthError, ServiceError, UnreachableError
 from halosync.huntress.invoices import add_line_items, parse_invoice
 from halosync.huntress.usage import billable_count, is_server, parse_usages, summary_count
-from halosync.transport.http import POOL_SIZE, RetryPolicy, Service, concurrently
+from halosync.transport.http import RetryPolicy, Service
+from halosync.transport.pool import POOL_SIZE, concurrently
 
 PAGE_LIMIT = 500  # the maximum Huntress allows; its default is 10
 MAX_PAGES = 10_000  # guards against a server that never stops handing out tokens
@@ -190,38 +191,10 @@ class HuntressClient:
         agent_products = [p for p in products if p in AGENT_PRODUCTS]
         list_products = [p for p in products if p not in detail_products and p not in agent_products]
         present = [org_id for org_id in wanted if org_id in organizations]
-        done = [0]
-        lock = threading.Lock()
+        tick = _Ticker(progress, len(present)) if detail_products else None
 
         def one(org_id: int) -> tuple[int, dict[str, int] | None, str | None, dict[str, str]]:
-            found: dict[str, int] = {}
-            bad: dict[str, str] = {}
-
-            def read(product: str, count: Callable[[], int]) -> None:
-                try:
-                    found[product] = count()
-                except ValueError as exc:  # the vendor's bad value fails this row only, with the value in its message
-                    bad[product] = f"Huntress organization {org_id}: {exc}"
-
-            summary = organizations[org_id].summary
-            for p in list_products:
-                read(p, partial(summary_count, summary, p))
-            if not detail_products:
-                return org_id, found, None, bad
-            try:
-                usages = self.usage(org_id)
-            except (AuthError, UnreachableError):
-                raise
-            except ServiceError as exc:
-                return org_id, None, str(exc), {}
-            for p in detail_products:
-                read(p, partial(billable_count, usages, p))
-            if progress:
-                with lock:
-                    done[0] += 1
-                    if done[0] % 100 == 0:
-                        progress(f"Huntress: usage read for {done[0]} of {len(present)} organizations")
-            return org_id, found, None, bad
+            return (org_id, *self._organization_counts(organizations[org_id], list_products, detail_products, tick))
 
         counts: dict[int, dict[str, int]] = {}
         errors: dict[int, str] = {}
@@ -240,6 +213,35 @@ class HuntressClient:
                 counts[org_id].update({p: split[p] for p in agent_products})
             bad_counts.update({(org_id, p): why for org_id, why in unreadable.items() for p in agent_products})
         return Counts(counts=counts, errors=errors, bad=bad_counts)
+
+    def _organization_counts(self, organization: Organization, list_products: list[str], detail_products: list[str],
+                             tick: _Ticker | None) -> tuple[dict[str, int] | None, str | None, dict[str, str]]:
+        """One organization's counts: (found, None, bad), or (None, why, {}) when its usage cannot be read."""
+        org_id = organization.id
+        found: dict[str, int] = {}
+        bad: dict[str, str] = {}
+
+        def read(product: str, count: Callable[[], int]) -> None:
+            try:
+                found[product] = count()
+            except ValueError as exc:  # the vendor's bad value fails this row only, with the value in its message
+                bad[product] = f"Huntress organization {org_id}: {exc}"
+
+        for p in list_products:
+            read(p, partial(summary_count, organization.summary, p))
+        if not detail_products:
+            return found, None, bad
+        try:
+            usages = self.usage(org_id)
+        except (AuthError, UnreachableError):
+            raise
+        except ServiceError as exc:
+            return None, str(exc), {}
+        for p in detail_products:
+            read(p, partial(billable_count, usages, p))
+        if tick is not None:
+            tick()
+        return found, None, bad
 
     def agent_counts(self, organizations: dict[int, Organization], wanted: list[int],
                      unreadable: dict[int, str] | None = None) -> dict[int, dict[str, int]]:
@@ -378,3 +380,21 @@ def _organization(row: dict[str, Any]) -> Organization:
     account_id = row.get("account_id")
     return Organization(id=org_id, name=str(row.get("name") or ""), summary=summary,
                         account_id=account_id if isinstance(account_id, int) and not isinstance(account_id, bool) else None)
+
+
+class _Ticker:
+    """A progress line every hundred organizations whose usage was read, from any of the pool's threads."""
+
+    def __init__(self, progress: Callable[[str], None] | None, total: int):
+        self._progress = progress
+        self._total = total
+        self._done = 0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        if self._progress is None:
+            return
+        with self._lock:
+            self._done += 1
+            if self._done % 100 == 0:
+                self._progress(f"Huntress: usage read for {self._done} of {self._total} organizations")

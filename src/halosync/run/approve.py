@@ -15,18 +15,15 @@ from typing import Any, Literal
 
 from halosync.config.schema import Config
 from halosync.core.models import Decision, Row
-from halosync.errors import AuthError, ConfigError, ServiceError
+from halosync.core.runs import is_completed
+from halosync.errors import AuthError, ConfigError, ExitCode, ServiceError
 from halosync.run import resultslog
-from halosync.run.result import now_utc
+from halosync.run.clock import now_utc
 from halosync.run.runner import run_lock
 from halosync.run.wiring import Services, mapping_from_config
 
 GONE = object()  # the licence is not in the re-read (deleted in HaloPSA)
 
-# A sync that ended so read and judged every pair it has a row for: its held rows are proposals. Any other
-# end (2-5: stopped before writing; 70: a bug; 130/143: interrupted; a run record missing: killed) proposes
-# nothing and hides nothing. (74 is never on record: a log that refused the run record did not keep it.)
-COMPLETED = (0, 1, 6)
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,7 @@ class Pending:
 class Outcome:
     decisions: list[Decision] = field(default_factory=list)
     error: str = ""  # why deciding stopped early (auth, unreachable)
-    exit_code: int = 0
+    exit_code: int = ExitCode.OK
 
 
 def pending(config: Config) -> list[Pending]:
@@ -66,7 +63,7 @@ def pending(config: Config) -> list[Pending]:
         elif kind == "run":
             if len(latest) == len(wanted):
                 break  # every mapped pair has its judgement: older runs change nothing
-            completed[record["run_id"]] = not record.get("dry_run") and record["exit_code"] in COMPLETED
+            completed[record["run_id"]] = is_completed(record)
         elif kind == "row" and completed.get(record["run_id"]) and judged(record):
             key = (record["halo_client_id"], record["product"])
             if key in wanted and key not in latest:
@@ -152,11 +149,11 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
                 record(change, "approved", "ok", f"would write {row.count}" if dry_run else f"wrote {row.count}")
             except (AuthError, ServiceError) as exc:
                 record(change, "approved", "failed", f"{exc}; still pending")
-                if isinstance(exc, AuthError) or exc.exit_code == 5:
+                if isinstance(exc, AuthError) or exc.exit_code == ExitCode.UNREACHABLE:
                     outcome.error, outcome.exit_code = str(exc), int(exc.exit_code)
                     break  # the service refuses or is gone: the rest would fail the same way
     if not outcome.exit_code and any(d.status != "ok" for d in outcome.decisions):
-        outcome.exit_code = 1
+        outcome.exit_code = ExitCode.DECISIONS_NOT_OK
     return outcome
 
 
@@ -166,10 +163,11 @@ def next_sync(config: Config, today: date | None = None) -> str:
     if config.sync.frequency == "invoice":
         return "the next sync (once Huntress issues its next invoice, or `halosync run --force` now)"
     from halosync.core.schedule import next_due, period_start
+    from halosync.run.last_sync import last_success
 
     today = today or date.today()
     try:
-        last = resultslog.last_success(config.log_path, period_start(config.sync, today))
+        last = last_success(config.log_path, period_start(config.sync, today))
     except (OSError, ConfigError):  # the log was read moments ago; a date is a courtesy, never worth failing for
         return "the next sync (`halosync run --force` now)"
     return f"the next sync (on {next_due(config.sync, today, last):%Y-%m-%d}, or `halosync run --force` now)"

@@ -19,7 +19,7 @@ from halosync.errors import AuthError, ExitCode, HalosyncError, ServiceError
 from halosync.halo.invoices import read_invoices, write_fix
 from halosync.huntress.usage import summary_count
 from halosync.run import resultslog
-from halosync.run.result import now_utc
+from halosync.run.clock import now_utc
 from halosync.run.runner import run_lock
 from halosync.run.wiring import Services, mapping_from_config
 

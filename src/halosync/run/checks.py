@@ -5,6 +5,7 @@ Reads only; never writes. Returns checks as data, the command renders them.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -49,7 +50,7 @@ class CheckReport(BaseModel):
             return ExitCode.AUTH
         if "unreachable" in causes:
             return ExitCode.UNREACHABLE
-        return ExitCode.ROWS_FAILED if causes else ExitCode.OK
+        return ExitCode.CHECKS_FAILED if causes else ExitCode.OK
 
 
 UNREACHABLE_FIX = "Check the URL in the config and this machine's network; try again later if the service is down."
@@ -130,6 +131,7 @@ def _agent_check(huntress: HuntressClient, config: Config, checks: list[Check]) 
 
 
 def _halo_checks(halo: HaloClient, config: Config, checks: list[Check]) -> None:
+    """The token, its scopes, the agent, reading licences, editing them (unprovable), and each mapped item."""
     try:
         halo.authenticate()
     except ServiceError as exc:
@@ -137,22 +139,28 @@ def _halo_checks(halo: HaloClient, config: Config, checks: list[Check]) -> None:
         checks.append(_failed("halo", "HaloPSA token", exc, fix, unreachable_fix=fix))
         return
     checks.append(Check(area="halo", name="HaloPSA token", status="pass", detail=f"from {config.halo.token_url}"))
+    checks.append(_scopes_check(halo.granted_scopes))
+    checks.extend(_access_checks(halo))
+    checks.extend(_item_check(halo, product, item_id) for product, item_id in config.products.mapped().items())
 
-    granted = halo.granted_scopes
+
+def _scopes_check(granted: Collection[str]) -> Check:
     if "all" in granted:
-        checks.append(Check(area="halo", name="HaloPSA scopes", status="pass", detail="all"))
-    elif not granted:
-        checks.append(Check(area="halo", name="HaloPSA scopes", status="warn",
-                            detail="HaloPSA did not say which scopes it granted; the reads below test them"))
-    else:
-        missing = [s for s in REQUIRED_SCOPES if s not in granted]
-        if missing:
-            checks.append(Check(area="halo", name="HaloPSA scopes", status="fail", cause="auth",
-                                detail=f"the token lacks {', '.join(missing)}",
-                                fix=f"Add {', '.join(missing)} to [halo] scope, and allow them in {APPLICATION_PERMISSIONS}."))
-        else:
-            checks.append(Check(area="halo", name="HaloPSA scopes", status="pass", detail=" ".join(sorted(granted))))
+        return Check(area="halo", name="HaloPSA scopes", status="pass", detail="all")
+    if not granted:
+        return Check(area="halo", name="HaloPSA scopes", status="warn",
+                     detail="HaloPSA did not say which scopes it granted; the reads below test them")
+    missing = [s for s in REQUIRED_SCOPES if s not in granted]
+    if missing:
+        return Check(area="halo", name="HaloPSA scopes", status="fail", cause="auth",
+                     detail=f"the token lacks {', '.join(missing)}",
+                     fix=f"Add {', '.join(missing)} to [halo] scope, and allow them in {APPLICATION_PERMISSIONS}.")
+    return Check(area="halo", name="HaloPSA scopes", status="pass", detail=" ".join(sorted(granted)))
 
+
+def _access_checks(halo: HaloClient) -> list[Check]:
+    """Who the token acts as, and what it may do with software licences."""
+    checks: list[Check] = []
     try:
         agent = halo.agent_me()
         checks.append(Check(area="halo", name="HaloPSA agent", status="pass",
@@ -171,27 +179,27 @@ def _halo_checks(halo: HaloClient, config: Config, checks: list[Check]) -> None:
     checks.append(Check(area="halo", name="Edit software licences", status="warn",
                         detail="cannot be proven without writing, and this check never writes",
                         fix=f"Make sure that {HAS_EDIT_LICENCES}."))
+    return checks
 
-    for product, item_id in config.products.mapped().items():
-        name = f"Item {item_id} ({PRODUCTS[product].display_name})"
-        try:
-            item = halo.item(item_id)
-        except ServiceError as exc:
-            if exc.status == 404:
-                checks.append(Check(area="mapping", name=name, status="fail", cause="other",
-                                    detail=f"HaloPSA has no item {item_id}",
-                                    fix=f"Set [products] {product} to the id of an item in HaloPSA's Items list."))
-            else:
-                checks.append(_failed("halo", name, exc,
-                                      f"Give the application the scope read:items ({APPLICATION_PERMISSIONS}) and its agent "
-                                      f"'Products Access Level' Read Only ({AGENT_PERMISSIONS})."))
-            continue
-        if item.get("inactive"):
-            checks.append(Check(area="mapping", name=name, status="fail", cause="other",
-                                detail=f"item {item_id} {item.get('name', '')!r} is inactive",
-                                fix=f"Reactivate it in Halo, or map {product} to an active item."))
-        else:
-            checks.append(Check(area="mapping", name=name, status="pass", detail=f"{item.get('name', '')!r}, active"))
+
+def _item_check(halo: HaloClient, product: str, item_id: int) -> Check:
+    """A mapped product's item exists and is active."""
+    name = f"Item {item_id} ({PRODUCTS[product].display_name})"
+    try:
+        item = halo.item(item_id)
+    except ServiceError as exc:
+        if exc.status == 404:
+            return Check(area="mapping", name=name, status="fail", cause="other",
+                         detail=f"HaloPSA has no item {item_id}",
+                         fix=f"Set [products] {product} to the id of an item in HaloPSA's Items list.")
+        return _failed("halo", name, exc,
+                       f"Give the application the scope read:items ({APPLICATION_PERMISSIONS}) and its agent "
+                       f"'Products Access Level' Read Only ({AGENT_PERMISSIONS}).")
+    if item.get("inactive"):
+        return Check(area="mapping", name=name, status="fail", cause="other",
+                     detail=f"item {item_id} {item.get('name', '')!r} is inactive",
+                     fix=f"Reactivate it in Halo, or map {product} to an active item.")
+    return Check(area="mapping", name=name, status="pass", detail=f"{item.get('name', '')!r}, active")
 
 
 def _failed_auth(checks: list[Check]) -> bool:

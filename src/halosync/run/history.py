@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from halosync.core.runs import is_done
 from halosync.run import resultslog
 
 
@@ -63,7 +64,7 @@ def read_history(path: Path, *, last: int, client: int | None = None, product: s
 
 def run_failed(record: dict[str, Any]) -> bool:
     """A run that failed: any exit but 0 (done) and 6 (done, changes held), or with a failed row."""
-    return record.get("exit_code") not in (0, 6) or _rows(record, "failed") > 0
+    return not is_done(record.get("exit_code")) or _rows(record, "failed") > 0
 
 
 def run_held(record: dict[str, Any]) -> bool:

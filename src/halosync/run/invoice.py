@@ -4,9 +4,6 @@ a reseller invoice's line items (`counts = "invoiced"`). Returns data; prints no
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 from halosync.core.invoice import HuntressInvoice, LineItems, stamp_rows
 from halosync.core.models import Counts, Organization, Row
@@ -14,28 +11,6 @@ from halosync.core.ports import Progress
 from halosync.core.products import CountMode
 from halosync.errors import ServiceError
 from halosync.huntress.client import HuntressClient
-from halosync.run import resultslog
-
-
-def followed_invoice(log: Path, *, now: datetime | None = None) -> dict[str, Any] | None:
-    """`huntress_invoice` of the newest completed (exit 0 or 6), non-dry-run sync that followed one, else None.
-
-    A failed or interrupted run does not count: its invoice is still due, so the next hourly call retries it.
-    A record dated in the future (a clock that was wrong once) is passed over, as the calendar due check does.
-    """
-    now = now or datetime.now(UTC)
-    for record in resultslog.records_backwards(log):
-        if record.get("type") != "run" or record.get("dry_run") is not False:
-            continue
-        if record.get("exit_code") not in resultslog.DONE_EXIT_CODES:
-            continue
-        moment = resultslog._moment(record.get("started"))
-        if moment is not None and moment > now + resultslog.CLOCK_SLACK:
-            continue
-        invoice = record.get("huntress_invoice")
-        if isinstance(invoice, dict) and isinstance(invoice.get("id"), int):
-            return invoice
-    return None
 
 
 class InvoicedSource:

@@ -47,36 +47,36 @@ class MappingState:
     shared_clients: dict[int, list[int]] = field(default_factory=dict)  # client -> its several organizations
 
 
-def build_report(config: Config, inventory: Inventory, extra: Sequence[tuple[int, int]] = ()) -> MappingState:
+def mapping_state(config: Config, inventory: Inventory, extra: Sequence[tuple[int, int]] = ()) -> MappingState:
     """The mapping's state; `extra` are (organization, client) pairs about to be added."""
-    report = MappingState()
+    state = MappingState()
     pairs = [(o.huntress_id, o.halo_client_id) for o in config.organizations] + list(extra)
-    report.mapped = pairs
+    state.mapped = pairs
     mapped_ids = {org for org, _ in pairs}
     ignored = set(config.sync.ignore_organizations)
     names = inventory.organizations
-    report.unmapped = unmapped_organizations(names, mapped_ids, ignored)
-    report.ignored = sorted(ignored)
+    state.unmapped = unmapped_organizations(names, mapped_ids, ignored)
+    state.ignored = sorted(ignored)
     for org, client in pairs:
         if org not in names:
-            report.stale.append(f"Huntress organization {org} (mapped to client {client}) is not in Huntress")
+            state.stale.append(f"Huntress organization {org} (mapped to client {client}) is not in Huntress")
         if client not in inventory.clients:
-            report.stale.append(f"HaloPSA client {client} (mapped from organization {org}) is not an active client")
+            state.stale.append(f"HaloPSA client {client} (mapped from organization {org}) is not an active client")
     for org in ignored - set(names):
-        report.stale.append(f"ignored organization {org} is not in Huntress")
+        state.stale.append(f"ignored organization {org} is not in Huntress")
     mapped_products = config.products.mapped()
     for product, item in mapped_products.items():
         if item not in inventory.items:
-            report.stale.append(f"[products] {product} = {item}: HaloPSA has no such item")
+            state.stale.append(f"[products] {product} = {item}: HaloPSA has no such item")
         elif inventory.items[item].get("inactive"):
-            report.stale.append(f"[products] {product} = {item}: the item is inactive")
-    report.products_mapped = list(mapped_products)
-    report.products_unmapped = [p for p in PRODUCTS if p not in mapped_products and not excludes(p, mapped_products)]
+            state.stale.append(f"[products] {product} = {item}: the item is inactive")
+    state.products_mapped = list(mapped_products)
+    state.products_unmapped = [p for p in PRODUCTS if p not in mapped_products and not excludes(p, mapped_products)]
     by_client: dict[int, list[int]] = defaultdict(list)
     for org, client in pairs:
         by_client[client].append(org)
-    report.shared_clients = {c: orgs for c, orgs in by_client.items() if len(orgs) > 1}
-    return report
+    state.shared_clients = {c: orgs for c, orgs in by_client.items() if len(orgs) > 1}
+    return state
 
 
 def client_candidates(inventory: Inventory, organization_id: int, limit: int = 5) -> list[Candidate]:
@@ -101,9 +101,9 @@ class AutoResult:
     left: list[tuple[str, Candidate | None]] = field(default_factory=list)  # what was not mapped, and its best candidate
 
 
-def auto_map(config: Config, inventory: Inventory, report: MappingState, min_score: int) -> AutoResult:
+def auto_map(config: Config, inventory: Inventory, state: MappingState, min_score: int) -> AutoResult:
     result = AutoResult()
-    for org in report.unmapped:
+    for org in state.unmapped:
         candidates = client_candidates(inventory, org)
         choice = unambiguous(candidates, min_score)
         if choice is None:
@@ -112,7 +112,7 @@ def auto_map(config: Config, inventory: Inventory, report: MappingState, min_sco
             result.organizations.append((org, choice))
     taken = set(config.products.mapped().values())
     chosen = set(config.products.mapped())
-    for product in report.products_unmapped:
+    for product in state.products_unmapped:
         if excludes(product, chosen):
             continue
         candidates = [c for c in item_candidates(inventory, product) if c.id not in taken]

@@ -1,5 +1,7 @@
 """Tell monitoring and people about each sync: a Healthchecks-style ping, a webhook, and Apprise messages.
 
+It delivers; what people read is composed by formats/notify.py and handed down.
+
 A notification that fails is a warning naming only the service, never a failed sync.
 """
 
@@ -13,9 +15,11 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from halosync.config.schema import NotifyConfig
-from halosync.core.models import Row, RunRecord
-from halosync.errors import ServiceError
-from halosync.transport.http import RetryPolicy, Service, safe_host, url_secrets
+from halosync.core.models import RunRecord
+from halosync.core.runs import is_done
+from halosync.errors import ExitCode, ServiceError
+from halosync.transport.http import RetryPolicy, Service
+from halosync.transport.redaction import safe_host, url_secrets
 
 T = TypeVar("T")
 
@@ -32,16 +36,16 @@ class Notifier:
         if self.config.healthcheck_url:
             self._send("health check", ping_url(self.config.healthcheck_url, "/start"), content=b"")
 
-    def finish(self, record: RunRecord, rows: list[Row] | None = None, client_names: dict[int, str] | None = None) -> None:
+    def finish(self, record: RunRecord, message: tuple[str, str] | None = None) -> None:
         """After the sync: the ping (exit 0 success, anything else /fail: someone has to act), the webhook,
-        and the people's messages."""
+        and the people's message: (title, body) as formats/notify.py composed it, None for a clean sync."""
         if self.config.urls:
-            self._tell_people(record, rows or [], client_names or {})
+            self._tell_people(record, message)
         self._finish_monitoring(record)
 
     def _finish_monitoring(self, record: RunRecord) -> None:
         if self.config.healthcheck_url:
-            url = ping_url(self.config.healthcheck_url, "" if record.exit_code == 0 else "/fail")
+            url = ping_url(self.config.healthcheck_url, "" if record.exit_code == ExitCode.OK else "/fail")
             body = record.summary() + (f"\n{record.error}" if record.error else "")
             self._send("health check", url, content=body.encode())
         if self.config.webhook_url:
@@ -72,11 +76,12 @@ class Notifier:
             self.warn(f"{where} failed: it answered {outcome.status_code} (a redirect is not a delivery: "
                       "configure the address it redirects to); the sync itself is unaffected")
 
-    def _tell_people(self, record: RunRecord, rows: list[Row], client_names: dict[int, str]) -> None:
-        message = people_message(record, rows, client_names)
-        if message is None and self.config.on == "problems":
+    def _tell_people(self, record: RunRecord, message: tuple[str, str] | None) -> None:
+        if message is None and self.config.on == "problems" and is_done(record.exit_code):
             return
-        title, body = message or (f"halosync: sync done ({record.summary()})", record.summary())
+        # No message for a run that was not done: the caller composed none; people still hear of it.
+        title, body = message or (f"halosync: {'sync done' if is_done(record.exit_code) else f'ended with exit {record.exit_code}'}"
+                                  f" ({record.summary()})", record.summary())
         import logging
 
         import apprise  # lazily: it takes ~170 ms to import, and an hourly not-due run never needs it
@@ -117,46 +122,3 @@ def within(seconds: float, send: Callable[[], T]) -> T | BaseException | None:
     worker.start()
     worker.join(seconds)
     return outcome[0] if outcome else None
-
-
-PEOPLE_ROWS = 40  # a message lists at most this many rows, then says how many more
-
-
-def people_message(record: RunRecord, rows: list[Row], client_names: dict[int, str]) -> tuple[str, str] | None:
-    """(title, body) for a sync that held or failed a row, or ended with an error; None for a clean one."""
-    from halosync.core.outside import note
-    from halosync.core.products import PRODUCTS
-
-    # A licence changed from outside (a second writer) is a problem too, even when halosync wrote it back.
-    concerned = [r for r in rows if r.status in ("held", "failed") or r.outside_change is not None]
-    held = sum(r.status == "held" for r in concerned)
-    failed = sum(r.status == "failed" for r in concerned)
-    outside = sum(r.outside_change is not None for r in concerned)
-    if not concerned and record.exit_code in (0, 6):
-        return None
-    parts = [f"{held} change{'s' if held != 1 else ''} held for approval" if held else "",
-             f"{failed} row{'s' if failed != 1 else ''} failed" if failed else "",
-             f"{outside} licence{'s' if outside != 1 else ''} changed outside halosync" if outside else "",
-             f"ended with exit {record.exit_code}" if not concerned else ""]
-    title = "halosync: " + ", ".join(p for p in parts if p)
-    lines = []
-    for row in concerned[:PEOPLE_ROWS]:
-        client = f"{client_names[row.halo_client_id]} ({row.halo_client_id})" if client_names.get(row.halo_client_id) \
-            else f"client {row.halo_client_id}"
-        product = PRODUCTS[row.product].display_name if row.product in PRODUCTS else row.product
-        change = f"{row.previous_count if row.previous_count is not None else '-'} → {row.count if row.count is not None else '?'}"
-        why = row.message
-        if row.outside_change is not None and row.status != "held":  # a held row's message says it already
-            why = "; ".join(w for w in (why, f"changed outside halosync: {note(row.outside_change)}") if w)
-        lines.append(f"- {client} · {product} · {change}: {why}")
-    if len(concerned) > PEOPLE_ROWS:
-        lines.append(f"... and {len(concerned) - PEOPLE_ROWS} more: halosync history --rows --last 1")
-    if record.error:
-        lines.append(f"error: {record.error}")
-    if held:
-        lines.append("To decide: halosync approve (on a terminal), or halosync approve --all / --reject.")
-    if outside:
-        lines.append("Changed outside halosync: another integration (such as Huntress's own HaloPSA billing sync) or a "
-                     "person writes these licences too; keep one writer.")
-    lines.append(record.summary())
-    return title, "\n".join(lines)

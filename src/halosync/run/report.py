@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from halosync.config.schema import Config
+from halosync.core.record_shapes import well_formed
 from halosync.core.report import Collector, Price, prices
+from halosync.core.runs import is_completed
 from halosync.errors import ConfigError
 from halosync.halo.prices import client_names, item_prices, priced_lines
 from halosync.run import resultslog
 from halosync.run.wiring import Services
 
-COMPLETED = (0, 1, 6)  # a sync that finished its rows (1: some failed; 6: some held); 2-5 ended early, 70+ broke off
 MONEY_SCOPES = ("read:invoices",)  # read:items is in the sync's own scope
 
 
@@ -69,7 +70,7 @@ def _read(path: Path, reader: _Reader) -> tuple[Collector, int]:
                 record = json.loads(line)
             except ValueError:
                 record = None
-            if not isinstance(record, dict) or not resultslog.well_formed(record):
+            if not isinstance(record, dict) or not well_formed(record):
                 reader.unreadable += 1
             elif not reader.record(record):
                 return reader.collector, reader.unreadable
@@ -110,7 +111,7 @@ class _Reader:
 
     def _run(self, record: dict[str, Any]) -> bool:
         self.run_id = self.run_bytes = None
-        if record.get("dry_run") or record["exit_code"] not in COMPLETED:
+        if not is_completed(record):
             return True  # its rows are passed over: a dry run's, or one that ended early or broke off
         month = _month(record["started"])
         if month is None:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the models load pydantic: not on the not-due path, which only needs this class
     from halosync.core.invoice import HuntressInvoice
     from halosync.core.models import Row, RunRecord, Unmapped
-
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -27,7 +24,3 @@ class RunResult:
     log_error: str = ""  # why the results log refused the records (exit 74)
     unsaved: list[str] = field(default_factory=list)  # the records it refused, as JSON lines, to print instead
     huntress_invoice: HuntressInvoice | None = None  # [sync] frequency = "invoice": the newest invoice, when not due
-
-
-def now_utc() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -7,11 +7,12 @@ import json
 import os
 import re
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from halosync import journal
+from halosync import writes_so_far
+from halosync.core.record_shapes import well_formed
 from halosync.errors import ConfigError, LogWriteError
 
 BLOCK = 64 * 1024
@@ -48,10 +49,15 @@ def rotate_if_large(path: Path, max_bytes: int) -> Path | None:
 CHUNK_RECORDS = 1000
 
 
+def lock_path(log_path: Path) -> Path:
+    """The run lock: beside the log it guards, so two configs with two logs never wait for each other."""
+    return log_path.with_name(log_path.name + ".lock")
+
+
 def ensure_writable(path: Path) -> None:
     """Make sure the log (and its lock beside it) can be created and appended to, before anything is
     contacted: a sync whose results cannot be recorded must not start. Raises ConfigError naming the path."""
-    for target in (path, path.with_name(path.name + ".lock")):
+    for target in (path, lock_path(path)):
         try:
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if target.is_dir():
@@ -90,7 +96,7 @@ def append(path: Path, records: Sequence[Any], rotate_bytes: int | None = None) 
             os.fsync(fd)
         finally:
             os.close(fd)
-        journal.logged(len(records))
+        writes_so_far.logged(len(records))
     except OSError as exc:
         # Until fsync succeeds nothing is known to be on disk: every record counts as unsaved. Printing
         # a saved one twice costs a reader a duplicate line; losing one costs the billing record.
@@ -173,40 +179,6 @@ def lines_backwards(path: Path) -> Iterator[bytes]:
             yield first
 
 
-# What each kind of record must hold for a reader to use it; a record of the wrong shape is skipped and counted.
-_SHAPES: dict[str, dict[str, tuple[type, ...]]] = {
-    "run": {"run_id": (str,), "started": (str,), "exit_code": (int,), "rows": (dict,), "requests": (dict,)},
-    "row": {"run_id": (str,), "time": (str,), "halo_client_id": (int,), "product": (str,), "halo_item_id": (int,),
-            "action": (str,), "status": (str,), "huntress_organization_ids": (list,), "licence_id": (int, type(None)),
-            "previous_count": (int, type(None)), "count": (int, type(None))},
-    "unmapped": {"run_id": (str,), "huntress_organization_id": (int,), "name": (str,)},
-    "invoice_fix": {"time": (str,), "invoice_id": (int,), "licence_id": (int,), "action": (str,), "status": (str,)},
-    "decision": {"time": (str,), "held_run_id": (str,), "halo_client_id": (int,), "product": (str,),
-                 "licence_id": (int,), "previous_count": (int,), "count": (int,), "decision": (str,), "status": (str,)},
-}
-_COUNTS = {"run": ("rows", "requests")}
-_WORDS = {"row": {"action": {"create", "update", "unchanged"}, "status": {"ok", "failed", "held"}},  # as models.Row has them
-          "decision": {"decision": {"approved", "rejected"}, "status": {"ok", "stale", "failed"}}}
-
-
-def well_formed(record: dict[str, Any]) -> bool:
-    """Whether a record has the shape its type promises (kinds this version does not know pass)."""
-    shape = _SHAPES.get(record.get("type"))  # type: ignore[arg-type]
-    if shape is None:
-        return isinstance(record.get("type"), str)
-    for key, types in shape.items():
-        value = record.get(key)
-        if not isinstance(value, types) or isinstance(value, bool):
-            return False
-    for key, words in _WORDS.get(record["type"], {}).items():
-        if record[key] not in words:
-            return False
-    for key in _COUNTS.get(record["type"], ()):
-        if not all(isinstance(n, int) and not isinstance(n, bool) for n in record[key].values()):
-            return False
-    return True
-
-
 def records_backwards(path: Path, unreadable: list[int] | None = None) -> Iterator[dict[str, Any]]:
     """Parsed records, last first, through the rotated files too. Lines that are not JSON
     objects, and records of the wrong shape, are skipped (and counted in `unreadable[0]`)."""
@@ -220,46 +192,3 @@ def records_backwards(path: Path, unreadable: list[int] | None = None) -> Iterat
                 yield record
             elif unreadable is not None:
                 unreadable[0] += 1
-
-
-CLOCK_SLACK = timedelta(minutes=5)  # NTP steps of a few seconds are not "the future"
-
-
-def last_success(path: Path, since: date, *, now: datetime | None = None,
-                 future: list[dict[str, Any]] | None = None) -> date | None:
-    """Local date of the newest successful non-dry run started on or after `since`, else None.
-
-    Runs are appended in order, so the scan stops at the first run older than `since`.
-    A run record dated after `now` (a clock that was wrong once) is ignored, and
-    collected in `future`: trusting it would make every later run "not due".
-    """
-    now = now or datetime.now(UTC)
-    for record in records_backwards(path):
-        if record.get("type") != "run":
-            continue
-        moment = _moment(record.get("started"))
-        if moment is None:
-            continue
-        if moment > now + CLOCK_SLACK:
-            if future is not None:
-                future.append(record)
-            continue
-        started = moment.astimezone().date()
-        if started < since:
-            return None
-        if record.get("exit_code") in DONE_EXIT_CODES and record.get("dry_run") is False:
-            return started
-    return None
-
-
-DONE_EXIT_CODES = (0, 6)  # a run that ended so counts as this period's sync (6: done, some changes held)
-
-
-def _moment(stamp: Any) -> datetime | None:
-    if not isinstance(stamp, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.astimezone()

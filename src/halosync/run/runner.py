@@ -6,7 +6,7 @@ so that an hourly cron call that finds nothing to do starts and ends quickly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
@@ -18,16 +18,19 @@ from halosync.config.schema import Config
 from halosync.core.schedule import is_due, next_due, period_start
 from halosync.errors import ExitCode, LockedError
 from halosync.run import resultslog
-from halosync.run.result import Progress, RunResult
+from halosync.run.last_sync import last_success
+from halosync.run.result import RunResult
 
 if TYPE_CHECKING:
     from halosync.core.invoice import HuntressInvoice
-    from halosync.core.ports import CountSource
+    from halosync.core.mapping import Mapping
+    from halosync.core.models import Row, RunRecord
+    from halosync.core.ports import CountSource, Progress
+    from halosync.run.invoice import InvoicedSource
     from halosync.run.wiring import Services
 
 
-def lock_path(log_path: Path) -> Path:
-    return log_path.with_name(log_path.name + ".lock")
+PeopleMessage = Callable[["RunRecord", list["Row"], dict[int, str]], "tuple[str, str] | None"]
 
 
 @contextmanager
@@ -35,18 +38,18 @@ def run_lock(log: Path, nothing_done: str) -> Iterator[None]:
     """Whatever writes to HaloPSA and the results log holds this: the log is first proven appendable (exit 2
     before anything is contacted or written), then the lock beside it taken (exit 4 if another holds it)."""
     resultslog.ensure_writable(log)
-    lock = FileLock(str(lock_path(log)), timeout=0, mode=0o600)
+    lock = FileLock(str(resultslog.lock_path(log)), timeout=0, mode=0o600)
     try:
         lock.acquire()
     except Timeout:
-        raise LockedError(f"another halosync run holds the lock {lock_path(log)}; {nothing_done}") from None
+        raise LockedError(f"another halosync run holds the lock {resultslog.lock_path(log)}; {nothing_done}") from None
     try:
         yield
     finally:
         lock.release()
 
 
-def run(
+def sync_if_due(
     config: Config,
     *,
     force: bool = False,
@@ -55,10 +58,12 @@ def run(
     warn: Progress | None = None,
     service_options: dict[str, Any] | None = None,
     today: date | None = None,
+    people_message: PeopleMessage | None = None,
 ) -> RunResult:
     """One run: lock, due check, sync, notifications (config loading is the caller's).
 
     Monitoring ([notify]) hears of every sync that is not a dry run; `warn` gets its failures.
+    `people_message` composes what people read (formats/notify.py): this layer does not word it.
     """
     log = config.log_path
     with run_lock(log, "this run did nothing"), ExitStack() as stack:
@@ -69,22 +74,15 @@ def run(
             services, invoice = _newest_invoice(config, stack, service_options)
         if not force and config.sync.frequency == "invoice":
             from halosync.core.invoice import is_invoice_due
-            from halosync.run.invoice import followed_invoice
+            from halosync.run.last_sync import followed_invoice
 
             followed = followed_invoice(log)
             if not is_invoice_due(invoice, followed):
                 return RunResult(exit_code=ExitCode.OK, due=False, huntress_invoice=invoice)
         elif not force:
-            today = today or date.today()
-            future: list[dict[str, Any]] = []
-            last = resultslog.last_success(log, period_start(config.sync, today), future=future)
-            if future and warn is not None:
-                named = ", ".join(f"{r.get('run_id')} started {r.get('started')}" for r in future[:3])
-                more = f" and {len(future) - 3} more" if len(future) > 3 else ""
-                warn(f"warning: the results log {log} has run records dated in the future ({named}{more}); "
-                     "the due check ignores them. Is this machine's clock right?")
-            if not is_due(config.sync, today, last):
-                return RunResult(exit_code=ExitCode.OK, due=False, next_due=next_due(config.sync, today, last))
+            not_due = _not_due_by_calendar(config, today or date.today(), warn)
+            if not_due is not None:
+                return not_due
             if follows_invoice:
                 services, invoice = _newest_invoice(config, stack, service_options)
         notifier = None
@@ -103,26 +101,50 @@ def run(
         if services is None:
             services = stack.enter_context(Services(config, **(service_options or {})))
         with Interrupt() as interrupt:
-            source: CountSource = services.huntress
-            stamp = None
-            if config.huntress.counts == "invoiced":
-                from halosync.run.invoice import InvoicedSource
-
-                mapped = {org.huntress_id: org.name or "" for org in config.organizations}
-                source = stamp = InvoicedSource(services.huntress, invoice, mapped)
             mapping = mapping_from_config(config)
-            if config.accounts:
-                from halosync.run.accounts import AccountsSource
-
-                client = services.huntress
-                source = AccountsSource(source, mapping, config, visible=lambda: client.seen_accounts)
+            source, stamp = _count_source(config, services, invoice, mapping)
             result = sync(config, mapping, source, services.halo, force=force,
                           dry_run=dry_run, progress=progress, interrupt=interrupt,
                           huntress_invoice=invoice.record() if invoice else None,
                           stamp_rows=stamp.stamp if stamp is not None else None)
             if notifier is not None and result.record is not None:
-                notifier.finish(result.record, result.rows, result.client_names)
+                message = people_message(result.record, result.rows, result.client_names) if people_message else None
+                notifier.finish(result.record, message)
         return result
+
+
+def _not_due_by_calendar(config: Config, today: date, warn: Progress | None) -> RunResult | None:
+    """The calendar due check: a not-due result, or None when a sync is due. Run records dated in the
+    future are ignored, with a warning: a clock that was wrong once must not stop every later sync."""
+    future: list[dict[str, Any]] = []
+    last = last_success(config.log_path, period_start(config.sync, today), future=future)
+    if future and warn is not None:
+        named = ", ".join(f"{r.get('run_id')} started {r.get('started')}" for r in future[:3])
+        more = f" and {len(future) - 3} more" if len(future) > 3 else ""
+        warn(f"warning: the results log {config.log_path} has run records dated in the future ({named}{more}); "
+             "the due check ignores them. Is this machine's clock right?")
+    if is_due(config.sync, today, last):
+        return None
+    return RunResult(exit_code=ExitCode.OK, due=False, next_due=next_due(config.sync, today, last))
+
+
+def _count_source(config: Config, services: Services, invoice: HuntressInvoice | None,
+                  mapping: Mapping) -> tuple[CountSource, InvoicedSource | None]:
+    """Where this sync's counts come from: Huntress, or a reseller invoice (which also stamps the rows),
+    with [[accounts]] billed whole on top; and the invoice source, if any."""
+    source: CountSource = services.huntress
+    stamp = None
+    if config.huntress.counts == "invoiced":
+        from halosync.run.invoice import InvoicedSource
+
+        mapped = {org.huntress_id: org.name or "" for org in config.organizations}
+        source = stamp = InvoicedSource(services.huntress, invoice, mapped)
+    if config.accounts:
+        from halosync.run.accounts import AccountsSource
+
+        client = services.huntress
+        source = AccountsSource(source, mapping, config, visible=lambda: client.seen_accounts)
+    return source, stamp
 
 
 def _newest_invoice(config: Config, stack: ExitStack, service_options: dict[str, Any] | None) -> tuple[Services, HuntressInvoice | None]:

@@ -11,15 +11,18 @@ from halosync.core import outside
 from halosync.core.guard import GuardRule, hold
 from halosync.core.mapping import Mapping
 from halosync.core.models import Row, RunRecord, Unmapped, tally
-from halosync.core.plan import Stamp, build_plan
-from halosync.core.ports import CountSource, LicenceStore
+from halosync.core.plan import Plan, Stamp, build_plan
+from halosync.core.ports import CountSource, LicenceStore, Progress
+from halosync.core.runs import sync_exit_code
 from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, ServiceError, UnreachableError
 from halosync.halo.apply import BATCH_SIZE, NOT_STARTED, Applier
 from halosync.run import resultslog
+from halosync.run.clock import now_utc
 from halosync.run.interrupt import Interrupt, Interrupted
 from halosync.run.interrupt import exit_code as interrupt_exit_code
 from halosync.run.ledger import read_ledger
-from halosync.run.result import Progress, RunResult, now_utc
+from halosync.run.names import client_names_for
+from halosync.run.result import RunResult
 
 
 def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceStore, *, force: bool, dry_run: bool,
@@ -29,88 +32,116 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
     """Read the source, plan, write to the store, log. The caller owns (and closes) source and store;
     `config` is read for the results log, the count mode and client names only. `huntress_invoice` is the
     invoice this run follows (kept in its run record); `stamp_rows` marks the planned rows with it."""
-    started = now_utc()
-    run_id = f"{started.replace(':', '').replace('-', '')}-{uuid.uuid4().hex[:6]}"
-    names: dict[int, str] = {}  # Huntress organizations
-    client_names = {c.halo_client_id: c.name for c in config.clients if c.name}  # HaloPSA clients
-
-    def finish(exit_code: int, rows: list[Row], unmapped: list[Unmapped], error: str = "") -> RunResult:
-        """Append the rows and the run record; a log that refuses them ends the run with 74, records in hand."""
+    log = _Log(config, huntress, halo, force=force, dry_run=dry_run, interrupt=interrupt, huntress_invoice=huntress_invoice)
+    try:
+        plan = _read_and_plan(config, mapping, huntress, halo, log, progress=progress, stamp_rows=stamp_rows)
         if interrupt is not None:
-            interrupt.writing = True  # a signal now must not cut the record short
+            interrupt.writing = True  # from here a signal lets the writes in flight finish, then stops
+    except ServiceError as exc:
+        code = exc.exit_code if isinstance(exc, (AuthError, UnreachableError)) else ExitCode.UNREACHABLE
+        return log.finish(code, [], [], error=str(exc))
+    except Interrupted as stopped:
+        return log.finish(stopped.exit_code, [], [], error=f"{stopped}: nothing was written")
+
+    rows = plan.rows
+    _hold(config, rows)
+    try:
+        error, refused = _apply(halo, mapping, rows, dry_run=dry_run, interrupt=interrupt, batch_size=batch_size,
+                                progress=progress)
+    except Exception as exc:
+        if isinstance(exc, HalosyncError):
+            raise
+        # A bug mid-write: put on record what is known before the CLI reports it (exit 70).
+        log.finish(ExitCode.INTERNAL, rows, plan.unmapped, error=f"internal error (a bug): {type(exc).__name__}")
+        raise
+    signum = interrupt.signum if interrupt is not None else None
+    if interrupt is not None and signum is not None:
+        error = _interrupted(interrupt.name, rows, dry_run=dry_run)
+    exit_code = sync_exit_code(rows, refused_before_writing=refused,
+                               interrupted=interrupt_exit_code(signum) if signum is not None else None)
+    return log.finish(exit_code, rows, plan.unmapped, error)
+
+
+class _Log:
+    """One sync's identity, the names it learns, and its end: the rows and the run record appended to the log."""
+
+    def __init__(self, config: Config, huntress: CountSource, halo: LicenceStore, *, force: bool, dry_run: bool,
+                 interrupt: Interrupt | None, huntress_invoice: dict[str, Any] | None):
+        self.config, self.huntress, self.halo, self.interrupt = config, huntress, halo, interrupt
+        self.force, self.dry_run, self.huntress_invoice = force, dry_run, huntress_invoice
+        self.started = now_utc()
+        self.run_id = f"{self.started.replace(':', '').replace('-', '')}-{uuid.uuid4().hex[:6]}"
+        self.names: dict[int, str] = {}  # Huntress organizations
+        self.client_names = client_names_for(config)  # HaloPSA clients
+
+    def finish(self, exit_code: int, rows: list[Row], unmapped: list[Unmapped], error: str = "") -> RunResult:
+        """Append the rows and the run record; a log that refuses them ends the run with 74, records in hand."""
+        if self.interrupt is not None:
+            self.interrupt.writing = True  # a signal now must not cut the record short
         summary = RunRecord(
-            run_id=run_id, started=started, finished=now_utc(), dry_run=dry_run, forced=force, exit_code=exit_code,
-            rows=tally(rows), requests={"huntress": huntress.requests, "halo": halo.requests},
-            error=error, huntress_invoice=huntress_invoice,
+            run_id=self.run_id, started=self.started, finished=now_utc(), dry_run=self.dry_run, forced=self.force,
+            exit_code=exit_code, rows=tally(rows),
+            requests={"huntress": self.huntress.requests, "halo": self.halo.requests},
+            error=error, huntress_invoice=self.huntress_invoice,
         )
-        result = RunResult(exit_code=exit_code, record=summary, rows=rows, unmapped=unmapped, organization_names=names,
-                           client_names=client_names)
+        result = RunResult(exit_code=exit_code, record=summary, rows=rows, unmapped=unmapped,
+                           organization_names=self.names, client_names=self.client_names)
         records: list[Row | Unmapped | RunRecord] = [*rows, *unmapped, summary]
         try:
-            resultslog.append(config.log_path, records, config.log.rotate_bytes)
+            resultslog.append(self.config.log_path, records, self.config.log.rotate_bytes)
         except LogWriteError as exc:
             result.exit_code = ExitCode.LOG_UNWRITABLE
             result.log_error = str(exc)
             result.unsaved = exc.unsaved
         return result
 
-    try:
-        ledger = read_ledger(config.log_path)  # what halosync wrote before; local, so before anything is contacted
-        # Halo first: a wrong Halo secret should not cost a minute of the Huntress rate limit.
-        halo.authenticate()
-        organizations = {org.id: org for org in huntress.organizations(progress)}
-        read = huntress.counts(
-            organizations, mapping.organization_ids, mapping.wanted_products, config.huntress.counts, progress
-        )
-        licences = halo.licences(keep=mapping.is_candidate)
-        client_names.update({l.client_id: l.client_name for l in licences if l.client_name})
-        names.update({org_id: org.name for org_id, org in organizations.items()})
-        stamp = Stamp(run_id=run_id, time=now_utc(), dry_run=dry_run)
-        plan = build_plan(mapping, names, read, licences, stamp, written_for=ledger.written_for)
-        if stamp_rows is not None:
-            plan.rows[:] = stamp_rows(plan.rows)
-        outside.mark(plan.rows, ledger)
-        del licences, read, ledger  # the plan holds what it needs; at 10,000 organizations memory matters
-        if interrupt is not None:
-            interrupt.writing = True  # from here a signal lets the writes in flight finish, then stops
-    except ServiceError as exc:
-        code = exc.exit_code if isinstance(exc, (AuthError, UnreachableError)) else ExitCode.UNREACHABLE
-        return finish(code, [], [], error=str(exc))
-    except Interrupted as stopped:
-        return finish(stopped.exit_code, [], [], error=f"{stopped}: nothing was written")
 
-    rows = plan.rows
-    if config.sync.outside_changes == "hold":  # before the guard: the row says why it is held
+def _read_and_plan(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceStore, log: _Log, *,
+                   progress: Progress | None, stamp_rows: Callable[[list[Row]], list[Row]] | None) -> Plan:
+    """Read what halosync wrote before, both services, and plan the rows; nothing is written yet."""
+    ledger = read_ledger(config.log_path)  # what halosync wrote before; local, so before anything is contacted
+    # Halo first: a wrong Halo secret should not cost a minute of the Huntress rate limit.
+    halo.authenticate()
+    organizations = {org.id: org for org in huntress.organizations(progress)}
+    read = huntress.counts(organizations, mapping.organization_ids, mapping.wanted_products, config.huntress.counts,
+                           progress)
+    licences = halo.licences(keep=mapping.is_candidate)
+    log.client_names.update(client_names_for(config, licences))
+    log.names.update({org_id: org.name for org_id, org in organizations.items()})
+    stamp = Stamp(run_id=log.run_id, time=now_utc(), dry_run=log.dry_run)
+    plan = build_plan(mapping, log.names, read, licences, stamp, written_for=ledger.written_for)
+    if stamp_rows is not None:
+        plan.rows[:] = stamp_rows(plan.rows)
+    outside.mark(plan.rows, ledger)
+    return plan  # the plan holds what it needs of the licences and counts: at 10,000 organizations memory matters
+
+
+def _hold(config: Config, rows: list[Row]) -> None:
+    """Hold, in place, what must wait for a person: changes from outside (first: the row says why), then the guard."""
+    if config.sync.outside_changes == "hold":
         outside.hold(rows)
     if config.guard is not None:  # judged before any write, in a dry run too: it shows what would be held
         g = config.guard
         hold(rows, GuardRule(g.max_decrease_percent, g.max_increase_percent, g.min_units))
-    exit_code, error = ExitCode.OK, ""
-    try:
-        if not dry_run:
-            stop = interrupt.event if interrupt is not None else None
-            applied = Applier(halo, mapping, batch_size=batch_size, progress=progress, stop=stop).apply(rows)  # replaces rows in place
-            if applied.denied is not None:
-                error = applied.denial_message
-                if applied.written == 0:
-                    exit_code = ExitCode.AUTH
-    except Exception as exc:
-        if isinstance(exc, HalosyncError):
-            raise
-        # A bug mid-write: put on record what is known before the CLI reports it (exit 70).
-        finish(ExitCode.INTERNAL, rows, plan.unmapped, error=f"internal error (a bug): {type(exc).__name__}")
-        raise
-    if interrupt is not None and interrupt.signum is not None:
-        exit_code = interrupt_exit_code(interrupt.signum)
-        if dry_run:
-            error = f"interrupted by {interrupt.name} after planning; a dry run writes nothing"
-        else:
-            written = sum(1 for row in rows if row.is_write)
-            left = sum(1 for row in rows if row.message == NOT_STARTED)
-            error = (f"interrupted by {interrupt.name}: the writes in flight were finished ({written} licences "
-                     f"written); {left} not started; the next run writes them")
-    elif exit_code == ExitCode.OK and any(row.status == "failed" for row in rows):
-        exit_code = ExitCode.ROWS_FAILED
-    elif exit_code == ExitCode.OK and any(row.status == "held" for row in rows):
-        exit_code = ExitCode.HELD
-    return finish(exit_code, rows, plan.unmapped, error)
+
+
+def _apply(halo: LicenceStore, mapping: Mapping, rows: list[Row], *, dry_run: bool, interrupt: Interrupt | None,
+           batch_size: int, progress: Progress | None) -> tuple[str, bool]:
+    """Write the rows (replaced in place by their outcomes). Returns the run's error, if HaloPSA refused the
+    writes, and whether it refused them before any was written."""
+    if dry_run:
+        return "", False
+    stop = interrupt.event if interrupt is not None else None
+    applied = Applier(halo, mapping, batch_size=batch_size, progress=progress, stop=stop).apply(rows)
+    if applied.denied is None:
+        return "", False
+    return applied.denial_message, applied.written == 0
+
+
+def _interrupted(signal_name: str, rows: list[Row], *, dry_run: bool) -> str:
+    if dry_run:
+        return f"interrupted by {signal_name} after planning; a dry run writes nothing"
+    written = sum(1 for row in rows if row.is_write)
+    left = sum(1 for row in rows if row.message == NOT_STARTED)
+    return (f"interrupted by {signal_name}: the writes in flight were finished ({written} licences "
+            f"written); {left} not started; the next run writes them")

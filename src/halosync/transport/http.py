@@ -1,4 +1,6 @@
-"""The one HTTP layer under both vendors: timeouts, rate limit, retries, readable and redacted errors."""
+"""The one HTTP layer under both vendors: timeouts, rate limit, retries, readable and redacted errors.
+
+The bounded thread pool is pool.py; what a URL holds that is secret, and blanking it out, is redaction.py."""
 
 from __future__ import annotations
 
@@ -7,25 +9,21 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
-from urllib.parse import parse_qsl, unquote, urlsplit
+from typing import Any
 
 import httpx
 
 from halosync import __version__
 from halosync.errors import AuthError, ServiceError, UnreachableError
+from halosync.transport.redaction import redact, safe_host, url_secrets
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
-T = TypeVar("T")
-R = TypeVar("R")
 
-POOL_SIZE = 4  # requests in flight at once per service; the rate limiter still caps the rate
 ANNOUNCE_WAITS_OVER = 5.0  # seconds: a longer wait gets a line on stderr, so a silent process is never a mystery
 
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)  # Halo gateways give up near 60 s
@@ -53,21 +51,6 @@ def retry_wait_scale() -> float:
 def _stderr(line: str) -> None:
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
-
-
-def concurrently(fn: Callable[[T], R], items: Sequence[T], workers: int = POOL_SIZE) -> list[R]:
-    """`fn` over `items`, at most `workers` at a time; results in order. The first exception
-    cancels what has not started and is raised once the running calls are done."""
-    if workers <= 1 or len(items) <= 1:
-        return [fn(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="halosync") as pool:
-        futures = [pool.submit(fn, item) for item in items]
-        try:
-            return [future.result() for future in futures]
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
 
 
 class SlidingWindowLimiter:
@@ -170,9 +153,7 @@ class Service:
             self._secrets.add(secret)
 
     def redact(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
+        return redact(text, self._secrets)
 
     def close(self) -> None:
         self._client.close()
@@ -350,34 +331,6 @@ def _words(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_words(v)}" for k, v in value.items())
     return str(value)
-
-
-def url_secrets(url: str, *, path: bool = False) -> list[str]:
-    """The credentials a URL can carry: user and password (as written and decoded), every query value,
-    and with `path` the path itself (a ping or webhook URL's path is its token)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return [url]
-    found = [parts.username, parts.password]
-    found += [unquote(p) for p in (parts.username, parts.password) if p]
-    netloc_user = parts.netloc.rpartition("@")[0]
-    found += [netloc_user, *netloc_user.split(":", 1)] if netloc_user else []
-    found += [value for _, value in parse_qsl(parts.query, keep_blank_values=True)]
-    found += [v for v in parts.query.split("&")] if parts.query else []
-    if path and parts.path not in ("", "/"):
-        found += [parts.path, unquote(parts.path)]
-    return [secret for secret in found if secret]
-
-
-def safe_host(url: str) -> str:
-    """Host and port of a URL: all a message may say about where it points."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or "?"
-        return f"{host}:{parts.port}" if parts.port else host
-    except ValueError:
-        return "?"
 
 
 def _path_of(url: str) -> str:

@@ -1,4 +1,4 @@
-"""What this process has changed outside itself, so that its last words after a bug are true."""
+"""Counters of what this process has written outside itself (HaloPSA requests, log records), so that its last words after a bug are true."""
 
 from __future__ import annotations
 
