@@ -23,3 +23,31 @@ def test_a_pair_without_a_licence_does_not_promise_a_create(sandbox_mock, sandbo
     text = " ".join(result.output.split())
     assert "none (created)" not in text
     assert "none (created when the count is above 0)" in text
+
+
+def test_each_sandbox_session_has_its_own_results_log():
+    from datetime import UTC, datetime
+
+    from halosync.sandbox.config import session_log_name
+
+    first = session_log_name(8765, datetime(2026, 11, 30, 5, 0, 0, tzinfo=UTC))
+    assert first == "halosync-sandbox-8765-20261130T050000Z.jsonl"
+    assert session_log_name(8765, datetime(2026, 11, 30, 5, 0, 1, tzinfo=UTC)) != first  # a later session
+    assert session_log_name(8766, datetime(2026, 11, 30, 5, 0, 0, tzinfo=UTC)) != first  # another port
+
+
+def test_the_builtin_sync_left_on_is_held_with_hold(sandbox_mock, sandbox_config_file):
+    import json
+    import tomllib
+
+    from conftest import write_config
+
+    data = tomllib.loads(sandbox_config_file.read_text())
+    data.setdefault("sync", {})["outside_changes"] = "hold"
+    config = write_config(sandbox_config_file, data)
+    assert runner.invoke(app, ["run", "--force", "--config", str(config)]).exit_code == 0
+    sandbox_mock.faults.huntress_sync_on = True  # it writes its own (lagging) count before halosync's next token
+    result = runner.invoke(app, ["run", "--force", "--json", "--config", str(config)])
+    assert result.exit_code == 6, result.output
+    [held] = [r for r in json.loads(result.stdout)["rows"] if r["status"] == "held"]
+    assert held["outside_change"] and held["count"] != held["outside_change"]["now"]
