@@ -51,3 +51,40 @@ def test_the_builtin_sync_left_on_is_held_with_hold(sandbox_mock, sandbox_config
     assert result.exit_code == 6, result.output
     [held] = [r for r in json.loads(result.stdout)["rows"] if r["status"] == "held"]
     assert held["outside_change"] and held["count"] != held["outside_change"]["now"]
+
+
+def _holds(line: str) -> bool:
+    """The printed equation, evaluated: `invoiced N = a + b − c …` (labels dropped)."""
+    import re
+
+    left, right = line.split(" = ", 1)
+    right = right.split(";")[0].split(" ←")[0].replace("−", "-")
+    total = int(re.search(r"invoiced (\d+)", left).group(1))
+    terms = re.findall(r"([+-]?)\s*[A-Za-z ]+?(\d+)", right)
+    return total == sum(-int(n) if sign == "-" else int(n) for sign, n in terms)
+
+
+def test_the_printed_reconciliation_adds_up():
+    from halosync.core.reconcile import Reconciliation, reconcile
+    from halosync.formats.reconcile import reconciliation_lines
+
+    usage = {1: {"edr": 972}, 2: {"edr": 3}}
+    for invoiced in (971, 975, 960):  # clean, 4 over, 11 under
+        products = reconcile({"edr": invoiced}, usage, {1}, set(), {"edr": 4}, {}, ["edr"])
+        text = " ".join(reconciliation_lines(Reconciliation({"id": 7002}, "organization list", products), 200))
+        line = text[text.index("edr: invoiced"):]
+        assert _holds(line), line
+
+
+def test_each_reseller_invoice_bills_the_next_period(sandbox_mock):
+    from halosync.sandbox import reseller
+
+    state = sandbox_mock.state
+    first = {(i["period_start"], i["period_end"]) for i in reseller.organization_line_items(state, 8002)}
+    assert first == {("2026-10-01T00:00:00Z", "2026-10-31T23:59:59Z")}
+    state.reseller_invoice_id += 1  # Huntress issues invoice 8003 a month later
+    second = {(i["period_start"], i["period_end"]) for i in reseller.organization_line_items(state, 8003)}
+    assert second == {("2026-11-01T00:00:00Z", "2026-11-30T23:59:59Z")}
+    accounts = {(i["period_start"], i["period_end"]) for i in reseller.account_line_items(state, 8003)}
+    assert accounts == {("2026-11-01 00:00:00 UTC", "2026-11-30 23:59:59 UTC")}
+    assert reseller.period(8013) == ("2027-09-01T00:00:00Z", "2027-09-30T23:59:59Z")  # across a year

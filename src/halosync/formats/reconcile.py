@@ -31,6 +31,10 @@ def _line(p: ProductUnits) -> str:
     parts += [f"+ minimum {p.subscription_minimum}"] if p.subscription_minimum else []
     if p.invoiced is None:
         return f"{p.product}: used {' + '.join(parts).replace('+ −', '−')} (this invoice has no {p.product} units)"
-    flag = "" if p.unexplained == 0 else " ← check"
+    # The unexplained units are a term of the equation, so the printed sum always holds.
+    if not p.unexplained:
+        return (f"{p.product}: invoiced {p.invoiced} = {' + '.join(parts).replace('+ −', '−').replace('+ +', '+')}"
+                "; unexplained 0")
+    parts += [f"unexplained {p.unexplained}" if p.unexplained > 0 else f"− unexplained {-p.unexplained}"]
     return (f"{p.product}: invoiced {p.invoiced} = {' + '.join(parts).replace('+ −', '−').replace('+ +', '+')}"
-            f"; unexplained {p.unexplained}{flag}")
+            " ← check")
