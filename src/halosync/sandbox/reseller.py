@@ -17,6 +17,8 @@ def period(invoice_id: int) -> tuple[str, str]:
     year, month = divmod(months, 12)
     last = calendar.monthrange(year, month + 1)[1]
     return f"{year}-{month + 1:02d}-01T00:00:00Z", f"{year}-{month + 1:02d}-{last:02d}T23:59:59Z"
+
+
 LINE_ITEM_PRODUCTS = ("edr", "itdr", "ispm", "sat", "siem")
 
 
