@@ -88,3 +88,27 @@ def test_each_reseller_invoice_bills_the_next_period(sandbox_mock):
     accounts = {(i["period_start"], i["period_end"]) for i in reseller.account_line_items(state, 8003)}
     assert accounts == {("2026-11-01 00:00:00 UTC", "2026-11-30 23:59:59 UTC")}
     assert reseller.period(8013) == ("2027-09-01T00:00:00Z", "2027-09-30T23:59:59Z")  # across a year
+
+
+def test_a_resellers_audit_names_both_invoices_and_says_which_bills_customers(sandbox_mock, tmp_path):
+    from conftest import SANDBOX_HOST, write_config
+    from halosync.sandbox.config import sandbox_config
+
+    data = sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl"))
+    data["huntress"]["counts"] = "invoiced"
+    path = write_config(tmp_path / "config.toml", data)
+    assert runner.invoke(app, ["run", "--config", str(path), "--force"]).exit_code == 0
+    text = " ".join(runner.invoke(app, ["audit", "--config", str(path)]).stdout.split())
+    assert "Huntress's latest direct invoice 7002 (to your own account" in text
+    assert "not the reseller invoice 8002 your customers are billed from" in text
+    assert "Huntress invoice 8002 of 2026-11-01 (the reseller invoice your customers are billed from)" in text
+
+
+def test_a_direct_partners_audit_names_its_invoice(sandbox_mock, tmp_path):
+    from conftest import SANDBOX_HOST, write_config
+    from halosync.sandbox.config import sandbox_config
+
+    path = write_config(tmp_path / "config.toml", sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl")))
+    text = " ".join(runner.invoke(app, ["audit", "--config", str(path)]).stdout.split())
+    assert "Huntress's latest invoice 7002: 2026-11-01" in text and "reseller" not in text
+    assert "unexplained 0" in text and "← check" not in text  # a clean sandbox: every unit explained
