@@ -49,31 +49,31 @@ def command(
             f.write(DEMO_COSTS)
         _, config = load_config(config_path)
 
-        console.say(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
+        console.say_wrapped(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
              "1) First sync (halosync run --force): licences are created, one stale count is updated.")
         first = run(config, force=True)
         show_run(first, json_output=False, quiet=False)
 
-        console.say("\n2) Meanwhile in Huntress:\n" + "\n".join(f"   - {why}" for _, _, _, why in CHANGES))
+        console.say_wrapped("\n2) Meanwhile in Huntress:\n" + "\n".join(f"   - {why}" for _, _, _, why in CHANGES))
         for org_id, product, count, _ in CHANGES:
             sandbox.state.set_count(org_id, product, count)
-        console.say("   Second sync: only the changed counts are written.")
+        console.say_wrapped("   Second sync: only the changed counts are written.")
         second = run(config, force=True)
         show_run(second, json_output=False, quiet=False)
 
-        console.say(f"\n3) A Huntress glitch: {GLITCH[3]}. The config has a [guard] (hold a drop of more than "
+        console.say_wrapped(f"\n3) A Huntress glitch: {GLITCH[3]}. The config has a [guard] (hold a drop of more than "
                     "20%, a rise of more than 50%, of 5 units or more).\n   Third sync: the guard holds that change "
                     "instead of billing it (exit 6); everything else is written as usual.")
         sandbox.state.set_count(GLITCH[0], GLITCH[1], GLITCH[2])
         third = run(config, force=True)
         show_run(third, json_output=False, quiet=False)
 
-        console.say("\n   The billing lead looks, sees an outage, and rejects it: halosync approve --all --reject")
+        console.say_wrapped("\n   The billing lead looks, sees an outage, and rejects it: halosync approve --all --reject")
         changes = pending(config)
         outcome = decide(config, [(change, "rejected") for change in changes])
         show_decisions(outcome.decisions, outcome.exit_code, json_output=False)
         kept = next(l["count"] for l in sandbox.state.live_licences(GLITCH[4]) if l["item_id"] == GLITCH[5])
-        console.say(f"   The licence still bills {kept}: the invoice stays right.")
+        console.say_wrapped(f"   The licence still bills {kept}: the invoice stays right.")
 
         _report_step(config)
         invoiced = 0
@@ -82,7 +82,7 @@ def command(
 
             invoiced = invoice_demo(sandbox, url, Path(tmp))
 
-        console.say(f"\nThe results log of these runs was {config.log_path} (deleted with the demo's temp directory).\n"
+        console.say_wrapped(f"\nThe results log of these runs was {config.log_path} (deleted with the demo's temp directory).\n"
                     "Next: `halosync init` writes your config with your credentials; then `halosync check-permissions`, "
                     "`halosync map` and `halosync run --dry-run`; `halosync audit` checks that the recurring invoices "
                     "bill every licence.")
@@ -116,7 +116,7 @@ def _report_step(config: Config) -> None:
     rotated = config.log_path.with_name(f"{config.log_path.name}.{first.replace('-', '')}01T000000Z")
     with rotated.open("w", encoding="utf-8") as f:
         f.writelines(history_lines(first, SIMULATED_MONTHS, current))
-    console.say(f"\n4) The billing lead's view, month over month: halosync report --money --months {SIMULATED_MONTHS + 1}\n"
+    console.say_wrapped(f"\n4) The billing lead's view, month over month: halosync report --money --months {SIMULATED_MONTHS + 1}\n"
                 f"   SIMULATED: the {SIMULATED_MONTHS} months before this one are made-up history (written only into "
                 "the demo's temp directory); this month is the real runs above. Prices come from the sandbox's "
                 "recurring invoices and items.\n")

@@ -97,7 +97,7 @@ def command(
     _write(path, data)
     kept = (f"\nLeft in the environment, not written to the file: {', '.join(from_environment)} (set it for every "
             "run, cron's too)." if from_environment else "")
-    console.say(f"Wrote {path} (readable by you only).{kept}\n"
+    console.say_wrapped(f"Wrote {path} (readable by you only).{kept}\n"
                 f"Next: halosync check-permissions{_config_flag(config)} proves the credentials and permissions; "
                 f"halosync map{_config_flag(config)} maps organizations to clients and products to items.")
 
