@@ -112,3 +112,20 @@ def test_a_direct_partners_audit_names_its_invoice(sandbox_mock, tmp_path):
     text = " ".join(runner.invoke(app, ["audit", "--config", str(path)]).stdout.split())
     assert "Huntress's latest invoice 7002: 2026-11-01" in text and "reseller" not in text
     assert "unexplained 0" in text and "← check" not in text  # a clean sandbox: every unit explained
+
+
+def test_a_client_without_an_invoice_is_told_to_create_one_by_name(sandbox_mock, tmp_path):
+    import json
+
+    from conftest import SANDBOX_HOST, write_config
+    from halosync.sandbox.config import sandbox_config
+
+    path = write_config(tmp_path / "config.toml", sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl")))
+    assert runner.invoke(app, ["run", "--config", str(path), "--force"]).exit_code == 0
+    payload = json.loads(runner.invoke(app, ["audit", "--json", "--config", str(path)]).stdout)
+    [finding] = [f for f in payload["findings"] if f["kind"] == "no_invoice"]
+    assert "the client's invoice" not in finding["manual"] and "open" not in finding["manual"]
+    assert "Recurring Invoices > New, for Evergreen Veterinary Clinic (16)" in finding["manual"]
+    assert finding["message"].startswith("Evergreen Veterinary Clinic (16) has Huntress licences")
+    for licence in finding["licence_ids"]:  # a line per licence, billing from it
+        assert f"from licence {licence}" in finding["manual"]
