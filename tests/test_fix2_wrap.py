@@ -43,3 +43,27 @@ def test_the_invoice_demo_narrates_within_80_columns_without_a_terminal():
     flat = " ".join(result.stdout.split())
     assert "the next sync runs once Huntress issues a newer invoice. Use --force to sync now." in flat
     assert "invoice 8003, 2026-11-01 to 2026-11-30" in flat  # the next invoice bills the next month
+
+
+def test_map_auto_labels_the_state_before_and_prints_the_state_after(sandbox_mock, tmp_path):
+    import tomllib
+
+    from typer.testing import CliRunner
+
+    from conftest import SANDBOX_HOST
+    from halosync.cli import app
+    from halosync.sandbox.config import sandbox_config
+
+    data = sandbox_config(SANDBOX_HOST, str(tmp_path / "r.jsonl"))
+    del data["products"], data["organizations"]
+    path = tmp_path / "config.toml"
+    path.write_text(__import__("tomli_w").dumps(data))
+    path.chmod(0o600)
+    result = CliRunner().invoke(app, ["map", "--auto", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "Before --auto: Mapped: 0 organizations · unmapped: 12" in text
+    saved = tomllib.loads(path.read_text())
+    after = (f"After --auto: mapped: {len(saved['organizations'])} organizations · "
+             f"unmapped: {12 - len(saved['organizations'])} ·")
+    assert after in text and text.index("Before --auto") < text.index("After --auto")

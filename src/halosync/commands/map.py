@@ -57,7 +57,7 @@ def command(
         inventory = fetch_inventory(cfg)
 
     report = build_report(cfg, inventory)
-    show_state(report, inventory)
+    show_state(report, inventory, label="Before --auto: " if auto and not show else "")
     if show:
         raise typer.Exit(0)
 
@@ -69,7 +69,7 @@ def command(
             added.append((org, choice.id))
         for product, choice in result.products:
             editor.map_product(product, choice.id)
-        show_auto(result, inventory, min_score)
+        show_auto(result, inventory, min_score, report)
     else:
         try:
             _interactive(editor, inventory, report, added)
