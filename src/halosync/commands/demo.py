@@ -50,7 +50,7 @@ def command(
         _, config = load_config(config_path)
 
         console.say_wrapped(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
-             "1) First sync (halosync run --force): licences are created, one stale count is updated.")
+                     "1) First sync (halosync run --force): licences are created, one stale count is updated.")
         first = run(config, force=True)
         show_run(first, json_output=False, quiet=False)
 
@@ -62,8 +62,8 @@ def command(
         show_run(second, json_output=False, quiet=False)
 
         console.say_wrapped(f"\n3) A Huntress glitch: {GLITCH[3]}. The config has a [guard] (hold a drop of more than "
-                    "20%, a rise of more than 50%, of 5 units or more).\n   Third sync: the guard holds that change "
-                    "instead of billing it (exit 6); everything else is written as usual.")
+                            "20%, a rise of more than 50%, of 5 units or more).\n   Third sync: the guard holds that change "
+                            "instead of billing it (exit 6); everything else is written as usual.")
         sandbox.state.set_count(GLITCH[0], GLITCH[1], GLITCH[2])
         third = run(config, force=True)
         show_run(third, json_output=False, quiet=False)
@@ -83,9 +83,9 @@ def command(
             invoiced = invoice_demo(sandbox, url, Path(tmp))
 
         console.say_wrapped(f"\nThe results log of these runs was {config.log_path} (deleted with the demo's temp directory).\n"
-                    "Next: `halosync init` writes your config with your credentials; then `halosync check-permissions`, "
-                    "`halosync map` and `halosync run --dry-run`; `halosync audit` checks that the recurring invoices "
-                    "bill every licence.")
+                            "Next: `halosync init` writes your config with your credentials; then `halosync check-permissions`, "
+                            "`halosync map` and `halosync run --dry-run`; `halosync audit` checks that the recurring invoices "
+                            "bill every licence.")
     expected = (first.exit_code, second.exit_code, third.exit_code, outcome.exit_code, invoiced) == (0, 0, 6, 0, 0)
     raise typer.Exit(0 if expected else max(first.exit_code, second.exit_code, third.exit_code, outcome.exit_code,
                                              invoiced, 1))
@@ -117,9 +117,9 @@ def _report_step(config: Config) -> None:
     with rotated.open("w", encoding="utf-8") as f:
         f.writelines(history_lines(first, SIMULATED_MONTHS, current))
     console.say_wrapped(f"\n4) The billing lead's view, month over month: halosync report --money --months {SIMULATED_MONTHS + 1}\n"
-                f"   SIMULATED: the {SIMULATED_MONTHS} months before this one are made-up history (written only into "
-                "the demo's temp directory); this month is the real runs above. Prices come from the sandbox's "
-                "recurring invoices and items.\n")
+                        f"   SIMULATED: the {SIMULATED_MONTHS} months before this one are made-up history (written only into "
+                        "the demo's temp directory); this month is the real runs above. Prices come from the sandbox's "
+                        "recurring invoices and items.\n")
     collected, unreadable = collect(config.log_path, SIMULATED_MONTHS + 1)
     prices, halo_names, _ = fetch_prices(config, collected)
     report = build(collected, {**config_names(config), **halo_names}, prices, unreadable)
