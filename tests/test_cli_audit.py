@@ -94,8 +94,10 @@ def test_both_ends_against_the_sandbox_as_data(synced):
     assert ("quantity_mismatch", 12, "sat", None) in found and ("no_invoice", 16, None, None) in found
     assert ("unmapped_usage", None, "edr", 103) in found  # Bob's Bakery's 3 agents
     assert {f[2] for f in found if f[0] == "unbilled" and f[1] == 15} == {"edr", "itdr", "siem"}
-    assert payload["huntress_invoice"]["quantity"] == sum(sandbox.state.agent_count(o) for o in sandbox.state.organizations)
-    assert payload["totals"]["edr"]["huntress"] == payload["huntress_invoice"]["quantity"]
+    agents = sum(sandbox.state.agent_count(o) for o in sandbox.state.organizations)
+    seats = sandbox.state.neighborhood_watch["edr"]  # used, not billed by Huntress
+    assert payload["huntress_invoice"]["quantity"] == agents - seats
+    assert payload["totals"]["edr"]["huntress"] == agents
     # one organization listing (per 500), one invoice read, and /v1/account for the Neighborhood Watch seats
     assert payload["requests"]["huntress"] == 3
     assert invoice_writes(sandbox) == 0 and sandbox.count("halo", "POST", "/api/SoftwareLicence") == 1  # wrote nothing

@@ -77,9 +77,11 @@ def test_the_builtin_sync_left_on_is_reported_as_an_outside_change(sandbox_mock,
     changed = [r for r in json.loads(result.stdout)["rows"] if r["outside_change"]]
     assert len(changed) == 1
     [row] = changed
-    assert row["outside_change"]["now"] == row["outside_change"]["was"] + 1 and row["action"] == "unchanged"
-    assert "1 licence changed outside halosync" in result.stderr and "Huntress's own HaloPSA billing sync" in result.stderr
-    assert f"licence {row['licence_id']}" in result.stderr
+    assert row["outside_change"]["now"] == row["outside_change"]["was"] + 1 and row["action"] == "update"
+    assert row["count"] == row["outside_change"]["now"] + 1  # the built-in sync lags: halosync writes another count
+    stderr = " ".join(result.stderr.split())  # wrapped at the width of stderr
+    assert "1 licence changed outside halosync" in stderr and "Huntress's own HaloPSA billing sync" in stderr
+    assert f"licence {row['licence_id']}" in stderr
 
     logged = [r for r in read_log(tmp_path / "results.jsonl") if r["type"] == "row" and r.get("outside_change")]
     assert [r["licence_id"] for r in logged] == [row["licence_id"]]
@@ -168,7 +170,8 @@ def test_check_permissions_warns_of_two_licences_on_one_item(sandbox_mock, sandb
     result, payload = check(sandbox_config_file)
     assert pair(payload, 14, "edr")["state"] == "several"
     [warning] = [c for c in payload["checks"] if c["name"] == "Two licences on one item"]
-    assert warning["status"] == "warn" and "Cedar Law Group (14)" in warning["detail"]
+    assert warning["status"] == "fail" and "Cedar Law Group (14)" in warning["detail"]
+    assert result.exit_code == 1 and payload["exit_code"] == 1  # the run would fail that row
     assert "item 1001" in warning["detail"] and "the run fails that row" in warning["detail"]
 
 
@@ -183,6 +186,7 @@ def test_check_permissions_warns_of_every_moved_product_pair(sandbox_mock, sandb
     moved = [c for c in payload["checks"] if c["name"] == "Product moved to another item"]
     edr_clients = {p["halo_client_id"] for p in payload["licences"] if p["product"] == "edr"}
     assert len(moved) == len(edr_clients) == 10
+    assert all(c["status"] == "fail" for c in moved) and result.exit_code == 1
     assert all(pair(payload, c, "edr")["state"] == "moved" for c in edr_clients)
     granite = next(c for c in moved if "(18)" in c["detail"])
     assert f"licence {renamed['id']} 'EDR for Granite'" in granite["detail"] and "item 1001" in granite["detail"]

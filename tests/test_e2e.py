@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -226,8 +227,11 @@ def test_sandbox_command_prints_a_working_config(tmp_path: Path, args, tally):
         result = halosync("run", "--config", str(config), "--force", "--json")
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["run"]["rows"] == tally
-        assert f'path = "{tmp_path / "halosync-sandbox-results.jsonl"}"' in "".join(lines)  # printed absolute
-        assert (tmp_path / "halosync-sandbox-results.jsonl").exists() and not list(elsewhere.glob("*.jsonl"))
+        [log] = re.findall(r'path = "([^"]+)"', "".join(lines))
+        port = re.search(r"127\.0\.0\.1:(\d+)", "".join(lines)).group(1)
+        # printed absolute, in the folder it was printed in, named for this session (its port and start time)
+        assert Path(log).parent == tmp_path and Path(log).name.startswith(f"halosync-sandbox-{port}-")
+        assert Path(log).exists() and not list(elsewhere.glob("*.jsonl"))
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -31,7 +31,7 @@ def test_the_human_lines_are_few_and_flag_what_is_unexplained():
     lines = list(reconciliation_lines(Reconciliation({"id": 8002, "created_at": "2026-11-01T00:05:00Z"},
                                                      "invoice line items", products), 80))
     assert len(lines) <= 4 and all(len(l) <= 80 for l in "\n".join(lines).splitlines())
-    assert "edr: invoiced 60 = mapped 57 + unmapped 0; unexplained 3 ← check" in "\n".join(lines)
+    assert "edr: invoiced 60 = mapped 57 + unmapped 0 + unexplained 3 ← check" in "\n".join(lines)
     assert "sat: invoiced 9 = mapped 9 + unmapped 0; unexplained 0" in "\n".join(lines)
     assert list(reconciliation_lines(Reconciliation(None, "x", error="Huntress has no invoice yet"), 80)) == [
         "Huntress's invoice could not be reconciled: Huntress has no invoice yet"]
@@ -89,7 +89,8 @@ def test_a_direct_partners_invoice_reconciles_edr_from_the_organization_list(san
         rec = fetch_reconciliation(config, services.huntress, organizations, mapping)
     edr = next(p for p in rec.products if p.product == "edr")
     assert rec.invoice["id"] == 7002 and edr.unmapped == 3 and edr.neighborhood_watch == 4
-    assert edr.unexplained == edr.invoiced - edr.explained == 4  # the sandbox's direct invoice bills every agent
+    # the sandbox's direct invoice bills every agent but the Neighborhood Watch seats: nothing unexplained
+    assert edr.unexplained == edr.invoiced - edr.explained == 0
     assert next(p for p in rec.products if p.product == "sat").invoiced is None
 
 

@@ -53,31 +53,31 @@ def command(
             f.write(DEMO_COSTS)
         _, config = load_config(config_path)
 
-        console.say(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
-             "1) First sync (halosync run --force): licences are created, one stale count is updated.")
+        console.say_wrapped(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
+                            "1) First sync (halosync run --force): licences are created, one stale count is updated.")
         first = sync_if_due(config, force=True)
         show_run(first, json_output=False, quiet=False)
 
-        console.say("\n2) Meanwhile in Huntress:\n" + "\n".join(f"   - {why}" for _, _, _, why in CHANGES))
+        console.say_wrapped("\n2) Meanwhile in Huntress:\n" + "\n".join(f"   - {why}" for _, _, _, why in CHANGES))
         for org_id, product, count, _ in CHANGES:
             sandbox.state.set_count(org_id, product, count)
-        console.say("   Second sync: only the changed counts are written.")
+        console.say_wrapped("   Second sync: only the changed counts are written.")
         second = sync_if_due(config, force=True)
         show_run(second, json_output=False, quiet=False)
 
-        console.say(f"\n3) A Huntress glitch: {GLITCH[3]}. The config has a [guard] (hold a drop of more than "
-                    "20%, a rise of more than 50%, of 5 units or more).\n   Third sync: the guard holds that change "
-                    "instead of billing it (exit 6); everything else is written as usual.")
+        console.say_wrapped(f"\n3) A Huntress glitch: {GLITCH[3]}. The config has a [guard] (hold a drop of more than "
+                            "20%, a rise of more than 50%, of 5 units or more).\n   Third sync: the guard holds that change "
+                            "instead of billing it (exit 6); everything else is written as usual.")
         sandbox.state.set_count(GLITCH[0], GLITCH[1], GLITCH[2])
         third = sync_if_due(config, force=True)
         show_run(third, json_output=False, quiet=False)
 
-        console.say("\n   The billing lead looks, sees an outage, and rejects it: halosync approve --all --reject")
+        console.say_wrapped("\n   The billing lead looks, sees an outage, and rejects it: halosync approve --all --reject")
         changes = pending(config)
         outcome = decide(config, [(change, "rejected") for change in changes])
         show_decisions(outcome.decisions, outcome.exit_code, json_output=False)
         kept = next(l["count"] for l in sandbox.state.live_licences(GLITCH[4]) if l["item_id"] == GLITCH[5])
-        console.say(f"   The licence still bills {kept}: the invoice stays right.")
+        console.say_wrapped(f"   The licence still bills {kept}: the invoice stays right.")
 
         _report_step(config)
         invoiced = 0
@@ -86,11 +86,11 @@ def command(
 
             invoiced = invoice_demo(sandbox, url, Path(tmp))
 
-        console.say(f"\nThe results log of these runs was {config.log_path} (deleted with the demo's temp directory).\n"
-                    "Next: `halosync init` writes your config with your credentials; then `halosync check-permissions`, "
-                    "`halosync map` and `halosync run --force --dry-run` (--force: a plain run is not due before the 1st "
-                    "and would preview nothing); `halosync audit` checks that the recurring invoices "
-                    "bill every licence.")
+        console.say_wrapped(f"\nThe results log of these runs was {config.log_path} (deleted with the demo's temp directory).\n"
+                            "Next: `halosync init` writes your config with your credentials; then `halosync check-permissions`, "
+                            "`halosync map` and `halosync run --force --dry-run` (--force: a plain run is not due before the 1st "
+                            "and would preview nothing); `halosync audit` checks that the recurring invoices "
+                            "bill every licence.")
     expected = (first.exit_code, second.exit_code, third.exit_code, outcome.exit_code, invoiced) == (
         ExitCode.OK, ExitCode.OK, ExitCode.HELD, ExitCode.OK, ExitCode.OK)
     raise typer.Exit(ExitCode.OK if expected else max(first.exit_code, second.exit_code, third.exit_code,
@@ -122,10 +122,10 @@ def _report_step(config: Config) -> None:
     rotated = config.log_path.with_name(f"{config.log_path.name}.{first.replace('-', '')}01T000000Z")
     with rotated.open("w", encoding="utf-8") as f:
         f.writelines(history_lines(first, SIMULATED_MONTHS, current))
-    console.say(f"\n4) The billing lead's view, month over month: halosync report --money --months {SIMULATED_MONTHS + 1}\n"
-                f"   SIMULATED: the {SIMULATED_MONTHS} months before this one are made-up history (written only into "
-                "the demo's temp directory); this month is the real runs above. Prices come from the sandbox's "
-                "recurring invoices and items.\n")
+    console.say_wrapped(f"\n4) The billing lead's view, month over month: halosync report --money --months {SIMULATED_MONTHS + 1}\n"
+                        f"   SIMULATED: the {SIMULATED_MONTHS} months before this one are made-up history (written only into "
+                        "the demo's temp directory); this month is the real runs above. Prices come from the sandbox's "
+                        "recurring invoices and items.\n")
     collected, unreadable = collect(config.log_path, SIMULATED_MONTHS + 1)
     prices, halo_names, _ = fetch_prices(config, collected)
     report = build(collected, {**config_names(config), **halo_names}, prices, unreadable)

@@ -39,27 +39,27 @@ def invoice_demo(sandbox: Sandbox, url: str, tmp: Path) -> int:
         f.write(text)
     _, config = load_config(config_path)
 
-    console.say('\nInvoice mode: [huntress] counts = "invoiced", [sync] frequency = "invoice" (a reseller\'s '
-                "credentials).\n4) Huntress has issued invoice 8002. halosync run (hourly from cron) bills each "
-                "customer the units on its line items:")
+    console.say_wrapped('\nInvoice mode: [huntress] counts = "invoiced", [sync] frequency = "invoice" (a reseller\'s '
+                        "credentials).\n4) Huntress has issued invoice 8002. halosync run (hourly from cron) bills each "
+                        "customer the units on its line items:")
     sandbox.state.set_count(111, "edr", 340)  # the glitch of step 3 is over
     codes = []
     before = sandbox.count("huntress")
     first = sync_if_due(config)
     codes.append(first.exit_code)
     _show(first)
-    console.say(f"   {sandbox.count('huntress') - before} Huntress requests: the invoice, then its line items "
-                "(500 a page), whatever the number of organizations.")
+    console.say_wrapped(f"   {sandbox.count('huntress') - before} Huntress requests: the invoice, then its line items "
+                        "(500 a page), whatever the number of organizations.")
 
-    console.say("\n5) An hour later, no new invoice:")
+    console.say_wrapped("\n5) An hour later, no new invoice:")
     before = sandbox.count("huntress")
     second = sync_if_due(config)
     codes.append(second.exit_code)
     show_run(second, json_output=False, quiet=False)  # the not-due line
-    console.say(f"   That call cost {sandbox.count('huntress') - before} Huntress request.")
+    console.say_wrapped(f"   That call cost {sandbox.count('huntress') - before} Huntress request.")
 
-    console.say("\n6) Next month Huntress issues invoice 8003:\n"
-                + "\n".join(f"   - {why}" for _, _, _, why in NEXT_INVOICE))
+    console.say_wrapped("\n6) Next month Huntress issues invoice 8003:\n"
+                        + "\n".join(f"   - {why}" for _, _, _, why in NEXT_INVOICE))
     for org_id, product, units, _ in NEXT_INVOICE:
         sandbox.state.set_count(org_id, product, units)
     sandbox.state.reseller_invoice_id += 1

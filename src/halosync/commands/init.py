@@ -122,7 +122,7 @@ def command(
             "every run, cron's too)." if from_environment else "")
     own_log = (f"\nResults log: {log} (a rehearsal against a loopback address keeps its own, never the real one's)."
                if log is not None and log_path is None else "")
-    console.say(f"Wrote {path} (readable by you only).{kept}{own_log}\n"
+    console.say_wrapped(f"Wrote {path} (readable by you only).{kept}{own_log}\n"
                 f"Next: halosync check-permissions{_config_flag(config)} proves the credentials and permissions; "
                 f"halosync map{_config_flag(config)} maps organizations to clients and products to items.")
 

@@ -46,14 +46,14 @@ def command(
         inventory = fetch_inventory(cfg)
 
     state = mapping_state(cfg, inventory)
-    show_state(state, inventory)
+    show_state(state, inventory, label="Before --auto: " if auto and not show else "")
     if show:
         raise typer.Exit(ExitCode.OK)
 
     if auto:
         result = auto_map(cfg, inventory, state, min_score)
         added = map_session.apply_auto(editor, inventory, result)
-        show_auto(result, inventory, min_score)
+        show_auto(result, inventory, min_score, state)
     else:
         try:
             added = _asked(lambda: map_session.ask(editor, inventory, state, _Questions()))

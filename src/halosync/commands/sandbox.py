@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -64,7 +65,7 @@ def command(
         return
     from halosync.sandbox import Sandbox, serve
     from halosync.sandbox.builtin import sync_once
-    from halosync.sandbox.config import sandbox_config_toml
+    from halosync.sandbox.config import sandbox_config_toml, session_log_name
     from halosync.sandbox.state import State
 
     if huntress_sync not in ("off", "left", "on"):
@@ -84,7 +85,9 @@ def command(
         console.say(f"# halosync sandbox at {url}: save this as a config file and run halosync against it.\n"
                     f"# Huntress and HaloPSA here are simulated; nothing leaves this machine.\n")
         # Absolute: the printed config may be saved anywhere, and run from anywhere.
-        console.say(sandbox_config_toml(url, str(Path("halosync-sandbox-results.jsonl").absolute()), sandbox.state))
+        # One log per session (port and start time in its name): a new rehearsal starts with no history.
+        log = Path(session_log_name(int(url.rsplit(":", 1)[1]), datetime.now(UTC))).absolute()
+        console.say(sandbox_config_toml(url, str(log), sandbox.state))
         console.say("# (end of config)")
         sys.stdout.flush()
         console.warn("Serving; press Ctrl-C to stop.")

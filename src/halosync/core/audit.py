@@ -25,6 +25,16 @@ MANUAL = ("In HaloPSA: Invoices > Recurring Invoices > the client's invoice > ad
           "and set its Quantity to 'Calculate quantity from Licence count', choosing the licence")
 
 
+def new_invoice_steps(client: str, lines: list[tuple[int, int, str]]) -> str:
+    """The manual steps for a client with no recurring invoice: make one, with a line per licence (licence id,
+    item id, item name) billing from that licence. There is no invoice to open, so never "open the invoice"."""
+    per_line = "; ".join(f"item {item_id}{f' ({name})' if name else ''} from licence {licence_id}"
+                         for licence_id, item_id, name in lines)
+    return (f"In HaloPSA: Invoices > Recurring Invoices > New, for {client} (choose its billing schedule), then add "
+            f"one line per licence, each with its Quantity set to 'Calculate quantity from Licence count' and that "
+            f"licence chosen: {per_line}")
+
+
 def edit_line_steps(invoice_id: int, line_id: int | None, licence_id: int) -> str:
     """The manual step for a line that exists: edit it, never add another (that would bill twice)."""
     return (f"In HaloPSA: Invoices > Recurring Invoices > invoice {invoice_id} > open line {line_id} and set its "
@@ -219,9 +229,13 @@ def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], i
         if not client_invoices:
             ids = tuple(licence.id for _, licence, _, _ in unbilled)
             listed = ", ".join(f"{licence.id} ({product}, count {licence.count or 0})" for product, licence, _, _ in unbilled)
+            name = next((l.client_name for l in by_client[client_id] if l.client_name), "")
+            client = f"{name} ({client_id})" if name else f"client {client_id}"
+            steps = new_invoice_steps(client, [(licence.id, item_id, item_names.get(item_id, ""))
+                                               for _, licence, item_id, _ in unbilled])
             report.findings.append(Finding(
-                "no_invoice", halo_client_id=client_id, licence_ids=ids, manual=MANUAL,
-                message=f"client {client_id} has Huntress licences with counts ({listed}) but no recurring invoice. {MANUAL}"))
+                "no_invoice", halo_client_id=client_id, licence_ids=ids, manual=steps,
+                message=f"{client} has Huntress licences with counts ({listed}) but no recurring invoice. {steps}"))
             continue
         for product, licence, item_id, siblings in unbilled:
             count = licence.count or 0

@@ -76,9 +76,9 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
         say("Huntress against the licences: " + "; ".join(
             f"{p}: Huntress {t['huntress']}, licences {t['licences']}" for p, t in report.totals.items()))
     if report.huntress_invoice:
-        inv = report.huntress_invoice
-        say(f"Huntress's latest invoice: {str(inv.get('created_at', ''))[:10]} · {inv.get('plan', '')} · quantity "
-            f"{inv.get('quantity')}; EDR licences total {report.edr_licences}")
+        from halosync.formats.reconcile import direct_invoice_line
+
+        say(direct_invoice_line(report.huntress_invoice, report.edr_licences, report.reconciliation))
     from halosync.formats.reconcile import reconciliation_lines
 
     for line in reconciliation_lines(report.reconciliation, out.width):

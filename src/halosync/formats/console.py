@@ -30,9 +30,21 @@ def say(message: str) -> None:
     sys.stdout.write(message + "\n")
 
 
+def say_wrapped(message: str) -> None:
+    """Prose on stdout, wrapped at the console's width between words (never for JSON: use `say`)."""
+    from halosync.formats.text import stream_width, wrap_lines
+
+    sys.stdout.write(wrap_lines(message, stream_width(sys.stdout)) + "\n")
+
+
 def warn(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    # Wrapped at the width of stderr (80 in a cron mail): a 200-character warning stays readable.
+    from halosync.formats.text import stream_width, wrap_lines
+
+    sys.stderr.write(wrap_lines(message, stream_width(sys.stderr)) + "\n")
 
 
 def error(message: str) -> None:
-    sys.stderr.write(f"halosync: error: {message}\n")
+    from halosync.formats.text import stream_width, wrap_lines
+
+    sys.stderr.write(wrap_lines(f"halosync: error: {message}", stream_width(sys.stderr)) + "\n")

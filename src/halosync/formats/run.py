@@ -19,7 +19,7 @@ def show_run(result: RunResult, *, json_output: bool, quiet: bool) -> None:
         sys.stdout.writelines(as_json(result))
     elif not result.due:
         if not quiet:
-            console.say(not_due_message(result))
+            console.say_wrapped(not_due_message(result))
     elif not quiet or result.exit_code != 0:
         from halosync.formats.results import print_results  # rich and the models: only when there is a table
 

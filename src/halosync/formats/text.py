@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -31,3 +32,33 @@ def wrap_parts(parts: list[str], width: int, indent: str = "  ") -> str:
                          break_on_hyphens=False).replace(_KEEP, " ")
 
 
+
+
+def stream_width(stream: TextIO) -> int:
+    """The columns a plain line on `stream` has: COLUMNS where set (as rich reads it), the terminal's width, or 80
+    without a terminal (cron mail, a pipe)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+        if columns > 0:
+            return columns
+    except ValueError:
+        pass
+    try:
+        if stream.isatty():
+            return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 80
+
+
+def wrap_lines(text: str, width: int, indent: str = "  ") -> str:
+    """Each line of `text` that is wider than `width` wrapped between words (never cut, nothing dropped); its
+    continuation lines indented past the line's own indentation. Lines that fit are left exactly as they are."""
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        lead = line[: len(line) - len(line.lstrip(" "))]
+        out.append(wrap(line, width, indent=lead + indent, first=lead))
+    return "\n".join(out)

@@ -254,7 +254,8 @@ def _licence_checks(config: Config, halo: HaloClient, checks: list[Check]) -> li
     found = licence_checks(config, halo)
     if found.error is not None:
         checks.append(_failed("halo", NAME, found.error, "Check [halo] url and the licence permissions above."))
-    checks.extend(Check(area="mapping", name=f.name, status=f.status, detail=f.detail, fix=f.fix)
+    checks.extend(Check(area="mapping", name=f.name, status=f.status, detail=f.detail, fix=f.fix,
+                        cause="other" if f.status == "fail" else None)
                   for f in found.checks)
     return [pair_json(p) for p in found.pairs]
 

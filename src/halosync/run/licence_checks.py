@@ -27,7 +27,7 @@ class Finding:
     """One line of the checklist (run/checks.py makes it a Check)."""
 
     name: str
-    status: Literal["pass", "warn"]
+    status: Literal["pass", "warn", "fail"]  # fail: the run would fail that row (exit 1, like other mapping checks)
     detail: str
     fix: str = ""
 
@@ -67,14 +67,14 @@ def licence_checks(config: Config, halo: HaloClient) -> Licences:
         client = _client(pair.halo_client_id, names)
         if pair.state == "several":
             checks.append(Finding(
-                name="Two licences on one item", status="warn",
+                name="Two licences on one item", status="fail",
                 detail=f"{client} holds {len(pair.licences)} licences on item {pair.item_id} ({pair.product}): "
                        f"{_licences(pair.licences)}; the run fails that row (halosync never guesses)",
                 fix="Keep one in HaloPSA: delete the others, or move them to another item."))
         elif pair.state == "moved":
             own = mapping.rendered_name(pair.product), written_for.get((pair.halo_client_id, pair.product), set())
             checks.append(Finding(
-                name="Product moved to another item", status="warn",
+                name="Product moved to another item", status="fail",
                 detail=f"{client}, {pair.product}: the run fails this row, "
                        + moved_message(pair.product, pair.item_id, pair.licences, own),
                 fix=f"Finish the move first: in HaloPSA, end the old licence once no recurring invoice line bills from "
@@ -111,7 +111,8 @@ def _pair(pair: Pair) -> str:
         verb = "adopt" if pair.state == "adopt" else "halosync's"
         return f"{pair.product} licence {licence.id} ({verb}, count {_count(licence)})"
     if pair.state == "create":
-        return f"{pair.product} none (created)"
+        # check-permissions reads no counts: say when the run creates one, not that it will
+        return f"{pair.product} none (created when the count is above 0)"
     if pair.state == "several":
         return f"{pair.product} {len(pair.licences)} licences on item {pair.item_id} (fails)"
     return f"{pair.product} on another item (fails)"

@@ -58,11 +58,15 @@ def sync_once(state: State, *, stale: int = 0, clients: set[int] | None = None) 
 
 def left_on(state: State) -> list[int]:
     """The built-in sync still running between halosync's runs: an organization gains an agent in Huntress (a
-    different one each time), and the built-in sync writes that client's counts before halosync looks."""
+    different one each time), the built-in sync writes that client's counts, then one more agent arrives before
+    halosync looks. So the licence holds the built-in sync's lagging count, neither halosync's last one nor the
+    one halosync writes now: with `outside_changes = "hold"` that update is held, as a real rehearsal must show."""
     mapped = sorted({(org, client) for org, client, _ in state.suggested_mapping if org in state.organizations})
     if not mapped:
         return []
     state.builtin_runs += 1
     org_id, client_id = mapped[(state.builtin_runs - 1) % len(mapped)]
     state.set_count(org_id, "edr", huntress_count(state, org_id, "edr") + 1)
-    return sync_once(state, clients={client_id})
+    changed = sync_once(state, clients={client_id})
+    state.set_count(org_id, "edr", huntress_count(state, org_id, "edr") + 1)  # after its run: it lags by one
+    return changed

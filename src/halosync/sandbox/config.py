@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from halosync.sandbox.state import (
@@ -37,6 +38,12 @@ def sandbox_config(base_url: str, log_path: str | None = None, state: State | No
     if guard:
         config["guard"] = dict(RECOMMENDED_GUARD)
     return config
+
+
+def session_log_name(port: int, started: datetime) -> str:
+    """The results log of one `halosync sandbox` session: its own file, so a fresh rehearsal inherits no
+    earlier rehearsal's history (which would show the seeded counts as changes from outside)."""
+    return f"halosync-sandbox-{port}-{started.astimezone(UTC):%Y%m%dT%H%M%SZ}.jsonl"
 
 
 def sandbox_config_toml(base_url: str, log_path: str | None = None, state: State | None = None,

@@ -4,11 +4,21 @@ the last day of its cycle."""
 
 from __future__ import annotations
 
+import calendar
 from typing import Any
 
 from halosync.sandbox.state import State
 
-PERIOD = ("2026-10-01T00:00:00Z", "2026-10-31T23:59:59Z")
+
+def period(invoice_id: int) -> tuple[str, str]:
+    """The month an invoice bills, in arrears: the month before it was issued (8002: October 2026, 8003:
+    November), so each new invoice covers the next period."""
+    months = 2026 * 12 + 9 + (invoice_id - 8002)  # 8002: October 2026 (month index 9)
+    year, month = divmod(months, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return f"{year}-{month + 1:02d}-01T00:00:00Z", f"{year}-{month + 1:02d}-{last:02d}T23:59:59Z"
+
+
 LINE_ITEM_PRODUCTS = ("edr", "itdr", "ispm", "sat", "siem")
 
 
@@ -51,7 +61,8 @@ def organization_line_items(state: State, invoice_id: int, missing: bool = False
         if not any(units.values()):
             continue
         account = state.accounts.get(org["account_id"], {"id": org["account_id"], "name": "", "subdomain": ""})
-        items.append({"id": invoice_id * 100_000 + org["id"], "period_start": PERIOD[0], "period_end": PERIOD[1],
+        start, end = period(invoice_id)
+        items.append({"id": invoice_id * 100_000 + org["id"], "period_start": start, "period_end": end,
                       "account": {k: account[k] for k in ("id", "name", "subdomain")},
                       "organization": {"id": org["id"], "name": org["name"]}, "actual_usage": units})
     return items
@@ -62,6 +73,7 @@ def account_line_items(state: State, invoice_id: int) -> list[dict[str, Any]] | 
     if invoice_id not in {i["id"] for i in reseller_invoices(state)}:
         return None
     items = []
+    start, end = (f"{t[:10]} {t[11:19]} UTC" for t in period(invoice_id))
     for account in state.accounts.values():
         orgs = [o for o in state.organizations.values() if o["account_id"] == account["id"]]
         for product in LINE_ITEM_PRODUCTS:
@@ -72,7 +84,7 @@ def account_line_items(state: State, invoice_id: int) -> list[dict[str, Any]] | 
             if not actual and not minimum:
                 continue
             items.append({"id": invoice_id * 1000 + account["id"] * 10 + LINE_ITEM_PRODUCTS.index(product),
-                          "period_start": "2026-10-01 00:00:00 UTC", "period_end": "2026-10-31 23:59:59 UTC",
+                          "period_start": start, "period_end": end,
                           "account": {k: account[k] for k in ("id", "name", "subdomain")}, "product": product,
                           "subscription": {"start_date": "2026-01-01 00:00:00 UTC", "end_date": "2027-01-01 00:00:00 UTC",
                                            "minimum": minimum},

@@ -181,8 +181,9 @@ class State:
         return float(self.items.get(item_id, {}).get("recurringprice", 0.0)), 0.0
 
     def huntress_invoices(self) -> list[dict[str, Any]]:
-        """Huntress's invoices to the MSP, newest first: one a month, the latest for every EDR agent now."""
-        agents = sum(self.agent_count(o) for o in self.organizations)
+        """Huntress's invoices to the MSP, newest first: one a month, the latest for every EDR agent now but the
+        Neighborhood Watch seats (Huntress does not bill those), so a clean sandbox reconciles with 0 unexplained."""
+        agents = sum(self.agent_count(o) for o in self.organizations) - self.neighborhood_watch.get("edr", 0)
         return [{"id": 7002, "amount": agents * 300, "created_at": "2026-11-01T00:05:00Z", "currency_type": "usd",
                  "plan": "Huntress Managed EDR", "quantity": agents, "status": "paid", "has_usage": True,
                  "updated_at": "2026-11-01T00:05:00Z"},
