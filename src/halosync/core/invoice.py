@@ -42,6 +42,10 @@ class LineItems:
     bad: dict[tuple[int, str], str] = field(default_factory=dict)  # (organization, product) -> why refused
     items: int = 0  # line items read (distinct ids)
 
+    def billed_units(self) -> int:
+        """Units of every product on every line item that could be read: 0 means the line items carry no usage."""
+        return sum(n for org, units in self.units.items() for p, n in units.items() if (org, p) not in self.bad)
+
     def period(self, organizations: Iterable[int]) -> tuple[str | None, str | None]:
         """The billing period of some organizations: earliest start, latest end. An organization without a
         line item (no usage on this invoice) takes the invoice's whole period."""
@@ -83,3 +87,19 @@ def stamp_rows(rows: list[Row], invoice_id: int, line_items: LineItems) -> list[
         start, end = line_items.period(row.huntress_organization_ids)
         stamped.append(row.replace(huntress_invoice_id=invoice_id, period_start=start, period_end=end))
     return stamped
+
+
+def unusable_reason(invoice: HuntressInvoice, line_items: LineItems) -> str | None:
+    """Why these line items cannot be billed from (the run fails and the invoice stays due), else None.
+
+    No line item, or line items that carry no usage at all (`actual_usage` missing, null, `{}` or all zeros),
+    are not an invoice to bill from: they are an invoice whose line items are not complete yet. Billing from them
+    would sync every customer to 0. A real invoice with customers on it always has some units.
+    """
+    if not line_items.units:
+        return f"{invoice.describe()} has no organization usage line items yet"
+    if line_items.billed_units() == 0:
+        header = f" although the invoice says {invoice.quantity:,} units" if invoice.quantity else ""
+        return (f"{invoice.describe()}: its {line_items.items:,} organization usage line items carry no usage "
+                f"(0 units of every product){header}")
+    return None

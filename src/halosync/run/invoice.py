@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from halosync.core.invoice import HuntressInvoice, LineItems, stamp_rows
+from halosync.core.invoice import HuntressInvoice, LineItems, stamp_rows, unusable_reason
 from halosync.core.models import Counts, Organization, Row
 from halosync.core.ports import Progress
 from halosync.core.products import CountMode
@@ -63,10 +63,10 @@ class InvoicedSource:
                 raise ServiceError("Huntress", "Huntress has no reseller invoice yet: there is nothing to bill from "
                                    '(counts = "invoiced"); nothing was written')
             found = self.client.invoice_line_items(self.invoice.id)
-            if not found.units:
-                raise ServiceError("Huntress", f"{self.invoice.describe()} has no organization usage line items yet: "
-                                   "nothing was written (billing from it would bill every customer 0); the next "
-                                   "run tries again")
+            reason = unusable_reason(self.invoice, found)
+            if reason:
+                raise ServiceError("Huntress", f"{reason}: nothing was written (billing from it would bill every "
+                                   "customer 0); the next run tries again")
             self._line_items = found
         return self._line_items
 
