@@ -87,3 +87,45 @@ def test_actual_usage_that_is_not_json_is_refused_for_that_organization():
     found = LineItems(invoice_id=7)
     add_line_items(found, [item(1, 5, "{not json"), item(2, 6, {"edr": 4})], set())
     assert (5, "edr") in found.bad and (5, "sat") in found.bad and found.units[6]["edr"] == 4
+
+
+# -- [[accounts]] with invoiced counts -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def northwind(sandbox_mock):
+    state = sandbox_mock.state
+    state.accounts[2] = {"id": 2, "name": "Northwind", "subdomain": "northwind", "status": "enabled"}
+    for org_id, name, edr in ((201, "Clinic", 5), (202, "Dental Lab", 7)):
+        state.add_organization(org_id, name, edr=edr, itdr=[0, 0], sat=2, siem=0, ispm=[0])
+        state.organizations[org_id]["account_id"] = 2
+    state.clients[40] = {"id": 40, "name": "Northwind Group", "inactive": False, "toplevel_id": 1}
+    return sandbox_mock
+
+
+def test_an_account_the_credentials_do_not_see_is_a_configuration_error_with_invoiced_counts(northwind, tmp_path):
+    config = make_config(tmp_path, accounts=[{"huntress_account_id": 9, "halo_client_id": 40}])
+    result = runner.invoke(app, ["run", "--config", str(config), "--force"])
+    assert result.exit_code == 2, result.output
+    assert "huntress_account_id 9" in result.output and "nothing was written" in result.output
+    assert northwind.count("halo", "POST", "/api/SoftwareLicence") == 0
+    assert not [lic for lic in northwind.live_licences() if lic["client_id"] == 40]  # never billed 0
+
+
+def test_an_account_on_the_line_items_costs_no_extra_request(northwind, tmp_path):
+    config = make_config(tmp_path, accounts=[{"huntress_account_id": 2, "halo_client_id": 40}])
+    result = runner.invoke(app, ["run", "--config", str(config), "--force"])
+    assert result.exit_code == 0, result.output
+    assert not any(r.path.startswith("/v1/accounts") for r in northwind.requests)
+    assert {lic["count"] for lic in northwind.live_licences() if lic["client_id"] == 40 and lic["item_id"] == 1001} \
+        == {12}
+
+
+def test_a_visible_account_without_usage_on_the_invoice_bills_zero(northwind, tmp_path):
+    for org_id in (201, 202):
+        for product in ("edr", "sat"):
+            northwind.state.set_count(org_id, product, 0)
+    config = make_config(tmp_path, accounts=[{"huntress_account_id": 2, "halo_client_id": 40}])
+    result = runner.invoke(app, ["run", "--config", str(config), "--force"])
+    assert result.exit_code == 0, result.output
+    assert any(r.path == "/v1/accounts" for r in northwind.requests)  # asked once, since no line item names it

@@ -115,7 +115,9 @@ def run(
                 from halosync.run.accounts import AccountsSource
 
                 client = services.huntress
-                source = AccountsSource(source, mapping, config, visible=lambda: client.seen_accounts)
+                read_accounts = (lambda: set(client.accounts())) if config.huntress.counts == "invoiced" else None
+                source = AccountsSource(source, mapping, config, visible=lambda: client.seen_accounts,
+                                        read_accounts=read_accounts)
             result = sync(config, mapping, source, services.halo, force=force,
                           dry_run=dry_run, progress=progress, interrupt=interrupt,
                           huntress_invoice=invoice.record() if invoice else None,
