@@ -76,7 +76,7 @@ def licence_checks(config: Config, halo: HaloClient) -> Licences:
             checks.append(Finding(
                 name="Product moved to another item", status="warn",
                 detail=f"{client}, {pair.product}: the run fails this row, "
-                       + moved_message(pair.product, pair.item_id, pair.licences, own),
+                       + moved_message(pair.product, pair.item_id, pair.licences, own, updating=pair.own),
                 fix=f"Finish the move first: in HaloPSA, end the old licence once no recurring invoice line bills from "
                     f"it (then the run creates the one on item {pair.item_id}); or map {pair.product} as before."))
     found.pairs = pairs
