@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from halosync.config.schema import Config
@@ -14,9 +15,9 @@ from halosync.core.models import Row, RunRecord, Unmapped, tally
 from halosync.core.plan import Stamp, build_plan
 from halosync.core.ports import CountSource, LicenceStore
 from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, ServiceError, UnreachableError
-from halosync.halo.apply import BATCH_SIZE, NOT_STARTED, Applier
+from halosync.halo.apply import BATCH_SIZE, IN_FLIGHT, NOT_STARTED, Applier
 from halosync.run import resultslog
-from halosync.run.interrupt import Interrupt, Interrupted
+from halosync.run.interrupt import Interrupt, Interrupted, StopNow
 from halosync.run.interrupt import exit_code as interrupt_exit_code
 from halosync.run.ledger import read_ledger
 from halosync.run.result import Progress, RunResult, now_utc
@@ -47,7 +48,10 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
                            client_names=client_names)
         records: list[Row | Unmapped | RunRecord] = [*rows, *unmapped, summary]
         try:
-            resultslog.append(config.log_path, records, config.log.rotate_bytes)
+            with interrupt.hold() if interrupt is not None else nullcontext():
+                resultslog.append(config.log_path, records, config.log.rotate_bytes)
+        except StopNow:
+            pass  # asked twice while the records were appended: they are whole; what is left is printing them
         except LogWriteError as exc:
             result.exit_code = ExitCode.LOG_UNWRITABLE
             result.log_error = str(exc)
@@ -107,8 +111,13 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         else:
             written = sum(1 for row in rows if row.is_write)
             left = sum(1 for row in rows if row.message == NOT_STARTED)
+            unknown = sum(1 for row in rows if row.message.startswith(IN_FLIGHT))
             error = (f"interrupted by {interrupt.name}: the writes in flight were finished ({written} licences "
                      f"written); {left} not started; the next run writes them")
+            if unknown:  # a second signal stopped a write halfway: its row says what to check
+                error = (f"interrupted twice by {interrupt.name}: stopped at once ({written} licences written); "
+                         f"{unknown} write(s) in flight with an unknown outcome (check them in HaloPSA; the next "
+                         f"run checks them too); {left} not started")
     elif exit_code == ExitCode.OK and any(row.status == "failed" for row in rows):
         exit_code = ExitCode.ROWS_FAILED
     elif exit_code == ExitCode.OK and any(row.status == "held" for row in rows):
