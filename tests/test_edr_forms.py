@@ -127,3 +127,42 @@ def test_a_fixed_line_while_another_invoice_bills_an_old_licence_says_billed_els
     [finding] = report.findings
     assert finding.kind == "quantity_mismatch" and report.fixes == []
     assert "already bills from licence 5400" in (finding.manual or "")
+
+
+# -- through the CLI, in-process against the sandbox -------------------------------------------------------------
+
+
+def test_switching_back_to_whole_is_warned_failed_and_never_added_to_an_invoice(sandbox_mock, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from conftest import SANDBOX_HOST, write_config
+    from halosync.cli import app
+    from halosync.sandbox.config import sandbox_config
+
+    runner = CliRunner()
+    [cedar] = [i for i in sandbox_mock.state.invoices if i["id"] == 902]  # Cedar's invoice bills EDR split
+    cedar["lines"] = [line for line in cedar["lines"] if line["item_id"] != 1001] + [
+        {"id": 9028, "item_id": 1006, "item_code": "S", "qty_order": 0, "bill_from_licence": True},
+        {"id": 9029, "item_id": 1007, "item_code": "W", "qty_order": 0, "bill_from_licence": True}]
+    data = sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl"))
+    whole = dict(data["products"])
+    data["products"] = {k: v for k, v in whole.items() if k != "edr"} | {"edr_servers": 1006, "edr_workstations": 1007}
+    config = write_config(tmp_path / "config.toml", data)
+    assert runner.invoke(app, ["run", "--force", "--config", str(config)]).exit_code in (0, 1)
+    split = {l["id"] for l in sandbox_mock.live_licences() if l["client_id"] == 14 and l["item_id"] in (1006, 1007)}
+    assert len(split) == 2  # Cedar is billed split now
+    data["products"] = whole
+    config = write_config(tmp_path / "config.toml", data)
+    checked = runner.invoke(app, ["check-permissions", "--json", "--config", str(config)])
+    warned = [c for c in json.loads(checked.stdout)["checks"]
+              if c["name"] == "Product moved to another item" and "Cedar" in c["detail"]]
+    assert warned and all(str(i) in warned[0]["detail"] for i in split) and "updates licence" in warned[0]["fix"]
+    ran = runner.invoke(app, ["run", "--force", "--json", "--config", str(config)])
+    [edr] = [r for r in json.loads(ran.stdout)["rows"] if r["halo_client_id"] == 14 and r["product"] == "edr"]
+    assert edr["status"] == "failed" and edr["action"] == "update"
+    before = sum(len(i["lines"]) for i in sandbox_mock.state.invoices if i["client_id"] == 14)
+    fixed = runner.invoke(app, ["audit", "--fix", "--yes", "--json", "--config", str(config)])
+    assert sum(len(i["lines"]) for i in sandbox_mock.state.invoices if i["client_id"] == 14) == before
+    assert not [a for a in json.loads(fixed.stdout)["applied"] if a["halo_client_id"] == 14]

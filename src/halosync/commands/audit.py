@@ -56,7 +56,7 @@ def command(
                             outcome = apply_fixes(cfg, services, report.fixes)
                     report.requests = services.requests
         except Interrupted as stopped:
-            fail(f"{stopped}: nothing was written", stopped.exit_code, json_output=json_output)
+            fail(f"{stopped}: nothing was written, no invoice was changed", stopped.exit_code, json_output=json_output)
     remaining = remaining_findings(report, outcome)
     code = exit_code(remaining, outcome)
     show_audit(report, code, json_output=json_output, fix=fix, dry_run=dry_run,
