@@ -129,3 +129,48 @@ def test_a_visible_account_without_usage_on_the_invoice_bills_zero(northwind, tm
     result = runner.invoke(app, ["run", "--config", str(config), "--force"])
     assert result.exit_code == 0, result.output
     assert any(r.path == "/v1/accounts" for r in northwind.requests)  # asked once, since no line item names it
+
+
+# -- line items far below the invoice's header --------------------------------------------------------------------
+
+
+def keep_only_the_smallest(monkeypatch):
+    """The organization line items as if only the two smallest EDR users were listed yet."""
+    original = reseller.organization_line_items
+
+    def short(state, invoice_id, missing=False):
+        items = original(state, invoice_id, missing)
+        return None if items is None else sorted(items, key=lambda i: i["actual_usage"]["edr"])[:2]
+
+    monkeypatch.setattr(reseller, "organization_line_items", short)
+
+
+def test_line_items_far_below_the_header_and_the_account_line_items_fail_the_run(sandbox_mock, tmp_path, monkeypatch):
+    config = make_config(tmp_path)
+    assert runner.invoke(app, ["run", "--config", str(config)]).exit_code == 0
+    licences = {lic["id"]: lic["count"] for lic in sandbox_mock.live_licences()}
+    sandbox_mock.state.reseller_invoice_id += 1
+    keep_only_the_smallest(monkeypatch)
+    result = runner.invoke(app, ["run", "--config", str(config)])
+    assert result.exit_code == 5, result.output
+    assert "under half" in result.output and "looks incomplete" in result.output
+    assert {lic["id"]: lic["count"] for lic in sandbox_mock.live_licences()} == licences
+    monkeypatch.undo()
+    assert runner.invoke(app, ["run", "--config", str(config)]).exit_code == 0  # retried, then billed
+
+
+def test_a_subscription_minimum_that_explains_the_gap_is_billed(sandbox_mock, tmp_path, monkeypatch):
+    config = make_config(tmp_path)
+    original = reseller.reseller_invoices
+    # The invoice bills a minimum of 5,000 agents: far above what the organizations use, all of it listed.
+    monkeypatch.setattr(reseller, "reseller_invoices",
+                        lambda state: [{**i, "quantity": 5000} for i in original(state)])
+    result = runner.invoke(app, ["run", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    asked = [r.path for r in sandbox_mock.requests if r.path.endswith("account_usage_line_items")]
+    assert len(asked) == 1  # the one more request that tells a minimum from a short list
+
+
+def test_line_items_near_the_header_cost_no_extra_request(sandbox_mock, tmp_path):
+    assert runner.invoke(app, ["run", "--config", str(make_config(tmp_path))]).exit_code == 0
+    assert not [r for r in sandbox_mock.requests if r.path.endswith("account_usage_line_items")]

@@ -103,3 +103,36 @@ def unusable_reason(invoice: HuntressInvoice, line_items: LineItems) -> str | No
         return (f"{invoice.describe()}: its {line_items.items:,} organization usage line items carry no usage "
                 f"(0 units of every product){header}")
     return None
+
+
+def looks_short(invoice: HuntressInvoice, line_items: LineItems) -> bool:
+    """Far below the invoice's header: the line items' EDR units are under half the invoice's `quantity` (its
+    licensed agents). A subscription minimum can explain that; a line-item list that is not complete yet can too,
+    so the account usage line items are asked (`short_reason`)."""
+    if not invoice.quantity:
+        return False
+    edr = sum(units.get("edr", 0) for org, units in line_items.units.items() if (org, "edr") not in line_items.bad)
+    return edr * 2 < invoice.quantity
+
+
+def short_reason(invoice: HuntressInvoice, line_items: LineItems, actual: dict[str, int] | None) -> str | None:
+    """For line items that `looks_short`: None when the account usage line items (`actual`: per product, the
+    units the organizations used) are all accounted for by the organization line items, so the gap to the
+    header is the subscription minimum; else why the invoice cannot be billed from yet."""
+    totals: dict[str, int] = {}
+    for org, units in line_items.units.items():
+        for product, n in units.items():
+            if (org, product) not in line_items.bad:
+                totals[product] = totals.get(product, 0) + n
+    edr = totals.get("edr", 0)
+    header = f"{invoice.describe()}: its organization usage line items carry {edr:,} EDR units, under half the "
+    if actual is None:
+        return header + "invoice's quantity, and its account usage line items cannot be read to explain that"
+    if not actual:
+        return header + "invoice's quantity, and it has no account usage line items yet to explain that"
+    short = {p: (totals.get(p, 0), n) for p, n in actual.items() if totals.get(p, 0) < n}
+    if short:
+        listed = ", ".join(f"{p} {have:,} of {want:,}" for p, (have, want) in sorted(short.items()))
+        return header + f"invoice's quantity, and fewer than its account usage line items report ({listed}): " \
+            "the list looks incomplete"
+    return None

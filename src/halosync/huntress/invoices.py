@@ -78,5 +78,21 @@ def add_line_items(found: LineItems, rows: Iterable[Any], seen: set[int]) -> int
     return new
 
 
+def account_actual_units(rows: Iterable[Any]) -> dict[str, int] | None:
+    """Per product, the units the account usage line items say the organizations used (`usage.actual`); None
+    when a row cannot be read (the invoice then cannot vouch for the organization line items)."""
+    found: dict[str, int] = {}
+    for row in rows:
+        usage = _object(row).get("usage")
+        product = _object(row).get("product")
+        if product not in LINE_ITEM_PRODUCTS:
+            continue
+        try:
+            found[product] = found.get(product, 0) + _as_count(_object(usage).get("actual"), "usage.actual")
+        except ValueError:
+            return None
+    return found
+
+
 def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}

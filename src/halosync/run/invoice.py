@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from halosync.core.invoice import HuntressInvoice, LineItems, stamp_rows, unusable_reason
+from halosync.core.invoice import HuntressInvoice, LineItems, looks_short, short_reason, stamp_rows, unusable_reason
 from halosync.core.models import Counts, Organization, Row
 from halosync.core.ports import Progress
 from halosync.core.products import CountMode
 from halosync.errors import ServiceError
 from halosync.huntress.client import HuntressClient
+from halosync.huntress.invoices import account_actual_units
 from halosync.run import resultslog
 
 
@@ -64,6 +65,10 @@ class InvoicedSource:
                                    '(counts = "invoiced"); nothing was written')
             found = self.client.invoice_line_items(self.invoice.id)
             reason = unusable_reason(self.invoice, found)
+            if reason is None and looks_short(self.invoice, found):
+                # One more request, only then: the account line items tell a minimum from a short list.
+                actual = account_actual_units(self.client.account_line_items(self.invoice.id))
+                reason = short_reason(self.invoice, found, actual)
             if reason:
                 raise ServiceError("Huntress", f"{reason}: nothing was written (billing from it would bill every "
                                    "customer 0); the next run tries again")
