@@ -119,6 +119,12 @@ def test_a_licence_line_and_a_fixed_line_on_another_invoice_is_billed_twice_not_
     assert "9043" in report.findings[0].message and "9511" in report.findings[0].message
 
 
+def test_a_fixed_line_of_zero_on_another_invoice_bills_nothing_twice():
+    invoices = [RecurringInvoice(904, 17, (billing(9043, 1003, 5518),)),
+                RecurringInvoice(951, 17, (InvoiceLine(9511, 1003, 0),))]
+    assert "billed_twice" not in [f.kind for f in audit(ACME, [SAT17], invoices).findings]
+
+
 def test_a_fixed_line_while_another_invoice_bills_an_old_licence_says_billed_elsewhere_first():
     old = Licence(5400, 17, "Huntress Managed SAT", 23, 999)  # the product's licence on its old item
     invoices = [RecurringInvoice(904, 17, (billing(9043, 999, 5400),)),

@@ -182,7 +182,7 @@ def billed_twice(licence: Licence, product: str, client_invoices: list[Recurring
         return None
     product_lines = [(invoice, line) for invoice in client_invoices for line in invoice.lines
                      if set(line.licence_ids) & set(siblings)
-                     or (not line.licence_ids and line.item_id == item_id)]
+                     or (not line.licence_ids and line.item_id == item_id and line.quantity != 0)]  # 0 bills nothing
     if len({invoice.id for invoice, _ in product_lines}) < 2:
         return None  # one invoice: its lines on the item are judged together (quantity_mismatch)
     invoice_ids = tuple(sorted({invoice.id for invoice, _ in product_lines}))
