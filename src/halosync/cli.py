@@ -116,11 +116,11 @@ def main() -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         app()
-    except KeyboardInterrupt:  # outside a sync (a sync records its own interruption)
+    except KeyboardInterrupt as stopped:  # outside a sync (a sync records its own interruption)
         from halosync import writes_so_far
 
         sys.stderr.write(f"halosync: error: interrupted. {writes_so_far.last_words()}\n")
-        sys.exit(ExitCode.SIGINT)
+        sys.exit(getattr(stopped, "exit_code", ExitCode.SIGINT))  # a second SIGTERM is still 143
     except Exception as exc:  # a bug: say so without a traceback, which could carry request details
         from halosync import writes_so_far
 

@@ -27,6 +27,7 @@ class Pair:
     # create: none yet (made when the count is above 0); several: the run fails (halosync never guesses);
     # moved: the product's licence is on another item, so the run fails rather than bill it twice
     licences: list[Licence] = field(default_factory=list)
+    own: Licence | None = None  # moved because the other EDR form still bills: the pair's own licence, not updated
 
 
 def survey(mapping: Mapping, licences: list[Licence], written_for: dict[tuple[int, str], set[int]]) -> list[Pair]:
@@ -44,6 +45,10 @@ def survey(mapping: Mapping, licences: list[Licence], written_for: dict[tuple[in
             state: State
             if len(matches) > 1:
                 state = "several"
+            elif matches and (other := elsewhere(mine, client_id, product, mapping, written_for, other_form=True)):
+                # the other EDR form still bills: the run fails this pair
+                pairs.append(Pair(client_id, product, item_id, "moved", other, own=matches[0]))
+                continue
             elif matches:
                 state = "ours" if matches[0].id in written else "adopt"
             elif moved := elsewhere(mine, client_id, product, mapping, written_for):

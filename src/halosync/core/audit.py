@@ -14,12 +14,13 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-from halosync.core.mapping import Mapping, ours, unmapped_organizations
+from halosync.core.mapping import Mapping, edr_kin, ours, unmapped_organizations
 from halosync.core.models import Licence
 from halosync.core.products import AGENT_PRODUCTS, PRODUCTS
 from halosync.core.reconcile import Reconciliation
 
-FindingKind = Literal["unmapped_usage", "unbilled", "quantity_mismatch", "no_invoice", "orphaned_licence"]
+FindingKind = Literal["unmapped_usage", "unbilled", "quantity_mismatch", "no_invoice", "orphaned_licence",
+                      "billed_twice"]
 LIST_PRODUCTS = ("edr", "itdr", "sat", "siem")  # the products the organization list counts
 MANUAL = ("In HaloPSA: Invoices > Recurring Invoices > the client's invoice > add (or open) the line for the item, "
           "and set its Quantity to 'Calculate quantity from Licence count', choosing the licence")
@@ -76,6 +77,7 @@ class Finding:
     units: int | None = None
     line_ids: tuple[int, ...] | None = None  # every line on the item in that invoice (quantity_mismatch)
     licence_ids: tuple[int, ...] | None = None  # every licence a client without an invoice holds (no_invoice)
+    invoice_ids: tuple[int, ...] | None = None  # every invoice that bills the licence (billed_twice)
     manual: str | None = None  # why --fix leaves it to a person, and what to do
 
     def as_json(self) -> dict[str, Any]:
@@ -172,6 +174,46 @@ def product_licences(licences: list[Licence], item_id: int, licence_name: str) -
     return tuple(sorted(l.id for l in licences if not l.deleted and (l.item_id == item_id or l.name == licence_name)))
 
 
+def form_licences(licences: list[Licence], product: str, mapping: Mapping) -> tuple[int, ...]:
+    """Live licences carrying the licence name of the other EDR form (split for edr, whole for the split):
+    EDR is one product billed whole or split, so a line billing from one of them already bills this one."""
+    names = {rendered for kin in edr_kin(product) if (rendered := mapping.rendered_name(kin))}
+    return tuple(sorted(l.id for l in licences if not l.deleted and l.name in names))
+
+
+def billed_twice(licence: Licence, product: str, client_invoices: list[RecurringInvoice], item_id: int,
+                 siblings: tuple[int, ...]) -> Finding | None:
+    """A licence billed on more than one recurring invoice: lines on two invoices bill from it, or one bills from
+    it (or another licence of the product) while another invoice bills the item at a fixed quantity. The customer
+    pays twice; only a person can say which line to end, so --fix never touches it."""
+    from_licence = [(invoice, line) for invoice in client_invoices for line in invoice.lines
+                    if licence.id in line.licence_ids]
+    if not from_licence:
+        return None
+    product_lines = [(invoice, line) for invoice in client_invoices for line in invoice.lines
+                     if set(line.licence_ids) & set(siblings)
+                     or (not line.licence_ids and line.item_id == item_id and line.quantity != 0)]  # 0 bills nothing
+    if len({invoice.id for invoice, _ in product_lines}) < 2:
+        return None  # one invoice: its lines on the item are judged together (quantity_mismatch)
+    invoice_ids = tuple(sorted({invoice.id for invoice, _ in product_lines}))
+    line_ids = tuple(line.id for _, line in product_lines if line.id is not None)
+
+    def describe(invoice: RecurringInvoice, line: InvoiceLine) -> str:
+        how = (f"from licence {', '.join(map(str, line.licence_ids))}" if line.licence_ids
+               else f"a fixed {line.quantity if line.quantity is not None else 'unknown'}")
+        return f"invoice {invoice.id} line {line.id if line.id is not None else '(without an id)'} ({how})"
+
+    listed = "; ".join(describe(invoice, line) for invoice, line in product_lines)
+    manual = (f"In HaloPSA: Invoices > Recurring Invoices: keep one of these lines billing {product} for client "
+              f"{licence.client_id} (one that bills from licence {licence.id}) and end the others; do not add or "
+              "switch a line")
+    return Finding(
+        "billed_twice", halo_client_id=licence.client_id, product=product, licence_id=licence.id,
+        licence_count=licence.count or 0, invoice_ids=invoice_ids, line_ids=line_ids, manual=manual,
+        message=(f"licence {licence.id} ({licence.name!r}, count {licence.count or 0}) is billed on "
+                 f"{len(invoice_ids)} recurring invoices: {listed}; the customer pays for it twice. {manual}"))
+
+
 def _billed(line: InvoiceLine, counts: dict[int, int]) -> int | float | None:
     """What a line bills: its licences' counts when it bills from licences we know, else its quantity."""
     if line.licence_ids and all(i in counts for i in line.licence_ids):
@@ -208,11 +250,18 @@ def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], i
                                           billed_by[licence.id]))
             if product in PRODUCTS and PRODUCTS[product].key in ("edr", *AGENT_PRODUCTS):
                 report.edr_licences += count
-            siblings = product_licences(by_client[client_id], item_id, mapping.licence_names[product])
+            siblings = tuple(sorted(set(product_licences(by_client[client_id], item_id,
+                                                         mapping.licence_names[product]))
+                                    | set(form_licences(by_client[client_id], product, mapping))))
             # A line billing from any licence of this product (this one, or one on the product's old item)
             # already bills it: never a second line, never a second line on that licence.
             billing = [(invoice, line) for invoice in client_invoices for line in invoice.lines
                        if set(line.licence_ids) & set(siblings)]
+            twice = billed_twice(licence, product, client_invoices, item_id, siblings)
+            if twice is not None:
+                report.findings.append(twice)
+                report.manual.append(twice)
+                continue  # judging each invoice's lines on their own would advise a switch that bills twice
             judged = False
             for invoice in client_invoices:
                 group = [line for line in invoice.lines if line.item_id == item_id or licence.id in line.licence_ids]
@@ -278,7 +327,12 @@ def _judge(report: AuditReport, client_invoices: list[RecurringInvoice], invoice
         message=(f"invoice {invoice.id} bills {total} of item {item_id} on {lines_text}, but licence {licence.id} "
                  f"counts {count}: bill from the licence, so the invoice follows it"))
     line = group[0]
-    if len(client_invoices) > 1:
+    elsewhere = [(other_invoice, other) for other_invoice, other in billing if other_invoice.id != invoice.id]
+    if elsewhere:
+        other_invoice, other = elsewhere[0]
+        why = (f"invoice {other_invoice.id} line {other.id} already bills from licence "
+               f"{', '.join(map(str, other.licence_ids))}: switching this line too would bill twice")
+    elif len(client_invoices) > 1:
         why = (f"client {licence.client_id} has {len(client_invoices)} recurring invoices: a person decides which "
                "bills the licence")
     elif len(group) > 1:

@@ -42,6 +42,10 @@ class LineItems:
     bad: dict[tuple[int, str], str] = field(default_factory=dict)  # (organization, product) -> why refused
     items: int = 0  # line items read (distinct ids)
 
+    def billed_units(self) -> int:
+        """Units of every product on every line item that could be read: 0 means the line items carry no usage."""
+        return sum(n for org, units in self.units.items() for p, n in units.items() if (org, p) not in self.bad)
+
     def period(self, organizations: Iterable[int]) -> tuple[str | None, str | None]:
         """The billing period of some organizations: earliest start, latest end. An organization without a
         line item (no usage on this invoice) takes the invoice's whole period."""
@@ -76,3 +80,52 @@ def stamp_rows(rows: list[Row], invoice_id: int, line_items: LineItems) -> list[
         start, end = line_items.period(row.huntress_organization_ids)
         stamped.append(row.replace(huntress_invoice_id=invoice_id, period_start=start, period_end=end))
     return stamped
+
+
+def unusable_reason(invoice: HuntressInvoice, line_items: LineItems) -> str | None:
+    """Why these line items cannot be billed from (the run fails and the invoice stays due), else None.
+
+    No line item, or line items that carry no usage at all (`actual_usage` missing, null, `{}` or all zeros),
+    are not an invoice to bill from: they are an invoice whose line items are not complete yet. Billing from them
+    would sync every customer to 0. A real invoice with customers on it always has some units.
+    """
+    if not line_items.units:
+        return f"{invoice.describe()} has no organization usage line items yet"
+    if line_items.billed_units() == 0:
+        header = f" although the invoice says {invoice.quantity:,} units" if invoice.quantity else ""
+        return (f"{invoice.describe()}: its {line_items.items:,} organization usage line items carry no usage "
+                f"(0 units of every product){header}")
+    return None
+
+
+def looks_short(invoice: HuntressInvoice, line_items: LineItems) -> bool:
+    """Far below the invoice's header: the line items' EDR units are under half the invoice's `quantity` (its
+    licensed agents). A subscription minimum can explain that; a line-item list that is not complete yet can too,
+    so the account usage line items are asked (`short_reason`)."""
+    if not invoice.quantity:
+        return False
+    edr = sum(units.get("edr", 0) for org, units in line_items.units.items() if (org, "edr") not in line_items.bad)
+    return edr * 2 < invoice.quantity
+
+
+def short_reason(invoice: HuntressInvoice, line_items: LineItems, actual: dict[str, int] | None) -> str | None:
+    """For line items that `looks_short`: None when the account usage line items (`actual`: per product, the
+    units the organizations used) are all accounted for by the organization line items, so the gap to the
+    header is the subscription minimum; else why the invoice cannot be billed from yet."""
+    totals: dict[str, int] = {}
+    for org, units in line_items.units.items():
+        for product, n in units.items():
+            if (org, product) not in line_items.bad:
+                totals[product] = totals.get(product, 0) + n
+    edr = totals.get("edr", 0)
+    header = f"{invoice.describe()}: its organization usage line items carry {edr:,} EDR units, under half the "
+    if actual is None:
+        return header + "invoice's quantity, and its account usage line items cannot be read to explain that"
+    if not actual:
+        return header + "invoice's quantity, and it has no account usage line items yet to explain that"
+    short = {p: (totals.get(p, 0), n) for p, n in actual.items() if totals.get(p, 0) < n}
+    if short:
+        listed = ", ".join(f"{p} {have:,} of {want:,}" for p, (have, want) in sorted(short.items()))
+        return header + f"invoice's quantity, and fewer than its account usage line items report ({listed}): " \
+            "the list looks incomplete"
+    return None

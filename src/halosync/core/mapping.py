@@ -65,16 +65,21 @@ def ours(licences: Iterable[Licence], client_id: int, item_id: int, licence_name
 
 
 def elsewhere(licences: Iterable[Licence], client_id: int, product: str, mapping: Mapping,
-              written_for: dict[tuple[int, str], set[int]] | None = None) -> list[Licence]:
+              written_for: dict[tuple[int, str], set[int]] | None = None, *, other_form: bool = False) -> list[Licence]:
     """Live licences of this client that still bill `product` on another item: the product was moved to a new
     item, or EDR changed between whole and split. Creating a licence on the new item would bill it twice.
 
     A licence counts when it carries the rendered licence name of the product (or of the other EDR form), or
     when the results log shows halosync wrote it for this client and that product (`written_for`), unless it
     is the own licence of another product this client is billed for.
+
+    `other_form`: only the other EDR form's licences (for a pair that has its own licence already: updating
+    it while the other form still bills would bill EDR twice, once whole and once split).
     """
     item_id, name = mapping.products[product], mapping.licence_names[product]
-    kin = [product, *sorted(edr_kin(product))]
+    kin = sorted(edr_kin(product)) if other_form else [product, *sorted(edr_kin(product))]
+    if not kin:
+        return []
     names = {rendered for p in kin if (rendered := mapping.rendered_name(p))}
     written = {i for p in kin for i in (written_for or {}).get((client_id, p), ())}
     others = {p: i for p, i in mapping.products_of(client_id).items() if p != product}

@@ -64,19 +64,24 @@ def build_plan(mapping: Mapping, organizations: dict[int, str], read: Counts, li
                 rows.append(_failed(base, matches, client_problem))
             elif bad := [read.bad[org, product] for org in org_ids if (org, product) in read.bad]:
                 rows.append(_failed(base, matches, "; ".join(bad) + "; not syncing a count Huntress sent wrongly"))
-            elif len(matches) > 1:
-                ids = ", ".join(str(l.id) for l in matches)
-                rows.append(_failed(base, matches, f"several licences on client {client_id} match item {item_id}: {ids}; "
-                                               "halosync does not guess: keep one, delete or re-item the others in HaloPSA"))
             else:
                 count = sum(read.counts[org][product] for org in org_ids)
                 minimum = mapping.minimums.get(client_id, {}).get(product)
                 if minimum is not None and minimum > count:
                     base["actual_count"], count = count, minimum
-                moved = [] if matches or count == 0 else elsewhere(
-                    by_client[client_id], client_id, product, mapping, written_for)
-                if moved:
-                    own = mapping.rendered_name(product), written_for.get((client_id, product), set())
+                own = mapping.rendered_name(product), written_for.get((client_id, product), set())
+                if len(matches) > 1:
+                    ids = ", ".join(str(l.id) for l in matches)
+                    failed = _failed(base, matches, f"several licences on client {client_id} match item {item_id}: "
+                                     f"{ids}; halosync does not guess: keep one, delete or re-item the others in "
+                                     "HaloPSA")
+                    rows.append(failed.replace(count=count))  # the count it would have written, for the reader
+                elif matches and (other := elsewhere(by_client[client_id], client_id, product, mapping, written_for,
+                                                     other_form=True)):
+                    message = moved_message(product, item_id, other, own, updating=matches[0])
+                    rows.append(_failed(base, matches, message).replace(count=count))
+                elif not matches and count > 0 and (moved := elsewhere(
+                        by_client[client_id], client_id, product, mapping, written_for)):
                     rows.append(_not_created(base, count, moved_message(product, item_id, moved, own)))
                 else:
                     rows.append(_planned(base, matches[0] if matches else None, count))
@@ -89,10 +94,11 @@ def build_plan(mapping: Mapping, organizations: dict[int, str], read: Counts, li
 
 
 def moved_message(product: str, item_id: int, moved: list[Licence],
-                  own: tuple[str, set[int]] = ("", set())) -> str:
+                  own: tuple[str, set[int]] = ("", set()), updating: Licence | None = None) -> str:
     """Why a licence is not created: the product's earlier licence still bills it, on another item.
     `own` (the product's licence name, the licences halosync wrote for it) tells its own licences from
-    those of the other EDR form (EDR whole after split, or split after whole)."""
+    those of the other EDR form (EDR whole after split, or split after whole). `updating`: the pair's own
+    licence, which is not updated while the other EDR form still bills (EDR would be billed twice)."""
     def where(licence: Licence) -> str:
         item = f"item {licence.item_id}" if licence.item_id is not None else "an item HaloPSA does not report"
         return f"licence {licence.id} {licence.name!r} (count {_opt(licence.count)}) on {item}"
@@ -100,6 +106,14 @@ def moved_message(product: str, item_id: int, moved: list[Licence],
     ending = ("end that licence in HaloPSA (delete it, after moving any recurring invoice line that bills from it); "
               "the next run then creates the new one")
     listed = "; ".join(where(l) for l in moved)
+    if updating is not None:
+        form = "split" if product == "edr" else "whole"
+        return (f"not updating licence {updating.id} on item {item_id}: this client's EDR is still billed {form} by "
+                f"{listed}, and EDR is billed whole (edr) or split (edr_servers, edr_workstations), never both. "
+                "Either bill this client EDR as before (map it back in [products]), or end "
+                f"{'that licence' if len(moved) == 1 else 'those licences'} in HaloPSA (delete "
+                f"{'it' if len(moved) == 1 else 'them'}, after moving any recurring invoice line that bills from "
+                f"{'it' if len(moved) == 1 else 'them'}); the next run then updates licence {updating.id}")
     if own[0] or own[1]:
         if not all(l.name == own[0] or l.id in own[1] for l in moved):
             return (f"not creating a licence on item {item_id}: this client's EDR is still billed "

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 BATCH_SIZE = 50
 NOT_STARTED = "not written: the run was interrupted before this write; the next run writes it"
+IN_FLIGHT = "interrupted while the write was in flight"  # a second signal: the write's outcome is unknown
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Applied:
     rows: list[Row]
     written: int  # licences created or updated
     denied: AuthError | None = None  # Halo refused writes outright; nothing after it was tried
+    stopped_now: bool = False  # a second signal stopped the writes at once (rows in flight say so)
 
     @property
     def denial_message(self) -> str:
@@ -47,6 +49,8 @@ class Applier:
         self._denied: AuthError | None = None
         self._sent = 0
         self._total = 0
+        self._in_flight: set[int] = set()  # rows whose batch has started and not ended
+        self._ended: set[int] = set()
 
     def apply(self, rows: list[Row]) -> Applied:
         """Write every create and update, a few batches at a time. Replaces each written row in `rows`
@@ -54,8 +58,36 @@ class Applier:
         pending = [i for i, row in enumerate(rows) if row.is_write]
         batches = [pending[start:start + self.batch_size] for start in range(0, len(pending), self.batch_size)]
         self._total = len(pending)
-        written = sum(concurrently(lambda batch: self._batch(rows, batch), batches, self.workers))
+        try:
+            written = sum(concurrently(lambda batch: self._tracked(rows, batch), batches, self.workers))
+        except KeyboardInterrupt:
+            # Asked twice: stop now. Batches in other threads have ended by now (their rows say how); a write
+            # this thread had in flight has an unknown outcome. Every row still goes on record.
+            for i in pending:
+                if i in self._in_flight:
+                    rows[i] = self._interrupted(rows[i])
+                elif i not in self._ended:
+                    self._mark_stopped(rows, [i])
+            written = sum(1 for i in pending if i in self._ended and rows[i].status == "ok")
+            return Applied(rows=rows, written=written, denied=self._denied, stopped_now=True)
         return Applied(rows=rows, written=written, denied=self._denied)
+
+    def _tracked(self, rows: list[Row], batch: list[int]) -> int:
+        with self._lock:
+            self._in_flight.update(batch)
+        written = self._batch(rows, batch)
+        with self._lock:  # only once the batch's rows hold their outcome
+            self._in_flight.difference_update(batch)
+            self._ended.update(batch)
+        return written
+
+    def _interrupted(self, row: Row) -> Row:
+        name = self.mapping.licence_names[row.product]
+        what = (f"licence {name!r} may have been created" if row.action == "create"
+                else f"licence {row.licence_id} ({name!r}) may hold {row.count} now")
+        return row.replace(status="failed", message=(
+            f"{IN_FLIGHT}: {what} on HaloPSA client {row.halo_client_id}; check it in HaloPSA. The next run "
+            "checks it too (it adopts a created licence, never creates a second)"))
 
     def _batch(self, rows: list[Row], batch: list[int]) -> int:
         """One batch; each batch owns its rows' slots, so batches can run side by side. Returns licences written."""

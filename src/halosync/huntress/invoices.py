@@ -7,7 +7,7 @@ from typing import Any
 
 from halosync.core.invoice import HuntressInvoice, LineItems
 from halosync.core.products import PRODUCTS
-from halosync.huntress.usage import _as_count
+from halosync.huntress.usage import _as_count, parse_usages
 
 # actual_usage keys that bill one of our products (siem_extended_retention is a SIEM add-on, not a product of ours)
 LINE_ITEM_PRODUCTS = tuple(key for key, p in PRODUCTS.items() if p.source == "usage")
@@ -63,16 +63,35 @@ def add_line_items(found: LineItems, rows: Iterable[Any], seen: set[int]) -> int
             was_start, was_end = found.periods[org_id]
             start, end = min(filter(None, (start, was_start)), default=""), max(end, was_end)
         found.periods[org_id] = (start, end)
-        usage = row.get("actual_usage")
-        if not isinstance(usage, dict):
-            usage = {}
         units = found.units.setdefault(org_id, dict.fromkeys(LINE_ITEM_PRODUCTS, 0))
+        try:  # like `actual_usages`, it may come as a JSON-encoded string; null, {} and "{}" carry no usage
+            usage = parse_usages(row.get("actual_usage"))
+        except ValueError as exc:
+            for product in LINE_ITEM_PRODUCTS:
+                found.bad[(org_id, product)] = f"Huntress organization {org_id}: line item {item_id} {exc}"
+            continue
         for product in LINE_ITEM_PRODUCTS:
             try:
                 units[product] += _as_count(usage.get(product), f"line item {item_id} actual_usage.{product}")
             except ValueError as exc:
                 found.bad[(org_id, product)] = f"Huntress organization {org_id}: {exc}"
     return new
+
+
+def account_actual_units(rows: Iterable[Any]) -> dict[str, int] | None:
+    """Per product, the units the account usage line items say the organizations used (`usage.actual`); None
+    when a row cannot be read (the invoice then cannot vouch for the organization line items)."""
+    found: dict[str, int] = {}
+    for row in rows:
+        usage = _object(row).get("usage")
+        product = _object(row).get("product")
+        if product not in LINE_ITEM_PRODUCTS:
+            continue
+        try:
+            found[product] = found.get(product, 0) + _as_count(_object(usage).get("actual"), "usage.actual")
+        except ValueError:
+            return None
+    return found
 
 
 def _object(value: Any) -> dict[str, Any]:

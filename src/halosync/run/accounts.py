@@ -20,12 +20,16 @@ class AccountsSource:
     in place, before anything reads them."""
 
     def __init__(self, inner: CountSource, mapping: Mapping, config: Config,
-                 visible: Callable[[], set[int] | None] = lambda: None):
+                 visible: Callable[[], set[int] | None] = lambda: None,
+                 read_accounts: Callable[[], set[int]] | None = None):
         self.inner = inner
         self.mapping = mapping
         self.accounts = {a.huntress_account_id: a.halo_client_id for a in config.accounts}
         self.mapped = {o.huntress_id: o.halo_client_id for o in config.organizations}
         self.visible = visible  # the accounts the credentials see, where known: an entry for another is an error
+        # Invoiced counts list no accounts: when an entry's account is on no line item (no usage, or not an account
+        # these credentials see), GET /v1/accounts tells which. Never billing 0 for a mistyped account id.
+        self.read_accounts = read_accounts
 
     @property
     def requests(self) -> int:
@@ -34,6 +38,10 @@ class AccountsSource:
     def organizations(self, progress: Progress | None = None) -> list[Organization]:
         found = self.inner.organizations(progress)
         visible = self.visible()
+        if visible is None and self.read_accounts is not None:
+            named = {org.account_id for org in found if org.account_id is not None}
+            if set(self.accounts) - named:
+                visible = self.read_accounts()
         if visible is not None:
             unseen = sorted(set(self.accounts) - visible)
             if unseen:

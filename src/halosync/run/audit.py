@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from halosync.config.schema import Config
 from halosync.core.audit import MANUAL, AuditReport, Finding, Fix, audit, counted_products, recheck, verify
@@ -22,6 +24,9 @@ from halosync.run import resultslog
 from halosync.run.clock import now_utc
 from halosync.run.runner import run_lock
 from halosync.run.wiring import Services, mapping_from_config
+
+if TYPE_CHECKING:
+    from halosync.run.interrupt import Interrupt
 
 AUDIT_SCOPES = ("read:invoices",)
 FIX_SCOPES = ("read:invoices", "edit:invoices")
@@ -82,13 +87,21 @@ class FixOutcome:
 def apply_fixes(config: Config, services: Services, fixes: list[Fix]) -> FixOutcome:
     """Make the changes under the run lock, after proving the results log can take the records. SIGINT or
     SIGTERM: the change in flight is finished, read back and recorded; none starts after it."""
-    from halosync.run.interrupt import Interrupt
+    from halosync.run.interrupt import Interrupt, StopNow
     from halosync.run.interrupt import exit_code as signal_exit_code
 
     with run_lock(config.log_path, "no invoice was changed"), Interrupt() as interrupt:
         interrupt.writing = True  # from here a signal stops the loop, never a write or its record
         outcome = FixOutcome()
-        _apply(config, services, fixes, outcome, interrupt.event)
+        try:
+            _apply(config, services, fixes, outcome, interrupt.event, interrupt)
+        except StopNow as stopped:  # asked twice: the write in flight is on record (unverified); stop now
+            outcome.exit_code = stopped.exit_code
+            unverified = sum(1 for r in outcome.records if r.status == "unverified")
+            outcome.error = (f"interrupted twice by {interrupt.name}: stopped at once; {outcome.written} invoice "
+                             f"change(s) recorded ({unverified} unverified: check them in HaloPSA before running "
+                             f"audit --fix again); {len(outcome.not_tried)} not started")
+            return outcome
         if interrupt.signum is not None:
             outcome.exit_code = signal_exit_code(interrupt.signum)
             outcome.error = (f"interrupted by {interrupt.name}: {outcome.written} invoice change(s) were finished and "
@@ -96,15 +109,41 @@ def apply_fixes(config: Config, services: Services, fixes: list[Fix]) -> FixOutc
         return outcome
 
 
-def _apply(config: Config, services: Services, fixes: list[Fix], outcome: FixOutcome, stop: threading.Event) -> None:
+def _apply(config: Config, services: Services, fixes: list[Fix], outcome: FixOutcome, stop: threading.Event,
+           interrupt: Interrupt | None = None) -> None:
+    """The fixes in turn. A second signal (StopNow) stops at once: the write in flight, if any, is recorded
+    `unverified` first, then StopNow goes on to the caller."""
+    in_flight: list[tuple[int, Fix]] = []  # the fix whose write was sent and whose record is not written yet
+    at = [0]  # the fix being worked on
+
     def record(fix: Fix, line_id: int | None, status: str, message: str) -> None:
         entry = InvoiceFix(time=now_utc(), halo_client_id=fix.halo_client_id, invoice_id=fix.invoice_id,
                            line_id=line_id, licence_id=fix.licence_id, action=fix.action,
                            status=status, message=message)  # type: ignore[arg-type]
-        outcome.records.append(entry)
-        resultslog.append(config.log_path, [entry], config.log.rotate_bytes)  # at once: a kill loses no record
+        with interrupt.hold() if interrupt is not None else nullcontext():  # a second signal: after the record
+            outcome.records.append(entry)
+            resultslog.append(config.log_path, [entry], config.log.rotate_bytes)  # at once: a kill loses no record
+            in_flight.clear()
 
+    try:
+        _fix_each(fixes, services, outcome, stop, record, in_flight, at)
+    except KeyboardInterrupt:
+        if in_flight:
+            index, fix = in_flight[0]
+            outcome.not_tried = fixes[index + 1:]
+            record(fix, fix.line_id, "unverified", (
+                f"interrupted while the write was in flight: check invoice {fix.invoice_id} in HaloPSA (whether a "
+                f"line on item {fix.item_id} bills from licence {fix.licence_id}) before running audit --fix again"))
+        else:
+            outcome.not_tried = outcome.not_tried or fixes[at[0]:]
+        raise
+
+
+def _fix_each(fixes: list[Fix], services: Services, outcome: FixOutcome, stop: threading.Event,
+              record: Callable[[Fix, int | None, str, str], None], in_flight: list[tuple[int, Fix]],
+              at: list[int]) -> None:
     for index, fix in enumerate(fixes):
+        at[0] = index
         if stop.is_set():
             outcome.not_tried = fixes[index:]
             return
@@ -128,6 +167,7 @@ def _apply(config: Config, services: Services, fixes: list[Fix], outcome: FixOut
             return
         before = next((i for i in fresh if i.id == fix.invoice_id), None)
         answer = ""  # what HaloPSA answered a write that failed: it may have happened anyway
+        in_flight.append((index, fix))
         try:
             write_fix(services.halo, fix)
         except AuthError as exc:

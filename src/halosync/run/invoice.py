@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from halosync.core.invoice import HuntressInvoice, LineItems, stamp_rows
+from halosync.core.invoice import HuntressInvoice, LineItems, looks_short, short_reason, stamp_rows, unusable_reason
 from halosync.core.models import Counts, Organization, Row
 from halosync.core.ports import Progress
 from halosync.core.products import CountMode
 from halosync.errors import ServiceError
 from halosync.huntress.client import HuntressClient
+from halosync.huntress.invoices import account_actual_units
 
 
 class InvoicedSource:
@@ -38,10 +39,14 @@ class InvoicedSource:
                 raise ServiceError("Huntress", "Huntress has no reseller invoice yet: there is nothing to bill from "
                                    '(counts = "invoiced"); nothing was written')
             found = self.client.invoice_line_items(self.invoice.id)
-            if not found.units:
-                raise ServiceError("Huntress", f"{self.invoice.describe()} has no organization usage line items yet: "
-                                   "nothing was written (billing from it would bill every customer 0); the next "
-                                   "run tries again")
+            reason = unusable_reason(self.invoice, found)
+            if reason is None and looks_short(self.invoice, found):
+                # One more request, only then: the account line items tell a minimum from a short list.
+                actual = account_actual_units(self.client.account_line_items(self.invoice.id))
+                reason = short_reason(self.invoice, found, actual)
+            if reason:
+                raise ServiceError("Huntress", f"{reason}: nothing was written (billing from it would bill every "
+                                   "customer 0); the next run tries again")
             self._line_items = found
         return self._line_items
 

@@ -73,12 +73,14 @@ def licence_checks(config: Config, halo: HaloClient) -> Licences:
                 fix="Keep one in HaloPSA: delete the others, or move them to another item."))
         elif pair.state == "moved":
             own = mapping.rendered_name(pair.product), written_for.get((pair.halo_client_id, pair.product), set())
+            then = (f"updates licence {pair.own.id}" if pair.own is not None  # the other EDR form still bills
+                    else f"creates the one on item {pair.item_id}")
             checks.append(Finding(
                 name="Product moved to another item", status="fail",
                 detail=f"{client}, {pair.product}: the run fails this row, "
-                       + moved_message(pair.product, pair.item_id, pair.licences, own),
+                       + moved_message(pair.product, pair.item_id, pair.licences, own, updating=pair.own),
                 fix=f"Finish the move first: in HaloPSA, end the old licence once no recurring invoice line bills from "
-                    f"it (then the run creates the one on item {pair.item_id}); or map {pair.product} as before."))
+                    f"it (then the run {then}); or map {pair.product} as before."))
     found.pairs = pairs
     return found
 

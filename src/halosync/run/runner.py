@@ -143,7 +143,10 @@ def _count_source(config: Config, services: Services, invoice: HuntressInvoice |
         from halosync.run.accounts import AccountsSource
 
         client = services.huntress
-        source = AccountsSource(source, mapping, config, visible=lambda: client.seen_accounts)
+        # In invoiced mode no organization listing names the accounts: read them when no line item does.
+        read_accounts = (lambda: set(client.accounts())) if config.huntress.counts == "invoiced" else None
+        source = AccountsSource(source, mapping, config, visible=lambda: client.seen_accounts,
+                                read_accounts=read_accounts)
     return source, stamp
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from halosync.config.schema import Config
@@ -15,10 +16,10 @@ from halosync.core.plan import Plan, Stamp, build_plan
 from halosync.core.ports import CountSource, LicenceStore, Progress
 from halosync.core.runs import sync_exit_code
 from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, ServiceError, UnreachableError
-from halosync.halo.apply import BATCH_SIZE, NOT_STARTED, Applier
+from halosync.halo.apply import BATCH_SIZE, IN_FLIGHT, NOT_STARTED, Applier
 from halosync.run import resultslog
 from halosync.run.clock import now_utc
-from halosync.run.interrupt import Interrupt, Interrupted
+from halosync.run.interrupt import Interrupt, Interrupted, StopNow
 from halosync.run.interrupt import exit_code as interrupt_exit_code
 from halosync.run.ledger import read_ledger
 from halosync.run.names import client_names_for
@@ -88,7 +89,10 @@ class _Log:
                            organization_names=self.names, client_names=self.client_names)
         records: list[Row | Unmapped | RunRecord] = [*rows, *unmapped, summary]
         try:
-            resultslog.append(self.config.log_path, records, self.config.log.rotate_bytes)
+            with self.interrupt.hold() if self.interrupt is not None else nullcontext():
+                resultslog.append(self.config.log_path, records, self.config.log.rotate_bytes)
+        except StopNow:
+            pass  # asked twice while the records were appended: they are whole; what is left is printing them
         except LogWriteError as exc:
             result.exit_code = ExitCode.LOG_UNWRITABLE
             result.log_error = str(exc)
@@ -143,5 +147,10 @@ def _interrupted(signal_name: str, rows: list[Row], *, dry_run: bool) -> str:
         return f"interrupted by {signal_name} after planning; a dry run writes nothing"
     written = sum(1 for row in rows if row.is_write)
     left = sum(1 for row in rows if row.message == NOT_STARTED)
+    unknown = sum(1 for row in rows if row.message.startswith(IN_FLIGHT))
+    if unknown:  # a second signal stopped a write halfway: its row says what to check
+        return (f"interrupted twice by {signal_name}: stopped at once ({written} licences written); "
+                f"{unknown} write(s) in flight with an unknown outcome (check them in HaloPSA; the next "
+                f"run checks them too); {left} not started")
     return (f"interrupted by {signal_name}: the writes in flight were finished ({written} licences "
             f"written); {left} not started; the next run writes them")

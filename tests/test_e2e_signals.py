@@ -1,0 +1,108 @@
+"""Signals the installed command gets from cron or a person, end to end against the sandbox: a second signal
+while a write is in flight (the write's record is never lost), and a signal while `audit` only reads."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import read_log, write_config
+from halosync.sandbox import Sandbox, State, serve
+from halosync.sandbox.config import sandbox_config
+
+HALOSYNC = Path(sys.executable).with_name("halosync")
+ACME = 901
+
+
+def env():
+    return {**os.environ, "COLUMNS": "200", "HALOSYNC_TEST_WAIT_SCALE": "0.01"}
+
+
+def start(*args):
+    return subprocess.Popen([str(HALOSYNC), *args], text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, env=env())
+
+
+def wait_for(condition, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert condition()
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_second_signal_during_an_invoice_write_records_it_unverified(tmp_path, signum, code):
+    sandbox = Sandbox(State.seeded())
+    with serve(sandbox) as url:
+        config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
+        subprocess.run([str(HALOSYNC), "run", "--config", str(config)], capture_output=True, env=env(), check=True)
+        sandbox.faults.invoice_hook = lambda state: setattr(sandbox.faults, "latency", 1.0)
+        process = start("audit", "--fix", "--yes", "--json", "--config", str(config))
+        wait_for(lambda: sandbox.invoice_write_arrivals)
+        process.send_signal(signum)
+        time.sleep(0.1)
+        process.send_signal(signum)  # asked twice: stop now
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    assert "Traceback" not in stderr
+    fixes = [r for r in read_log(tmp_path / "results.jsonl") if r["type"] == "invoice_fix"]
+    assert len(fixes) == 1 and len(sandbox.invoice_write_arrivals) == 1
+    [record] = fixes
+    assert record["status"] == "unverified" and record["invoice_id"] == ACME
+    assert "interrupted while the write was in flight" in record["message"] and f"invoice {ACME}" in record["message"]
+    payload = json.loads(stdout)
+    assert payload["error"]["exit_code"] == code and "interrupted" in payload["error"]["message"]
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_second_signal_during_the_licence_writes_keeps_every_row_on_record(tmp_path, signum, code):
+    sandbox = Sandbox(State.generated(150))  # 600 rows: 12 batches of 50, 4 at a time
+    sandbox.faults.latency = 0.8
+    with serve(sandbox) as url:
+        data = sandbox_config(url, str(tmp_path / "results.jsonl"), sandbox.state)
+        data["huntress"]["counts"] = "summary"
+        config = write_config(tmp_path / "config.toml", data)
+        process = start("run", "--config", str(config), "--force", "--json")
+        wait_for(lambda: sandbox.licence_posts)
+        process.send_signal(signum)
+        time.sleep(0.1)
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    assert "Traceback" not in stderr
+    records = read_log(tmp_path / "results.jsonl")
+    assert records[-1]["type"] == "run" and records[-1]["exit_code"] == code
+    logged = [r for r in records if r["type"] == "row"]
+    assert len(logged) == 600
+    ok_writes = [r for r in logged if r["status"] == "ok" and r["action"] == "create"]
+    # Every licence HaloPSA holds is on record: as written, or as a write whose outcome is unknown.
+    unknown = [r for r in logged if r["status"] == "failed" and "in flight" in r["message"]]
+    assert len(ok_writes) <= len(sandbox.live_licences()) <= len(ok_writes) + len(unknown)
+    assert json.loads(stdout)["run"]["exit_code"] == code
+
+
+@pytest.mark.parametrize("args", [["audit", "--json"], ["audit", "--fix", "--yes", "--json"]])
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_while_the_audit_reads_is_the_error_document_and_nothing_written(tmp_path, args, signum, code):
+    sandbox = Sandbox(State.seeded())
+    with serve(sandbox) as url:
+        config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
+        subprocess.run([str(HALOSYNC), "run", "--config", str(config)], capture_output=True, env=env(), check=True)
+        sandbox.faults.latency = 0.5
+        before = len(sandbox.requests)
+        process = start(*args, "--config", str(config))
+        wait_for(lambda: len(sandbox.requests) > before)
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    assert "Traceback" not in stderr and "nothing was written" in stderr
+    payload = json.loads(stdout)
+    assert payload["error"]["exit_code"] == code and "nothing was written" in payload["error"]["message"]
+    assert sandbox.invoice_writes == 0
