@@ -3,7 +3,9 @@ are safe, and the checks around a fix (still needed just before the write; carri
 
 from __future__ import annotations
 
-from halosync.core.audit import Fix, InvoiceLine, RecurringInvoice, audit, recheck, verify
+from dataclasses import replace
+
+from halosync.core.audit import Fix, InvoiceLine, RecurringInvoice, audit, product_licences, recheck, verify
 from halosync.core.mapping import Mapping
 from halosync.core.models import Licence
 from halosync.halo.invoices import line_body, parse_invoices
@@ -136,3 +138,13 @@ def test_the_wire_format_is_read_and_written_in_halo():
     assert line_body(ADD) == {"ihid": 901, "_itemid": 1003, "item_shortdescription": "Huntress Managed SAT",
                               "qty_order": 24, "quantity_licences": [{"licence_id": 2}]}
     assert line_body(SWITCH) == {"id": 21, "ihid": 901, "quantity_licences": [{"licence_id": 2}]}
+
+
+def test_a_line_billing_from_a_deleted_licence_does_not_bill_the_product():
+    # EDR's old licence (our name, old item) was deleted in HaloPSA; a line still billing from it bills nothing.
+    gone = Licence(7, 12, "Huntress Managed EDR", 48, 1006, deleted=True)
+    assert product_licences([EDR, gone, SAT], 1001, "Huntress Managed EDR") == (1,)
+    report = audit(only_acme(), [EDR, gone, SAT], [RecurringInvoice(901, 12, (billing(11, 1006, 7), billing(12, 1003, 2)))])
+    assert [f.kind for f in report.findings] == ["unbilled"] and [f.licence_id for f in report.fixes] == [1]
+    assert not recheck(replace(ADD, licence_id=1, item_id=1001, product_licences=(1,)),
+                       [RecurringInvoice(901, 12, (billing(11, 1006, 7),))]).done

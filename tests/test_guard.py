@@ -9,8 +9,8 @@ import pytest
 from conftest import basic_config, read_log
 from fakes import FakeSource, FakeStore
 from halosync.config.schema import Config
-from halosync.core.guard import GuardRule, judge
-from halosync.core.models import Licence
+from halosync.core.guard import GuardRule, hold, judge
+from halosync.core.models import Licence, Row
 from halosync.run import last_sync
 from halosync.run.sync import sync
 from halosync.run.wiring import mapping_from_config
@@ -100,3 +100,18 @@ def test_without_a_guard_nothing_is_held(tmp_path):
     store = FakeStore(LICENCES)
     result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False)
     assert result.exit_code == 0 and store.licences_by_id[3].count == 0
+
+
+def _row(action: str, status: str, previous: int | None, count: int | None) -> Row:
+    return Row(halo_client_id=12, huntress_organization_ids=[101], product="edr", halo_item_id=1001,
+               licence_id=None if action == "create" else 5531, previous_count=previous, count=count,
+               action=action, status=status)  # type: ignore[arg-type]
+
+
+def test_only_updates_that_would_be_written_are_judged():
+    # A create from 0 to 400 and a failed write of a huge drop are far beyond the rule: neither is held.
+    rows = [_row("create", "ok", None, 400), _row("update", "failed", 200, 0), _row("unchanged", "ok", 48, 48)]
+    assert hold(rows, RULE) == 0
+    assert [r.status for r in rows] == ["ok", "failed", "ok"]
+    updates = [_row("update", "ok", 200, 0)]
+    assert hold(updates, RULE) == 1 and updates[0].status == "held"  # the same change as an update is held

@@ -114,3 +114,11 @@ def test_products_sharing_an_item_fail_rather_than_fight_over_one_licence():
     result = plan([], mapping=mapping)
     assert {r.status for r in result.rows} == {"failed"}
     assert "1001" in result.rows[0].message
+
+
+def test_nothing_to_bill_is_unchanged_even_when_the_product_has_a_licence_on_another_item():
+    # Client 14 counts 0 SAT; its old SAT licence sits on another item. Nothing would be created, so there
+    # is nothing to refuse: the row is unchanged, not a failure that alarms the cron mail.
+    old = Licence(5540, 14, "Huntress Managed SAT", 3, 1099)
+    sat = row(plan([old]), 14, "sat")
+    assert (sat.action, sat.status, sat.count) == ("unchanged", "ok", 0)

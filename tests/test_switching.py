@@ -258,3 +258,13 @@ def test_a_changed_licence_name_on_a_halo_without_items_is_caught_by_the_log():
     [edr] = build_plan(renamed, {101: "Acme"}, Counts(counts={101: {"edr": 42}}), [old],
                        written_for={(12, "edr"): {5531}}).rows
     assert edr.status == "failed" and "licence 5531" in edr.message and "[sync] licence_name" in edr.message
+
+
+def test_a_count_written_later_forgets_the_counts_that_were_only_possible_before():
+    ledger = Ledger()
+    ledger.confirm(7, Written(40, "2026-11-01T02:00:00Z", 12, "edr"))
+    ledger.maybe(7, 44)  # a write of 44 whose answer was lost
+    assert ledger.change(7, 44) is None
+    ledger.confirm(7, Written(46, "2026-11-02T02:00:00Z", 12, "edr"))  # a later run confirmed 46
+    change = ledger.change(7, 44)  # 44 now is someone else's doing
+    assert change is not None and (change.was, change.now) == (46, 44)
