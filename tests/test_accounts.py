@@ -8,11 +8,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SANDBOX_HOST, write_config
 from halosync.cli import app
 from halosync.core.accounts import account_clients
 from halosync.core.models import Organization
 from halosync.sandbox.config import sandbox_config
+from tests.support import SANDBOX_HOST, write_config
 
 runner = CliRunner()
 

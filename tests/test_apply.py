@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import httpx
 
-from conftest import HALO, basic_config
 from halosync.config.schema import Config
 from halosync.core.mapping import Mapping
 from halosync.core.models import Row
 from halosync.halo.apply import Applier
 from halosync.halo.client import HaloClient
 from halosync.run.wiring import mapping_from_config
+from tests.support import HALO, basic_config
 
 API = f"{HALO}/api"
 

@@ -5,41 +5,30 @@ from __future__ import annotations
 
 import json
 import tomllib
+from pathlib import Path
+from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from conftest import read_log, write_config
-from halosync.cli import app
 from halosync.config.load import load_config
 from halosync.core.models import RunRecord
 from halosync.run import resultslog
 from halosync.run.approve import decide, pending
-
-runner = CliRunner()
-GUARD = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
-
-
-def cli(*args: str):
-    return runner.invoke(app, list(args))
+from halosync.sandbox import Sandbox
+from tests.support import read_log, write_config
+from tests.support.held import GLITCH, cli, held_run
 
 
 @pytest.fixture
-def held(sandbox_mock, sandbox_config_file):
+def held(sandbox_mock: Sandbox, sandbox_config_file: Path) -> tuple[Sandbox, Path]:
     """A first sync, then a glitch held: Cedar Law's EDR (client 14) 57 -> 0, Granite's SAT (18) 175 -> 350."""
-    data = tomllib.loads(sandbox_config_file.read_text())
-    data["guard"] = GUARD
-    write_config(sandbox_config_file, data)
-    assert cli("run", "--force", "--config", str(sandbox_config_file)).exit_code == 0
-    sandbox_mock.state.set_count(104, "edr", 0)
-    sandbox_mock.state.set_count(108, "sat", 350)
-    assert cli("run", "--force", "--config", str(sandbox_config_file)).exit_code == 6
-    return sandbox_mock, sandbox_config_file
+    return held_run(sandbox_mock, sandbox_config_file, GLITCH)
 
 
-def licence(sandbox, client_id: int, item_id: int) -> dict:
+def licence(sandbox, client_id: int, item_id: int) -> dict[str, Any]:
     [found] = [l for l in sandbox.state.licences.values() if l["client_id"] == client_id and l["item_id"] == item_id]
-    return found
+    licence: dict[str, Any] = found  # the live record: tests change it in place
+    return licence
 
 
 def pending_pairs(config) -> list[tuple[int, str, int]]:

@@ -7,21 +7,19 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import read_log, recorded, write_config
-from contract import assert_conforms
 from halosync.cli import app
 from halosync.sandbox import Sandbox, State, serve
 from halosync.sandbox.config import sandbox_config
+from tests.support import read_log, recorded, write_config
+from tests.support.contract import assert_conforms
+from tests.support.installed import HALOSYNC
 
 runner = CliRunner()
-HALOSYNC = Path(sys.executable).with_name("halosync")
 ACME, ACME_SAT_LINE, DELTA = 901, 9013, 903  # the seeded invoices: Acme's SAT bills a fixed 20, Delta's no Huntress line
 
 

@@ -7,9 +7,9 @@ import json
 
 from typer.testing import CliRunner
 
-from conftest import SANDBOX_HOST, write_config
 from halosync.cli import app
 from halosync.sandbox.config import sandbox_config
+from tests.support import SANDBOX_HOST, write_config
 
 runner = CliRunner()
 

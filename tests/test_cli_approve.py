@@ -3,42 +3,29 @@
 from __future__ import annotations
 
 import json
-import tomllib
+from pathlib import Path
+from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from conftest import read_log, write_config
-from halosync.cli import app
-
-runner = CliRunner()
-GUARD = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
-
-
-def cli(*args: str):
-    return runner.invoke(app, list(args))
+from halosync.sandbox import Sandbox
+from tests.support import read_log, write_config
+from tests.support.held import GLITCH, cli, held_run
 
 
 @pytest.fixture
-def held(sandbox_mock, sandbox_config_file):
+def held(sandbox_mock: Sandbox, sandbox_config_file: Path) -> tuple[Sandbox, Path]:
     """A first sync, then a glitch: Cedar Law's EDR (client 14) reads 0 and Granite's SAT (18) doubles."""
-    data = tomllib.loads(sandbox_config_file.read_text())
-    data["guard"] = GUARD
-    write_config(sandbox_config_file, data)
-    assert cli("run", "--force", "--config", str(sandbox_config_file)).exit_code == 0
-    sandbox_mock.state.set_count(104, "edr", 0)
-    sandbox_mock.state.set_count(108, "sat", 350)
-    result = cli("run", "--force", "--config", str(sandbox_config_file))
-    assert result.exit_code == 6, result.output
-    return sandbox_mock, sandbox_config_file
+    return held_run(sandbox_mock, sandbox_config_file, GLITCH)
 
 
-def licence(sandbox, client_id: int, item_id: int) -> dict:
+def licence(sandbox, client_id: int, item_id: int) -> dict[str, Any]:
     [found] = [l for l in sandbox.live_licences(client_id) if l["item_id"] == item_id]
-    return found
+    licence: dict[str, Any] = found  # the live record: tests change it in place
+    return licence
 
 
-def decisions(config) -> list[dict]:
+def decisions(config) -> list[dict[str, Any]]:
     return [r for r in read_log(config.parent / "results.jsonl") if r["type"] == "decision"]
 
 
@@ -146,7 +133,8 @@ def test_on_a_terminal_ctrl_c_decides_nothing_and_q_carries_out_what_was_chosen(
 
     from halosync.sandbox import Sandbox, serve
     from halosync.sandbox.config import sandbox_config
-    from terminal import HALOSYNC, on_a_terminal
+    from tests.support.installed import HALOSYNC
+    from tests.support.terminal import on_a_terminal
 
     sandbox = Sandbox()
     with serve(sandbox) as url:

@@ -8,12 +8,12 @@ import tomllib
 import pytest
 from typer.testing import CliRunner
 
-from conftest import read_log, write_config
 from halosync.cli import app
 from halosync.core.audit import audit as judge
 from halosync.core.mapping import Mapping
 from halosync.core.models import Licence
 from halosync.halo.invoices import parse_invoices
+from tests.support import read_log, write_config
 
 runner = CliRunner()
 MAPPING = Mapping(clients={12: [101], 14: [104], 16: [106]}, products={"edr": 1001, "sat": 1003},
@@ -173,7 +173,8 @@ def test_on_a_terminal_fix_asks_once_and_ctrl_c_changes_nothing(tmp_path):
 
     from halosync.sandbox import Sandbox, serve
     from halosync.sandbox.config import sandbox_config
-    from terminal import HALOSYNC, on_a_terminal
+    from tests.support.installed import HALOSYNC
+    from tests.support.terminal import on_a_terminal
 
     sandbox = Sandbox()
     with serve(sandbox) as url:

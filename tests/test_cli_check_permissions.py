@@ -7,8 +7,8 @@ import json
 import httpx
 from typer.testing import CliRunner
 
-from conftest import HALO, HUNTRESS, basic_config, write_config
 from halosync.cli import app
+from tests.support import HALO, HUNTRESS, basic_config, write_config
 
 runner = CliRunner()
 

@@ -4,21 +4,22 @@ and the same situation has the same exit code in every command."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
 import respx
 from typer.testing import CliRunner
 
-from conftest import write_config
 from halosync.cli import app
 from halosync.sandbox.config import sandbox_config
+from tests.support import write_config
 
 runner = CliRunner()
 JSON_COMMANDS = [["run", "--force"], ["check-permissions"], ["audit"], ["history"]]
 
 
-def one_document(stdout: str) -> dict:
+def one_document(stdout: str) -> dict[str, Any]:
     text = stdout.strip()
     document = json.loads(text)  # exactly one document: json.loads refuses trailing data
     assert isinstance(document, dict)

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import stat
-import sys
-from pathlib import Path
 
 from typer.testing import CliRunner
 
 from halosync.cli import app
 from halosync.config.load import load_config
-from terminal import on_a_terminal
+from tests.support.terminal import on_a_terminal
 
 runner = CliRunner()
-HALOSYNC = Path(sys.executable).with_name("halosync")
 OPTIONS = ["--huntress-key", "hk_init_key", "--huntress-secret", "hs_init_secret", "--halo-url", "https://acme.halopsa.com",
            "--halo-client-id", "init-client", "--halo-client-secret", "init-secret-value", "--tenant", "acme"]
 

@@ -8,22 +8,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SANDBOX_HOST, write_config
 from halosync.cli import app
 from halosync.sandbox.config import sandbox_config
-from terminal import on_a_terminal
+from tests.support import SANDBOX_HOST, write_config
+from tests.support.mapping import first_use_config
+from tests.support.terminal import on_a_terminal
 
 runner = CliRunner()
-
-
-def first_use_config(tmp_path: Path) -> Path:
-    """Credentials, no mappings yet."""
-    data = sandbox_config(SANDBOX_HOST, str(tmp_path / "r.jsonl"))
-    del data["products"], data["organizations"]
-    path = tmp_path / "config.toml"
-    path.write_text("# written by hand\n" + __import__("tomli_w").dumps(data))
-    path.chmod(0o600)
-    return path
 
 
 def mapping(path: Path) -> tuple[dict[int, int], dict[str, int], list[int]]:
@@ -141,7 +132,8 @@ def test_application_without_read_customers(sandbox_mock, sandbox_config_file):
 
 
 def test_edr_is_mapped_whole_or_split_never_both(sandbox_mock, tmp_path):
-    from halosync.run.mapper import excludes, names_product
+    from halosync.core.mapping import excludes
+    from halosync.run.mapper import names_product
 
     assert excludes("edr_servers", ["edr"]) and excludes("edr", ["edr_workstations"]) and not excludes("sat", ["edr"])
     assert names_product("Huntress Managed EDR - Servers", "edr_servers")

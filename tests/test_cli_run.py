@@ -10,10 +10,10 @@ import pytest
 from filelock import FileLock
 from typer.testing import CliRunner
 
-from conftest import read_log, write_config
 from halosync.cli import app
 from halosync.run.resultslog import lock_path
 from halosync.sandbox.state import HALO_CLIENT_SECRET, HUNTRESS_SECRET
+from tests.support import read_log, write_config
 
 runner = CliRunner()
 
@@ -233,9 +233,9 @@ def test_quiet_still_warns_on_stderr(sandbox_mock, sandbox_config_file):
 
 
 def test_a_large_run_shows_changed_rows_only(sandbox_mock, tmp_path):
-    from conftest import SANDBOX_HOST
     from halosync.sandbox import State
     from halosync.sandbox.config import sandbox_config
+    from tests.support import SANDBOX_HOST
 
     sandbox_mock.state = State.generated(60)  # 240 rows: more than the table lists in full
     sandbox_mock.faults.huntress_rate_limit = 0  # its clock is real; the client's waits are recorded, not slept

@@ -7,11 +7,11 @@ import tomllib
 
 from typer.testing import CliRunner
 
-from conftest import read_log, write_config
 from halosync.cli import app
 from halosync.core.models import OutsideChange, Row, RunRecord
 from halosync.formats.notify import people_message
 from halosync.sandbox.builtin import ITEMS, sync_once
+from tests.support import read_log, write_config
 
 runner = CliRunner()
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import basic_config, write_config
 from halosync.cli import app
 from halosync.config.load import load_config
 from halosync.errors import ConfigError
+from tests.support import basic_config, write_config
 
 runner = CliRunner()
 
 
-def broken(tmp_path: Path, data: dict) -> Path:
+def broken(tmp_path: Path, data: dict[str, Any]) -> Path:
     return write_config(tmp_path / "config.toml", data)
 
 

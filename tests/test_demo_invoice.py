@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-HALOSYNC = Path(sys.executable).with_name("halosync")
+from tests.support.installed import HALOSYNC
 
 
 def test_demo_invoice_shows_one_request_per_not_due_call_and_the_next_invoice_billed(isolated: Path):

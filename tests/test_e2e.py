@@ -6,33 +6,22 @@ Every request the sandbox saw is held against the vendors' OpenAPI documents.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from filelock import FileLock
 
-from conftest import read_log, recorded, write_config
-from contract import assert_conforms
 from halosync.run.resultslog import lock_path
 from halosync.sandbox import Sandbox, serve
 from halosync.sandbox.config import sandbox_config
-
-HALOSYNC = Path(sys.executable).with_name("halosync")
-
-
-@pytest.fixture
-def served(sandbox: Sandbox) -> Iterator[tuple[Sandbox, str]]:
-    with serve(sandbox) as url:
-        yield sandbox, url
-    assert_conforms(recorded(sandbox))
+from tests.support import read_log, write_config
+from tests.support.installed import HALOSYNC, WAIT_SCALE, child_env, halosync
 
 
 @pytest.fixture
@@ -41,24 +30,11 @@ def config(served, tmp_path: Path) -> Path:
     return write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
 
 
-WAIT_SCALE = 0.02  # retry waits (back-off, Retry-After) run at 2%: the suite does not sleep through them
-
-
-def child_env(columns: int = 200) -> dict[str, str]:
-    return {**os.environ, "COLUMNS": str(columns), "HALOSYNC_TEST_WAIT_SCALE": str(WAIT_SCALE)}
-
-
-def halosync(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    assert HALOSYNC.exists(), f"halosync is not installed beside {sys.executable}"
-    return subprocess.run([str(HALOSYNC), *args], capture_output=True, text=True, timeout=timeout,
-                          env=child_env(), stdin=subprocess.DEVNULL)
-
-
 def posts(sandbox: Sandbox) -> int:
     return sandbox.count("halo", "POST", "/api/SoftwareLicence")
 
 
-def rows(config: Path) -> list[dict]:
+def rows(config: Path) -> list[dict[str, Any]]:
     return [r for r in read_log(config.parent / "results.jsonl") if r["type"] == "row"]
 
 
@@ -215,9 +191,10 @@ def test_sandbox_command_prints_a_working_config(tmp_path: Path, args, tally):
     process = subprocess.Popen([str(HALOSYNC), "sandbox", "--port", "0", *args], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=child_env(), cwd=tmp_path)
     try:
-        lines = []
+        lines: list[str] = []
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not (lines and lines[-1].startswith("# (end of config)")):
+            assert process.stdout is not None
             lines.append(process.stdout.readline())
         elsewhere = tmp_path / "saved" / "elsewhere"
         elsewhere.mkdir(parents=True)
@@ -228,7 +205,9 @@ def test_sandbox_command_prints_a_working_config(tmp_path: Path, args, tally):
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["run"]["rows"] == tally
         [log] = re.findall(r'path = "([^"]+)"', "".join(lines))
-        port = re.search(r"127\.0\.0\.1:(\d+)", "".join(lines)).group(1)
+        found = re.search(r"127\.0\.0\.1:(\d+)", "".join(lines))
+        assert found is not None, lines
+        port = found.group(1)
         # printed absolute, in the folder it was printed in, named for this session (its port and start time)
         assert Path(log).parent == tmp_path and Path(log).name.startswith(f"halosync-sandbox-{port}-")
         assert Path(log).exists() and not list(elsewhere.glob("*.jsonl"))

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import read_log, recorded, write_config
-from contract import assert_conforms
 from halosync.sandbox import Sandbox, serve
 from halosync.sandbox.config import sandbox_config
-from test_e2e import halosync
+from tests.support import read_log, recorded, write_config
+from tests.support.contract import assert_conforms
+from tests.support.installed import halosync
 
 
 @pytest.fixture

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-HALOSYNC = Path(sys.executable).with_name("halosync")
+from tests.support.installed import HALOSYNC
 
 
 def halosync(*args: str) -> subprocess.CompletedProcess[str]:
@@ -21,7 +20,7 @@ def test_the_rehearsal_shows_an_adoption_and_then_an_outside_change(tmp_path: Pa
     process = subprocess.Popen([str(HALOSYNC), "sandbox", "--port", "0", "--huntress-sync", "on"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
-        lines = []
+        lines: list[str] = []
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not (lines and lines[-1].startswith("# (end of config)")):
             lines.append(process.stdout.readline())  # type: ignore[union-attr]

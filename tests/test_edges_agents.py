@@ -7,10 +7,10 @@ import tomllib
 import httpx
 from typer.testing import CliRunner
 
-from conftest import HUNTRESS, read_log, write_config
 from halosync.cli import app
-from halosync.huntress.client import Organization
-from test_edr_split import agents, huntress_client
+from halosync.core.models import Organization
+from tests.support import HUNTRESS, read_log, write_config
+from tests.support.huntress import agents, huntress_client
 
 runner = CliRunner()
 

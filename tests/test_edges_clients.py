@@ -6,8 +6,8 @@ import tomllib
 
 from typer.testing import CliRunner
 
-from conftest import write_config
 from halosync.cli import app
+from tests.support import write_config
 
 runner = CliRunner()
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import basic_config, write_config
 from halosync.cli import app
+from tests.support import basic_config, write_config
 
 runner = CliRunner()
 

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import json
 import tomllib
+from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from conftest import write_config
-from halosync.cli import app
-
-runner = CliRunner()
-GUARD = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
-
-
-def cli(*args: str):
-    return runner.invoke(app, list(args))
+from halosync.sandbox import Sandbox
+from tests.support import write_config
+from tests.support.held import cli, synced_with_guard
 
 
 def flat(text: str) -> str:
@@ -24,13 +18,9 @@ def flat(text: str) -> str:
 
 
 @pytest.fixture
-def glitch(sandbox_mock, sandbox_config_file):
+def glitch(sandbox_mock: Sandbox, sandbox_config_file: Path) -> tuple[Sandbox, Path]:
     """Synced once with the guard on; then Cedar Law's EDR (client 14) reads 0."""
-    data = tomllib.loads(sandbox_config_file.read_text())
-    data["guard"] = GUARD
-    write_config(sandbox_config_file, data)
-    assert cli("run", "--force", "--config", str(sandbox_config_file)).exit_code == 0
-    sandbox_mock.state.set_count(104, "edr", 0)
+    synced_with_guard(sandbox_mock, sandbox_config_file, {(104, "edr"): 0})
     return sandbox_mock, sandbox_config_file
 
 

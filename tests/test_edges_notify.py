@@ -95,7 +95,7 @@ def test_start_and_fail_go_into_the_path_keeping_the_query():
     sent: list[str] = []
     with respx.mock(assert_all_mocked=True) as router:
         router.route(host="hc.example.com").mock(
-            side_effect=lambda request: sent.append(str(request.url)) or httpx.Response(200))
+            side_effect=lambda request: sent.append(str(request.url)) or httpx.Response(200))  # type: ignore[func-returns-value]
         notifier = Notifier(NotifyConfig(healthcheck_url="https://hc.example.com/ping/KEY/slug?create=1"),
                             lambda _: None)
         notifier.start()

@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import read_log
 from halosync.sandbox import state
-from test_e2e import halosync, served  # noqa: F401 - the fixture
+from tests.support import read_log
+from tests.support.installed import halosync
 
 
-def test_the_rehearsal_from_init_to_approve_needs_no_hand_edit(served, tmp_path: Path, monkeypatch):  # noqa: F811
+def test_the_rehearsal_from_init_to_approve_needs_no_hand_edit(served, tmp_path: Path, monkeypatch):
     sandbox, url = served
     port = str(urlsplit(url).port)
     monkeypatch.setenv("HALOSYNC_HUNTRESS_API_KEY", state.HUNTRESS_KEY)
@@ -45,7 +45,7 @@ def test_the_rehearsal_from_init_to_approve_needs_no_hand_edit(served, tmp_path:
     assert [(d["halo_client_id"], d["decision"], d["status"]) for d in decisions] == [(14, "rejected", "ok")]
 
 
-def test_set_count_with_bad_values_or_no_sandbox_says_so(served):  # noqa: F811
+def test_set_count_with_bad_values_or_no_sandbox_says_so(served):
     sandbox, url = served
     port = str(urlsplit(url).port)
     result = halosync("sandbox", "--port", port, "--set-count", "999:edr=1")
@@ -57,7 +57,7 @@ def test_set_count_with_bad_values_or_no_sandbox_says_so(served):  # noqa: F811
 
 
 @pytest.mark.parametrize("product", ["edr", "sat"])
-def test_set_count_changes_what_huntress_reports(served, product):  # noqa: F811
+def test_set_count_changes_what_huntress_reports(served, product):
     sandbox, url = served
     result = halosync("sandbox", "--port", str(urlsplit(url).port), "--set-count", f"104:{product}=7")
     assert result.returncode == 0, result.stderr

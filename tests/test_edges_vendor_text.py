@@ -8,8 +8,8 @@ import tomllib
 import pytest
 from typer.testing import CliRunner
 
-from conftest import write_config
 from halosync.cli import app
+from tests.support import write_config
 
 runner = CliRunner()
 ORG = "Cedar [/] Law [bold]Group"

@@ -8,11 +8,11 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from conftest import HUNTRESS, basic_config, read_log, write_config
 from halosync.cli import app
-from halosync.config.schema import Config
-from halosync.huntress.client import HuntressClient, Organization
+from halosync.core.models import Organization
 from halosync.huntress.usage import is_server
+from tests.support import HUNTRESS, read_log, write_config
+from tests.support.huntress import agents, huntress_client
 
 runner = CliRunner()
 
@@ -30,15 +30,6 @@ runner = CliRunner()
 )
 def test_server_rule(agent, server):
     assert is_server(agent) is server
-
-
-def huntress_client() -> HuntressClient:
-    return HuntressClient.from_config(Config.model_validate(basic_config()))
-
-
-def agents(org_id: int, servers: int, workstations: int) -> list[dict]:
-    return ([{"id": org_id * 100 + n, "organization_id": org_id, "os": "Windows Server 2019", "platform": "windows"} for n in range(servers)]
-            + [{"id": org_id * 100 + 50 + n, "organization_id": org_id, "os": "Windows 10 Pro", "platform": "windows"} for n in range(workstations)])
 
 
 def test_agents_listed_per_organization_when_that_is_cheaper(mock):

@@ -40,7 +40,7 @@ def test_the_builtin_sync_left_on_is_held_with_hold(sandbox_mock, sandbox_config
     import json
     import tomllib
 
-    from conftest import write_config
+    from tests.support import write_config
 
     data = tomllib.loads(sandbox_config_file.read_text())
     data.setdefault("sync", {})["outside_changes"] = "hold"
@@ -59,7 +59,9 @@ def _holds(line: str) -> bool:
 
     left, right = line.split(" = ", 1)
     right = right.split(";")[0].split(" ←")[0].replace("−", "-")
-    total = int(re.search(r"invoiced (\d+)", left).group(1))
+    invoiced = re.search(r"invoiced (\d+)", left)
+    assert invoiced is not None
+    total = int(invoiced.group(1))
     terms = re.findall(r"([+-]?)\s*[A-Za-z ]+?(\d+)", right)
     return total == sum(-int(n) if sign == "-" else int(n) for sign, n in terms)
 
@@ -80,19 +82,20 @@ def test_each_reseller_invoice_bills_the_next_period(sandbox_mock):
     from halosync.sandbox import reseller
 
     state = sandbox_mock.state
-    first = {(i["period_start"], i["period_end"]) for i in reseller.organization_line_items(state, 8002)}
+    assert state.reseller_invoice_id is not None
+    first = {(i["period_start"], i["period_end"]) for i in reseller.organization_line_items(state, 8002) or []}
     assert first == {("2026-10-01T00:00:00Z", "2026-10-31T23:59:59Z")}
     state.reseller_invoice_id += 1  # Huntress issues invoice 8003 a month later
-    second = {(i["period_start"], i["period_end"]) for i in reseller.organization_line_items(state, 8003)}
+    second = {(i["period_start"], i["period_end"]) for i in reseller.organization_line_items(state, 8003) or []}
     assert second == {("2026-11-01T00:00:00Z", "2026-11-30T23:59:59Z")}
-    accounts = {(i["period_start"], i["period_end"]) for i in reseller.account_line_items(state, 8003)}
+    accounts = {(i["period_start"], i["period_end"]) for i in reseller.account_line_items(state, 8003) or []}
     assert accounts == {("2026-11-01 00:00:00 UTC", "2026-11-30 23:59:59 UTC")}
     assert reseller.period(8013) == ("2027-09-01T00:00:00Z", "2027-09-30T23:59:59Z")  # across a year
 
 
 def test_a_resellers_audit_names_both_invoices_and_says_which_bills_customers(sandbox_mock, tmp_path):
-    from conftest import SANDBOX_HOST, write_config
     from halosync.sandbox.config import sandbox_config
+    from tests.support import SANDBOX_HOST, write_config
 
     data = sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl"))
     data["huntress"]["counts"] = "invoiced"
@@ -105,8 +108,8 @@ def test_a_resellers_audit_names_both_invoices_and_says_which_bills_customers(sa
 
 
 def test_a_direct_partners_audit_names_its_invoice(sandbox_mock, tmp_path):
-    from conftest import SANDBOX_HOST, write_config
     from halosync.sandbox.config import sandbox_config
+    from tests.support import SANDBOX_HOST, write_config
 
     path = write_config(tmp_path / "config.toml", sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl")))
     text = " ".join(runner.invoke(app, ["audit", "--config", str(path)]).stdout.split())
@@ -117,8 +120,8 @@ def test_a_direct_partners_audit_names_its_invoice(sandbox_mock, tmp_path):
 def test_a_client_without_an_invoice_is_told_to_create_one_by_name(sandbox_mock, tmp_path):
     import json
 
-    from conftest import SANDBOX_HOST, write_config
     from halosync.sandbox.config import sandbox_config
+    from tests.support import SANDBOX_HOST, write_config
 
     path = write_config(tmp_path / "config.toml", sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl")))
     assert runner.invoke(app, ["run", "--config", str(path), "--force"]).exit_code == 0

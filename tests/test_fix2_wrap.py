@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 from halosync.formats import console
+from tests.support.installed import HALOSYNC
 
-HALOSYNC = Path(sys.executable).with_name("halosync")
 LONG = ("Not due: the last sync followed Huntress invoice 8002 of 2026-11-01 (Huntress Reseller, 960 units), "
         "still Huntress's newest; the next sync runs once Huntress issues a newer invoice. Use --force to sync now.")
 
@@ -50,9 +48,9 @@ def test_map_auto_labels_the_state_before_and_prints_the_state_after(sandbox_moc
 
     from typer.testing import CliRunner
 
-    from conftest import SANDBOX_HOST
     from halosync.cli import app
     from halosync.sandbox.config import sandbox_config
+    from tests.support import SANDBOX_HOST
 
     data = sandbox_config(SANDBOX_HOST, str(tmp_path / "r.jsonl"))
     del data["products"], data["organizations"]

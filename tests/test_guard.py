@@ -6,14 +6,14 @@ from datetime import date
 
 import pytest
 
-from conftest import basic_config, read_log
-from fakes import FakeSource, FakeStore
 from halosync.config.schema import Config
 from halosync.core.guard import GuardRule, hold, judge
 from halosync.core.models import Licence, Row
 from halosync.run import last_sync
 from halosync.run.sync import sync
 from halosync.run.wiring import mapping_from_config
+from tests.support import basic_config, read_log
+from tests.support.fakes import FakeSource, FakeStore
 
 RULE = GuardRule(max_decrease_percent=20, max_increase_percent=50, min_units=5)
 

@@ -7,10 +7,10 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from conftest import HALO, basic_config
 from halosync.config.schema import Config
 from halosync.errors import AuthError, UnreachableError
 from halosync.halo.client import HaloClient
+from tests.support import HALO, basic_config
 
 API = f"{HALO}/api"
 

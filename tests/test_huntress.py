@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import httpx
 import pytest
 
-from conftest import HUNTRESS, basic_config
 from halosync.config.schema import Config
 from halosync.core.models import Organization
 from halosync.errors import AuthError, UnreachableError
 from halosync.huntress.client import HuntressClient
+from tests.support import HUNTRESS, basic_config
 
 V1 = f"{HUNTRESS}/v1"
 
@@ -21,7 +22,7 @@ def client(**huntress) -> HuntressClient:
     return HuntressClient.from_config(Config.model_validate(basic_config(huntress=huntress)))
 
 
-def org(org_id: int, **counts) -> dict:
+def org(org_id: int, **counts) -> dict[str, Any]:
     return {"id": org_id, "name": f"Org {org_id}", "agents_count": 0, "billable_identity_count": 0,
             "sat_learner_count": 0, "logs_sources_count": 0, **counts}
 

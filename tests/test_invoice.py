@@ -9,11 +9,11 @@ import math
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SANDBOX_HOST, read_log, write_config
 from halosync.cli import app
 from halosync.core.invoice import LineItems
 from halosync.huntress.invoices import add_line_items, parse_invoice
 from halosync.sandbox.config import sandbox_config
+from tests.support import SANDBOX_HOST, read_log, write_config
 
 runner = CliRunner()
 LINE_ITEMS = "/v1/reseller/invoices/{}/organization_usage_line_items"
@@ -213,7 +213,7 @@ def item(item_id, org_id, **usage):
 
 
 def test_line_items_are_summed_per_organization_and_counted_once_by_id():
-    found, seen = LineItems(invoice_id=1), set()
+    found, seen = LineItems(invoice_id=1), set[int]()
     assert add_line_items(found, [item(1, 5, edr=10), item(2, 5, edr=3, sat=2)], seen) == 2
     assert add_line_items(found, [item(2, 5, edr=3, sat=2)], seen) == 0  # a repeated page adds nothing
     assert found.units[5]["edr"] == 13 and found.units[5]["sat"] == 2 and found.items == 2

@@ -6,10 +6,10 @@ import tomllib
 
 from typer.testing import CliRunner
 
-from conftest import write_config
 from halosync.cli import app
 from halosync.formats.labels import client_label, percent_label, product_label
-from test_notify import Receiver, with_people
+from tests.support import write_config
+from tests.support.notify import Receiver, with_people
 
 runner = CliRunner()
 

@@ -3,15 +3,17 @@ themselves refused, and every organization and agent counted once per id."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
-from conftest import HALO, HUNTRESS, basic_config
 from halosync.config.load import load_config
 from halosync.config.schema import Config
 from halosync.errors import UnreachableError
 from halosync.halo.client import HaloClient
 from halosync.huntress.client import HuntressClient
+from tests.support import HALO, HUNTRESS, basic_config
 
 API = f"{HALO}/api"
 V1 = f"{HUNTRESS}/v1"
@@ -25,7 +27,7 @@ def token() -> httpx.Response:
     return httpx.Response(200, json={"access_token": "tok", "token_type": "Bearer", "expires_in": 3600})
 
 
-def licence(i: int) -> dict:
+def licence(i: int) -> dict[str, Any]:
     return {"id": i, "client_id": 12, "name": f"L{i}", "count": i, "item_id": 1001}
 
 
@@ -94,7 +96,7 @@ def huntress() -> HuntressClient:
     return HuntressClient.from_config(Config.model_validate(basic_config()))
 
 
-def org(org_id: int) -> dict:
+def org(org_id: int) -> dict[str, Any]:
     return {"id": org_id, "name": f"Org {org_id}", "agents_count": 1}
 
 

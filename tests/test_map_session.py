@@ -12,7 +12,7 @@ from halosync.core.matching import Candidate
 from halosync.run import map_session
 from halosync.run.map_session import IGNORE, NOT_A_CHOICE, Quit, interpret
 from halosync.run.mapper import Inventory, mapping_state
-from test_cli_map import first_use_config
+from tests.support.mapping import first_use_config
 
 ACME, BOLT = Candidate(id=12, name="Acme Dental", score=95), Candidate(id=13, name="Bolt Ltd", score=40)
 INVENTORY = Inventory(organizations={101: "Acme Dental PLLC", 102: "Bolt", 103: "Cobalt"},

@@ -60,7 +60,8 @@ def test_near_ties_and_weak_matches_are_left_alone(name):
 def test_exact_name_beats_a_longer_one():
     best, second = rank("Acme Dental", CLIENTS)[:2]
     assert (best.id, best.score) == (12, 100) and second.id == 13 and second.score < 90
-    assert unambiguous(rank("Acme Dental", CLIENTS), 90).id == 12
+    only = unambiguous(rank("Acme Dental", CLIENTS), 90)
+    assert only is not None and only.id == 12
 
 
 def test_min_score_is_respected():

@@ -7,13 +7,13 @@ import tomllib
 import pytest
 from typer.testing import CliRunner
 
-from conftest import basic_config, read_log, write_config
 from halosync.cli import app
 from halosync.config.load import load_config
 from halosync.core.mapping import Mapping
 from halosync.core.models import Counts
 from halosync.core.plan import build_plan
 from halosync.errors import ConfigError
+from tests.support import basic_config, read_log, write_config
 
 runner = CliRunner()
 

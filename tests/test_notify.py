@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import tomllib
+from typing import Any
 
 import httpx
 from typer.testing import CliRunner
 
-from conftest import write_config
 from halosync.cli import app
+from tests.support import write_config
+from tests.support.notify import Receiver, with_people
 
 runner = CliRunner()
 PING = "https://hc-ping.com/6f1e8c2a-1b2c-4d5e-9f00-abcdef123456"
@@ -73,10 +75,11 @@ class respx_routes:
         self.router.route(host="sandbox.test").pass_through()
         answer = httpx.ConnectError("refused") if self.down else httpx.Response(200, text="OK")
         kind = "side_effect" if self.down else "return_value"
-        start = self.router.post(f"{PING}/start").mock(**{kind: answer})
-        fail = self.router.post(f"{PING}/fail").mock(**{kind: answer})
-        success = self.router.post(PING).mock(**{kind: answer})
-        hook = self.router.post(HOOK).mock(**{kind: answer})
+        outcome: dict[str, Any] = {kind: answer}
+        start = self.router.post(f"{PING}/start").mock(**outcome)
+        fail = self.router.post(f"{PING}/fail").mock(**outcome)
+        success = self.router.post(PING).mock(**outcome)
+        hook = self.router.post(HOOK).mock(**outcome)
         return start, success, fail, hook
 
     def __exit__(self, *exc):
@@ -113,46 +116,6 @@ def test_a_password_in_a_service_url_is_redacted(mock):
         assert "p4ss-word" not in str(exc) and "400" in str(exc)
     else:
         raise AssertionError("a 400 should raise")
-
-
-class Receiver:
-    """A local HTTP receiver for Apprise's json:// scheme: records each message it is sent."""
-
-    def __enter__(self):
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        received = self.received = []
-        fail = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                received.append(json.loads(self.rfile.read(length)))
-                self.send_response(500 if fail.down else 200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.down = False
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"json://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def with_people(config_file, urls, **extra):
-    data = tomllib.loads(config_file.read_text())
-    data["notify"] = {"urls": urls, **extra}
-    data["guard"] = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
-    return write_config(config_file, data)
 
 
 def test_people_hear_of_held_and_failed_rows_and_not_of_a_clean_sync(sandbox_mock, sandbox_config_file):

@@ -5,32 +5,21 @@ from __future__ import annotations
 import json
 import tomllib
 from datetime import date
+from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from conftest import write_config
-from halosync.cli import app
 from halosync.config.load import load_config
 from halosync.run.approve import next_sync
-
-runner = CliRunner()
-GUARD = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
-
-
-def cli(*args: str):
-    return runner.invoke(app, list(args))
+from halosync.sandbox import Sandbox
+from tests.support import write_config
+from tests.support.held import cli, held_run
 
 
 @pytest.fixture
-def held(sandbox_mock, sandbox_config_file):
-    data = tomllib.loads(sandbox_config_file.read_text())
-    data["guard"] = GUARD
-    write_config(sandbox_config_file, data)
-    assert cli("run", "--force", "--config", str(sandbox_config_file)).exit_code == 0
-    sandbox_mock.state.set_count(104, "edr", 0)
-    assert cli("run", "--force", "--config", str(sandbox_config_file)).exit_code == 6
-    return sandbox_mock, sandbox_config_file
+def held(sandbox_mock: Sandbox, sandbox_config_file: Path) -> tuple[Sandbox, Path]:
+    """A first sync, then Cedar Law's EDR (client 14) reads 0: held."""
+    return held_run(sandbox_mock, sandbox_config_file, {(104, "edr"): 0})
 
 
 def first_of_next_month(today: date) -> date:
@@ -72,7 +61,8 @@ def test_the_terminal_prompt_names_the_counts_and_fits_80_columns(tmp_path, monk
 
     from halosync.sandbox import Sandbox, serve
     from halosync.sandbox.config import sandbox_config
-    from terminal import HALOSYNC, on_a_terminal
+    from tests.support.installed import HALOSYNC
+    from tests.support.terminal import on_a_terminal
 
     sandbox = Sandbox()
     with serve(sandbox) as url:

@@ -66,7 +66,7 @@ def test_held_shows_the_runs_and_rows_that_wait_for_approve(sandbox_config_file)
     assert [r["run_id"] for r in shown["runs"]] == ["rowfail", "held"]
     assert len(shown["decisions"]) == 3  # every decision answers a held change
     rows = history(sandbox_config_file, "--held", "--rows")["rows"]
-    assert sorted(r["halo_client_id"] for r in rows) == [12, 14]
+    assert sorted(int(str(r["halo_client_id"])) for r in rows) == [12, 14]
 
 
 def test_failed_and_held_together_show_either(sandbox_config_file):

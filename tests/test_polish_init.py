@@ -11,7 +11,7 @@ from halosync.cli import app
 from halosync.commands.init import is_loopback
 from halosync.config.load import load_config
 from halosync.config.paths import default_log_path
-from terminal import on_a_terminal
+from tests.support.terminal import on_a_terminal
 
 runner = CliRunner()
 SECRETS = ["--huntress-key", "k" * 8, "--huntress-secret", "s" * 8, "--halo-client-id", "c" * 8,

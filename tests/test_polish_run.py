@@ -6,9 +6,9 @@ import tomllib
 
 from typer.testing import CliRunner
 
-from conftest import write_config
 from halosync.cli import app
 from halosync.core.models import RunRecord
+from tests.support import write_config
 
 runner = CliRunner()
 

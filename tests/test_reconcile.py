@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SANDBOX_HOST, read_log, write_config
 from halosync.config.load import load_config
 from halosync.core.models import Licence
 from halosync.core.reconcile import Reconciliation, orphaned_licences, reconcile
@@ -14,6 +13,7 @@ from halosync.run.reconcile import fetch_orphans, fetch_reconciliation
 from halosync.run.runner import sync_if_due
 from halosync.run.wiring import Services, mapping_from_config
 from halosync.sandbox.config import sandbox_config
+from tests.support import SANDBOX_HOST, read_log, write_config
 
 
 def test_every_unit_is_placed_and_the_rest_is_unexplained():
@@ -71,7 +71,7 @@ def test_a_reseller_invoice_reconciles_to_the_unit(sandbox_mock, reseller_config
     mapping = mapping_from_config(config)
     with Services(config) as services:
         rec = fetch_reconciliation(config, services.huntress, [], mapping)
-    assert rec.error == "" and rec.invoice["id"] == 8002
+    assert rec.error == "" and rec.invoice is not None and rec.invoice["id"] == 8002
     edr = next(p for p in rec.products if p.product == "edr")
     assert (edr.unmapped, edr.ignored, edr.neighborhood_watch) == (3, 96, 4)  # Bob's Bakery; Ironwood ignored
     assert edr.mapped == sum(o["usage"]["edr"]["billable_agents_count"] for o in sandbox_mock.state.organizations.values()
@@ -88,6 +88,7 @@ def test_a_direct_partners_invoice_reconciles_edr_from_the_organization_list(san
         organizations = services.huntress.organizations()
         rec = fetch_reconciliation(config, services.huntress, organizations, mapping)
     edr = next(p for p in rec.products if p.product == "edr")
+    assert rec.invoice is not None and edr.invoiced is not None
     assert rec.invoice["id"] == 7002 and edr.unmapped == 3 and edr.neighborhood_watch == 4
     # the sandbox's direct invoice bills every agent but the Neighborhood Watch seats: nothing unexplained
     assert edr.unexplained == edr.invoiced - edr.explained == 0
@@ -109,6 +110,7 @@ def test_line_items_not_out_yet_show_as_unexplained_units(sandbox_mock, reseller
     with Services(config) as services:
         rec = fetch_reconciliation(config, services.huntress, [], mapping_from_config(config))
     edr = next(p for p in rec.products if p.product == "edr")
+    assert edr.invoiced is not None
     assert edr.mapped == 0 and edr.unexplained == edr.invoiced + edr.neighborhood_watch > 0
 
 

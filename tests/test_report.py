@@ -210,8 +210,9 @@ def test_sparkline_shows_the_shape_from_smallest_to_largest():
 def test_prices_come_from_the_line_billing_from_the_licence_else_the_item_else_the_config():
     from halosync.halo.prices import item_prices, priced_lines
 
-    pairs = {(12, "edr"): (5012, 1001), (13, "edr"): (5013, 1001), (14, "sat"): (5014, 1003), (15, "siem"): (None, 1004),
-             (16, "edr"): (5016, 1001)}
+    pairs: dict[tuple[int, str], tuple[int | None, int | None]] = {
+        (12, "edr"): (5012, 1001), (13, "edr"): (5013, 1001), (14, "sat"): (5014, 1003), (15, "siem"): (None, 1004),
+        (16, "edr"): (5016, 1001)}
     invoices = [
         {"id": 1, "client_id": 12, "lines": [
             {"quantity_licences": [{"licence_id": 5012}], "unit_price": 7.5, "unit_cost": 4.0},
@@ -222,7 +223,7 @@ def test_prices_come_from_the_line_billing_from_the_licence_else_the_item_else_t
         {"id": 2, "client_id": 16, "disabled": True, "lines": [{"quantity_licences": [{"licence_id": 5016}],
                                                                 "unit_price": 98.0}]},
     ]
-    items = {1001: {"recurringprice": 6.0, "recurringcost": 3.5}, 1003: {"recurringprice": 2.0, "recurringcost": 0},
+    items: dict[int, dict[str, Any]] = {1001: {"recurringprice": 6.0, "recurringcost": 3.5}, 1003: {"recurringprice": 2.0, "recurringcost": 0},
              1004: {"recurringprice": "12", "recurringcost": True}}
     found = prices(pairs, priced_lines(invoices), item_prices(items), {"sat": 1.1})
     assert found == {(12, "edr"): Price(7.5, 4.0), (13, "edr"): Price(6.0, 3.5), (14, "sat"): Price(2.25, 1.1),

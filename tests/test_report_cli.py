@@ -7,12 +7,13 @@ import json
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
-from conftest import basic_config, write_config
 from halosync.cli import app
 from halosync.sandbox.history import history_lines
+from tests.support import basic_config, write_config
 
 runner = CliRunner()
 
@@ -31,7 +32,7 @@ def config_with(tmp_path: Path, **overrides) -> Path:
     return write_config(tmp_path / "config.toml", basic_config(log={"path": str(tmp_path / "results.jsonl")}, **overrides))
 
 
-def csv_rows(path: Path) -> list[dict]:
+def csv_rows(path: Path) -> list[dict[str, Any]]:
     def number(text: str):
         if text == "":
             return None
@@ -76,7 +77,9 @@ def test_csv_json_and_html_carry_the_same_numbers(tmp_path):
     assert bars == {(t["month"], t["product"]): t["billed_units"] for t in document["totals"] if t["billed_units"]}
     # the totals table: one line per month, the products' units then all units
     for month in document["months"]:
-        line = re.search(rf'<tr><td class="n">{month}</td>(.*?)</tr>', page).group(1)
+        row = re.search(rf'<tr><td class="n">{month}</td>(.*?)</tr>', page)
+        assert row is not None, month
+        line = row.group(1)
         cells = [int(c.replace(",", "")) for c in re.findall(r"<td>([\d,]+)</td>", line)]
         mine = [t["billed_units"] for t in document["totals"] if t["month"] == month]
         assert cells == [*mine, sum(mine)]

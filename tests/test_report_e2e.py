@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-from conftest import recorded, write_config
-from contract import assert_conforms
 from halosync.sandbox import Sandbox, serve
 from halosync.sandbox.config import sandbox_config
-
-HALOSYNC = Path(sys.executable).with_name("halosync")
+from tests.support import recorded, write_config
+from tests.support.contract import assert_conforms
+from tests.support.installed import HALOSYNC
 
 
 def halosync(*args: str) -> subprocess.CompletedProcess[str]:

@@ -76,7 +76,9 @@ def test_a_sparkline_per_client_and_product_and_money_per_customer_and_month():
     assert sparkline_svg([0, 7, 2]) == '<svg class="s" viewBox="0 0 8 20"><path d="M0 20L4 0L8 14"/></svg>'
     assert sparkline_svg([3, None, 5]) == '<svg class="s" viewBox="0 0 8 20"><path d="M0 20M8 0"/></svg>'
     money = html.split("Revenue, cost and margin per customer and month")[1]
-    acme = re.search(r'Acme &lt;Dental&gt; &amp; &quot;Sons&quot;</td><td>12</td>(.*?)</tr>', money).group(1)
+    found = re.search(r'Acme &lt;Dental&gt; &amp; &quot;Sons&quot;</td><td>12</td>(.*?)</tr>', money)
+    assert found is not None
+    acme = found.group(1)
     # March: EDR 50 × 6.00 = 300.00 revenue, 50 × 3.50 = 175.00 cost; SAT 12 × 2.50 = 30.00 revenue, no cost
     assert "<td>330.00<br>175.00<br>125.00</td>" in acme
 

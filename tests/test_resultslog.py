@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 from datetime import UTC
+from typing import Any
 
 from halosync.core.models import RunRecord, Unmapped
 from halosync.run import last_sync, resultslog
@@ -120,7 +122,11 @@ def test_reading_backwards_stays_linear_on_megabytes_without_a_newline(tmp_path)
     def counting_open(self, *args, **kwargs):
         handle = real_open(self, *args, **kwargs)
         read = handle.read
-        handle.read = lambda n=-1: (reads.append(n), read(n))[1]  # type: ignore[method-assign]
+        def counted(n: int = -1) -> Any:
+            reads.append(n)
+            return read(n)
+
+        handle.read = counted
         return handle
 
     import pytest as _pytest
@@ -141,10 +147,8 @@ def test_a_long_line_across_many_blocks_is_whole(tmp_path, monkeypatch):
 
 
 def test_short_writes_are_carried_on_until_every_byte_is_written(tmp_path, monkeypatch):
-    import os
-
     real_write = os.write
-    monkeypatch.setattr(resultslog.os, "write", lambda fd, data: real_write(fd, bytes(data[:7])))
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, bytes(data[:7])))
     path = tmp_path / "results.jsonl"
     resultslog.append(path, [run_record("2026-11-01T02:00:00Z"), run_record("2026-11-02T02:00:00Z")])
     assert [json.loads(line)["started"] for line in path.read_text().splitlines()] == [
@@ -156,7 +160,7 @@ def test_a_disk_that_takes_nothing_is_an_error_not_a_silent_cut(tmp_path, monkey
 
     from halosync.errors import LogWriteError
 
-    monkeypatch.setattr(resultslog.os, "write", lambda fd, data: 0)
+    monkeypatch.setattr(os, "write", lambda fd, data: 0)
     with pytest.raises(LogWriteError, match="could not be written"):
         resultslog.append(tmp_path / "results.jsonl", [run_record("2026-11-01T02:00:00Z")])
 
@@ -169,7 +173,7 @@ def test_an_unwritable_log_is_a_config_error_naming_the_path(tmp_path, monkeypat
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(resultslog.os, "open", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(ConfigError, match=r"results\.jsonl cannot be created or appended to \(Permission denied\)"):
         resultslog.ensure_writable(tmp_path / "results.jsonl")
 
@@ -180,7 +184,7 @@ def test_a_run_dated_in_the_future_is_ignored_by_the_due_logic_and_named(tmp_pat
     path = tmp_path / "results.jsonl"
     resultslog.append(path, [run_record("2026-11-02T02:00:00Z"), run_record("2027-03-01T02:00:00Z")])
     now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-    future: list = []
+    future: list[Any] = []
     assert last_sync.last_success(path, since=date(2026, 11, 1), now=now, future=future) == date(2026, 11, 2)
     assert [r["started"] for r in future] == ["2027-03-01T02:00:00Z"]
     # a few seconds ahead (an NTP step) is not the future

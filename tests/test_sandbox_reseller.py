@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from contract import CONTRACTS
 from halosync.sandbox import Request, Sandbox
 from halosync.sandbox.state import HUNTRESS_KEY, HUNTRESS_SECRET, State
+from tests.support.contract import CONTRACTS
 
 TYPES = {"integer": int, "string": str, "boolean": bool, "array": list, "object": dict, "Object": dict}
 # Every sandbox list adds these to `pagination` (the shared paging, older than this file); halosync reads only
@@ -23,7 +23,8 @@ PRODUCTS = {"edr", "itdr", "ispm", "sat", "siem", "siem_extended_retention"}  # 
 
 @cache
 def document() -> dict[str, Any]:
-    return json.loads((CONTRACTS / "huntress.json").read_text())
+    document: dict[str, Any] = json.loads((CONTRACTS / "huntress.json").read_text())
+    return document
 
 
 def resolve(schema: dict[str, Any]) -> dict[str, Any]:

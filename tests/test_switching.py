@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import basic_config, read_log
-from fakes import FakeSource, FakeStore
 from halosync.config.schema import Config
 from halosync.core.mapping import Mapping
 from halosync.core.models import Counts, Licence
@@ -15,6 +13,8 @@ from halosync.core.plan import build_plan
 from halosync.run.ledger import read_ledger
 from halosync.run.sync import sync
 from halosync.run.wiring import mapping_from_config
+from tests.support import basic_config, read_log
+from tests.support.fakes import FakeSource, FakeStore
 
 ACME = {101: ("Acme Dental", {"edr": 42, "sat": 20}), 102: ("Acme Annex", {"edr": 6, "sat": 4}),
         104: ("Cedar Law", {"edr": 57, "sat": 55})}
@@ -220,6 +220,7 @@ def test_an_approved_change_is_not_an_outside_change(tmp_path, monkeypatch):
 
     monkeypatch.setattr("halosync.run.approve.Services", Halo)
     outcome = decide(cfg, [(change, "approved")])
+    assert change.row.licence_id is not None
     assert outcome.exit_code == 0 and store.licences_by_id[change.row.licence_id].count == 6
     result = run(cfg, store, source)
     assert all(r.outside_change is None for r in result.rows)

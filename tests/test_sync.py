@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import basic_config, read_log
-from fakes import FakeSource, FakeStore
 from halosync.config.schema import Config
 from halosync.core.mapping import Mapping
 from halosync.core.models import Licence, Row
@@ -16,6 +15,8 @@ from halosync.formats.results import TABLE_LIMIT, rows_to_show
 from halosync.halo.apply import Applier
 from halosync.run.sync import sync
 from halosync.run.wiring import mapping_from_config
+from tests.support import basic_config, read_log
+from tests.support.fakes import FakeSource, FakeStore
 
 ACME = {101: ("Acme Dental", {"edr": 42, "sat": 20}), 102: ("Acme Annex", {"edr": 6, "sat": 4}),
         104: ("Cedar Law", {"edr": 57, "sat": 55})}
@@ -51,7 +52,7 @@ def test_the_minimum_boundary_at_the_minimum_no_actual_count(tmp_path):
 def test_a_denial_after_some_writes_exits_1_and_before_any_3(tmp_path, denied_from, exit_code, written):
     store = FakeStore()
 
-    def deny(n: int, batch: list) -> None:
+    def deny(n: int, batch: list[Any]) -> None:
         if n >= denied_from:
             raise AuthError("HaloPSA", "HaloPSA answered 403 Forbidden", 403)
 
@@ -69,7 +70,7 @@ def test_batches_after_a_denial_are_not_sent(tmp_path):
     rows = run(cfg, FakeStore(), dry_run=True).rows
     store = FakeStore()
 
-    def deny_first(n: int, batch: list) -> None:
+    def deny_first(n: int, batch: list[Any]) -> None:
         raise AuthError("HaloPSA", "HaloPSA answered 403 Forbidden", 403)
 
     store.on_post = deny_first
@@ -86,7 +87,7 @@ def test_a_create_confirmed_by_rereading_must_match_the_count(tmp_path):
         store = FakeStore()
         store.apply_first = True
 
-        def lost_answer(n: int, batch: list, count: int = stored_count, store: FakeStore = store) -> None:
+        def lost_answer(n: int, batch: list[Any], count: int = stored_count, store: FakeStore = store) -> None:
             for licence in list(store.licences_by_id.values()):  # what Halo holds differs from what was sent
                 store.licences_by_id[licence.id] = Licence(licence.id, licence.client_id, licence.name, count, licence.item_id)
             raise ServiceError("HaloPSA", "HaloPSA answered 500", 500, ambiguous=True)
@@ -105,7 +106,7 @@ def test_created_ids_are_matched_by_content_when_halo_answers_in_another_order()
                 previous_count=None, count=n, action="create", status="ok") for c, o, n in ((12, 101, 3), (14, 104, 7))]
 
     class Reversed(FakeStore):
-        def post_licences(self, licences: list) -> list:
+        def post_licences(self, licences: list[dict[str, Any]]) -> list[dict[str, Any]]:
             return list(reversed(super().post_licences(licences)))[:1]  # one object, of the second licence
 
     store = Reversed()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from typing import Any
 
 from halosync.core.models import Counts, Licence, Organization
+from halosync.core.products import CountMode
 from halosync.errors import ServiceError
 
 
@@ -21,7 +22,7 @@ class FakeSource:
         return [Organization(org_id, name) for org_id, (name, _) in self.data.items()]
 
     def counts(self, organizations: dict[int, Organization], wanted: Iterable[int], products: Iterable[str],
-               mode: Literal["billable", "summary"], progress: Callable[[str], None] | None = None) -> Counts:
+               mode: CountMode, progress: Callable[[str], None] | None = None) -> Counts:
         products = list(products)
         return Counts(counts={o: {p: self.data[o][1].get(p, 0) for p in products} for o in wanted if o in self.data})
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import pty
 import select
-import sys
 import time
 from pathlib import Path
 
-HALOSYNC = Path(sys.executable).with_name("halosync")
+from tests.support.installed import HALOSYNC
 
 
 def waiting_for_input(pid: int, deadline: float) -> None:

@@ -9,8 +9,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-CONTRACTS = Path(__file__).parent / "contracts"
-JSON_TYPES = {"integer": int, "number": (int, float), "string": str, "boolean": bool, "array": list, "object": dict}
+CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
+JSON_TYPES: dict[str, type | tuple[type, ...]] = {"integer": int, "number": (int, float), "string": str, "boolean": bool, "array": list, "object": dict}
 # The token endpoint is OAuth2, outside Halo's OpenAPI document; API.md gives its fields.
 TOKEN_FORM = {"grant_type", "client_id", "client_secret", "scope"}
 TOKEN_QUERY = {"tenant"}
@@ -30,7 +30,8 @@ class Sent:
 
 @cache
 def _document(name: str) -> dict[str, Any]:
-    return json.loads((CONTRACTS / name).read_text())
+    document: dict[str, Any] = json.loads((CONTRACTS / name).read_text())
+    return document
 
 
 def _operation(doc: dict[str, Any], method: str, path: str) -> tuple[dict[str, Any] | None, str]:
@@ -46,14 +47,14 @@ def problems(sent: Sent) -> list[str]:
     """What in this request the vendor's document does not allow; empty when it conforms."""
     where = f"{sent.method} {sent.path}"
     if sent.service == "halo" and sent.path == "/auth/token":
-        found = []
+        token: list[str] = []
         if sent.method != "POST":
-            found.append(f"{where}: the token endpoint takes POST")
-        found += [f"{where}: query parameter {k!r} is not one of {sorted(TOKEN_QUERY)}" for k in sent.query if k not in TOKEN_QUERY]
-        found += [f"{where}: form field {k!r} is not one of {sorted(TOKEN_FORM)}" for k in (sent.form or {}) if k not in TOKEN_FORM]
+            token.append(f"{where}: the token endpoint takes POST")
+        token += [f"{where}: query parameter {k!r} is not one of {sorted(TOKEN_QUERY)}" for k in sent.query if k not in TOKEN_QUERY]
+        token += [f"{where}: form field {k!r} is not one of {sorted(TOKEN_FORM)}" for k in (sent.form or {}) if k not in TOKEN_FORM]
         if (sent.form or {}).get("grant_type") != ["client_credentials"]:
-            found.append(f"{where}: grant_type must be client_credentials")
-        return found
+            token.append(f"{where}: grant_type must be client_credentials")
+        return token
 
     if sent.service == "huntress":
         doc, path = _document("huntress.json"), sent.path
