@@ -57,21 +57,15 @@ def test_next_sync_before_the_day_and_for_invoices(sandbox_config_file):
 
 def test_the_terminal_prompt_names_the_counts_and_fits_80_columns(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")  # the test terminal has no size; a person's has one
-    import subprocess
-
     from halosync.sandbox import Sandbox, serve
     from halosync.sandbox.config import sandbox_config
-    from tests.support.installed import HALOSYNC
+    from tests.support.held import held_by_the_installed_command
     from tests.support.terminal import on_a_terminal
 
     sandbox = Sandbox()
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl"), guard=True))
-        assert subprocess.run([str(HALOSYNC), "run", "--config", str(config)], capture_output=True).returncode == 0
-        sandbox.state.set_count(104, "edr", 0)
-        sandbox.state.set_count(108, "sat", 350)
-        assert subprocess.run([str(HALOSYNC), "run", "--force", "--config", str(config)],
-                              capture_output=True).returncode == 6
+        held_by_the_installed_command(sandbox, config)
         code, text = on_a_terminal(["approve", "--config", str(config)], [b"x\r", b"s\r", b"s\r"])
     assert code == 0, text
     assert "a: approve (write 0)  r: reject (keep 57)  s: skip  q: quit" in text
