@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import respx
-import tomli_w
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from contract import Sent, assert_conforms, from_httpx
-from halosync.sandbox import Request, Sandbox
+from halosync.sandbox import Request, Sandbox, serve
 from halosync.sandbox.config import sandbox_config
-
-HUNTRESS = "https://api.huntress.io"
-HALO = "https://acme.halopsa.com"
-SANDBOX_HOST = "https://sandbox.test"
+from tests.support import SANDBOX_HOST, basic_config, recorded, write_config
+from tests.support.contract import assert_conforms, from_httpx
 
 
 @pytest.fixture(autouse=True)
@@ -60,33 +51,6 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     monkeypatch.setattr("halosync.transport.http._pause", pause)
     monkeypatch.setattr("halosync.transport.http._monotonic", lambda: time.monotonic() + skipped[0])
     return asked
-
-
-def write_config(path: Path, data: dict[str, Any], mode: int = 0o600) -> Path:
-    path.write_text(tomli_w.dumps(data))
-    path.chmod(mode)
-    return path
-
-
-def basic_config(**overrides: Any) -> dict[str, Any]:
-    """A small valid config aimed at the respx-mocked vendors."""
-    config: dict[str, Any] = {
-        "huntress": {"api_key": "hk_test_key", "api_secret": "hs_test_secret"},
-        "halo": {"url": HALO, "client_id": "halo-client", "client_secret": "halo-secret-value"},
-        "sync": {"frequency": "monthly", "day_of_month": 1},
-        "products": {"edr": 1001, "sat": 1003},
-        "organizations": [
-            {"huntress_id": 101, "halo_client_id": 12, "name": "Acme Dental"},
-            {"huntress_id": 102, "halo_client_id": 12},
-            {"huntress_id": 104, "halo_client_id": 14},
-        ],
-    }
-    for section, values in overrides.items():
-        if isinstance(values, dict) and isinstance(config.get(section), dict):
-            config[section] = {**config[section], **values}
-        else:
-            config[section] = values
-    return config
 
 
 @pytest.fixture
@@ -129,14 +93,13 @@ def sandbox_mock(sandbox: Sandbox) -> Iterator[Sandbox]:
     assert_conforms(recorded(sandbox))
 
 
-def recorded(sandbox: Sandbox) -> list[Sent]:
-    return [Sent(r.service, r.method, r.path, r.query, r.form, r.json) for r in sandbox.requests]
-
-
 @pytest.fixture
 def sandbox_config_file(tmp_path: Path) -> Path:
     return write_config(tmp_path / "config.toml", sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl")))
 
 
-def read_log(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+@pytest.fixture
+def served(sandbox: Sandbox) -> Iterator[tuple[Sandbox, str]]:
+    with serve(sandbox) as url:
+        yield sandbox, url
+    assert_conforms(recorded(sandbox))

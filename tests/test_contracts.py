@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from contract import CONTRACTS, Sent, problems
+from tests.support import REPO
+from tests.support.contract import CONTRACTS, Sent, problems
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "api"
+SHARED = REPO.parent / "shared" / "api"
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="the shared vendor documents are not beside this checkout")
@@ -17,6 +17,7 @@ def test_vendored_subsets_match_the_shared_documents():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("cut", CONTRACTS / "cut.py")
+    assert spec is not None and spec.loader is not None
     cut = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cut)
     for name, doc in cut.cut(SHARED).items():

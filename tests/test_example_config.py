@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from halosync.config.load import load_config
 from halosync.config.schema import Config
 from halosync.core.products import PRODUCT_KEYS
+from tests.support import REPO
 
-EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
+EXAMPLE = REPO / "config.example.toml"
 
 
 def test_example_loads(tmp_path):
@@ -26,6 +26,7 @@ def test_example_mentions_every_key():
     keys = set(re.findall(r"^#?\s*([a-z_]+)\s*=", text, flags=re.M))
     for section in ("huntress", "halo", "sync", "log", "notify", "report"):
         model = Config.model_fields[section].annotation
+        assert model is not None
         missing = set(model.model_fields) - keys
         assert not missing, f"[{section}] keys missing from config.example.toml: {missing}"
     missing_products = set(PRODUCT_KEYS) - keys

@@ -113,7 +113,7 @@ def test_a_not_due_run_loads_no_heavy_library(tmp_path):
     import sys
     from datetime import datetime
 
-    from conftest import basic_config, write_config
+    from tests.support import basic_config, write_config
 
     log = tmp_path / "results.jsonl"
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

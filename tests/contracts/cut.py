@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).parent
 
@@ -24,7 +25,7 @@ HALO_PATHS = ["/SoftwareLicence", "/Item", "/Item/{id}", "/Client", "/Agent/me",
 HALO_SCHEMAS = ["Licence_List", "InvoiceDetail", "InvoiceDetailQuantity"]
 
 
-def cut(source: Path) -> dict[str, dict]:
+def cut(source: Path) -> dict[str, dict[str, Any]]:
     huntress = json.loads((source / "huntress-openapi.json").read_text())
     halo = json.loads((source / "halo-openapi-subset.json").read_text())
     return {

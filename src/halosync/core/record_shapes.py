@@ -1,7 +1,7 @@
 """What each kind of results-log record must hold for a reader to use it. Pure, and light: no pydantic.
 
 These restate the fields of core/models.py's records that readers rely on, in plain types, so the hourly
-not-due check reads the log without loading pydantic; tests/test_record_shapes.py holds the two to each
+not-due check reads the log without loading pydantic; tests/core/test_record_shapes.py holds the two to each
 other (every key and type here is the model's, every word list is the model's Literal), so they cannot drift.
 """
 

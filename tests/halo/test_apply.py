@@ -1,0 +1,68 @@
+"""The applier against a respx-mocked HaloPSA: the reliability rules at the level of single requests."""
+
+from __future__ import annotations
+
+import httpx
+
+from halosync.config.schema import Config
+from halosync.core.mapping import Mapping
+from halosync.core.models import Row
+from halosync.halo.apply import Applier
+from halosync.halo.client import HaloClient
+from halosync.run.wiring import mapping_from_config
+from tests.support import HALO, basic_config
+
+API = f"{HALO}/api"
+
+
+def setup() -> tuple[HaloClient, Mapping]:
+    config = Config.model_validate(basic_config())
+    return HaloClient.from_config(config), mapping_from_config(config)
+
+
+def create(client_id: int = 12, product: str = "edr", item: int = 1001, count: int = 5) -> Row:
+    return Row(halo_client_id=client_id, huntress_organization_ids=[101], product=product, halo_item_id=item,
+               licence_id=None, previous_count=None, count=count, action="create", status="ok")
+
+
+def token() -> httpx.Response:
+    return httpx.Response(200, json={"access_token": "tok", "expires_in": 3600})
+
+
+def test_a_lone_create_is_sent_again_only_after_a_reread_shows_it_absent(mock):
+    halo, mapping = setup()
+    mock.post(f"{HALO}/auth/token").mock(return_value=token())
+    posts = mock.post(f"{API}/SoftwareLicence").mock(return_value=httpx.Response(500, text="Internal Server Error"))
+    reads = mock.get(f"{API}/SoftwareLicence").mock(side_effect=[
+        httpx.Response(200, json={"record_count": 0, "licences": []}),  # after the batch: absent, so sent alone
+        *[httpx.Response(500, text="Internal Server Error")] * 4,  # after the lone create: unknown
+    ])
+    rows = [create()]
+    Applier(halo, mapping).apply(rows)
+    assert posts.call_count == 2 and reads.call_count == 5
+    assert rows[0].status == "failed" and "may have been created" in rows[0].message
+    assert "the next run checks" in rows[0].message
+
+
+def test_a_batch_whose_reread_is_refused_sends_no_create_again(mock):
+    halo, mapping = setup()
+    mock.post(f"{HALO}/auth/token").mock(return_value=token())
+    posts = mock.post(f"{API}/SoftwareLicence").mock(return_value=httpx.Response(502))
+    mock.get(f"{API}/SoftwareLicence").mock(return_value=httpx.Response(403))
+    rows = [create(12), create(14), create(12, "sat", 1003)]
+    Applier(halo, mapping).apply(rows)
+    assert posts.call_count == 1
+    assert [r.status for r in rows] == ["failed"] * 3
+    assert all("may have been created" in r.message for r in rows)
+
+
+def test_a_batch_reread_that_finds_the_licence_confirms_it(mock):
+    halo, mapping = setup()
+    mock.post(f"{HALO}/auth/token").mock(return_value=token())
+    posts = mock.post(f"{API}/SoftwareLicence").mock(return_value=httpx.Response(500))
+    mock.get(f"{API}/SoftwareLicence").mock(return_value=httpx.Response(200, json={"record_count": 1, "licences": [
+        {"id": 77, "client_id": 12, "item_id": 1001, "name": "Huntress Managed EDR", "count": 5}]}))
+    rows = [create()]
+    Applier(halo, mapping).apply(rows)
+    assert posts.call_count == 1
+    assert (rows[0].status, rows[0].licence_id) == ("ok", 77)

@@ -1,0 +1,42 @@
+"""Ctrl-C and SIGTERM in process: the first stops before writes or lets writes finish; a second stops at once."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from halosync.errors import ExitCode
+from halosync.run.interrupt import Interrupt, Interrupted
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, ExitCode.SIGINT), (signal.SIGTERM, ExitCode.SIGTERM)])
+def test_a_signal_before_the_writes_stops_at_once_with_its_exit_code(signum: int, code: ExitCode) -> None:
+    with pytest.raises(Interrupted) as caught, Interrupt() as interrupt:
+        signal.raise_signal(signum)
+    assert caught.value.exit_code == code and caught.value.signum == signum
+    assert interrupt.event.is_set() and interrupt.signum == signum
+    assert "before any write" in str(caught.value)
+
+
+def test_a_signal_during_the_writes_only_asks_them_to_stop() -> None:
+    with Interrupt() as interrupt:
+        interrupt.writing = True
+        signal.raise_signal(signal.SIGINT)
+        assert interrupt.event.is_set() and interrupt.signum == signal.SIGINT
+        assert interrupt.name == "SIGINT (Ctrl-C)"
+
+
+def test_a_second_ctrl_c_stops_at_once_even_during_the_writes() -> None:
+    with pytest.raises(KeyboardInterrupt), Interrupt() as interrupt:
+        interrupt.writing = True
+        signal.raise_signal(signal.SIGINT)  # the first: writes in flight may finish
+        signal.raise_signal(signal.SIGINT)  # the second: no waiting
+    assert interrupt.signum == signal.SIGINT  # the first signal stays the one on record
+
+
+def test_the_previous_handlers_come_back_after_the_sync() -> None:
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with Interrupt():
+        assert signal.getsignal(signal.SIGINT) != before[0]
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before

@@ -1,0 +1,57 @@
+"""A sync the guard held: the setup approve's tests share. The CLI runs in process against the sandbox."""
+
+from __future__ import annotations
+
+import subprocess
+import tomllib
+from pathlib import Path
+
+from typer.testing import CliRunner, Result
+
+from halosync.cli import app
+from halosync.sandbox import Sandbox
+from tests.support import write_config
+from tests.support.installed import HALOSYNC
+
+GUARD = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
+runner = CliRunner()
+
+
+def cli(*args: str) -> Result:
+    return runner.invoke(app, list(args))
+
+
+def synced_with_guard(sandbox: Sandbox, config_file: Path, counts: dict[tuple[int, str], int]) -> None:
+    """Turn the guard on, sync once (exit 0), then change the sandbox's counts: (organization, product) -> count."""
+    data = tomllib.loads(config_file.read_text())
+    data["guard"] = GUARD
+    write_config(config_file, data)
+    result = cli("run", "--force", "--config", str(config_file))
+    assert result.exit_code == 0, result.output
+    for (organization, product), count in counts.items():
+        sandbox.state.set_count(organization, product, count)
+
+
+def held_run(sandbox: Sandbox, config_file: Path, counts: dict[tuple[int, str], int]) -> tuple[Sandbox, Path]:
+    """Synced once with the guard on; then the counts changed beyond it and a second sync held them (exit 6)."""
+    synced_with_guard(sandbox, config_file, counts)
+    result = cli("run", "--force", "--config", str(config_file))
+    assert result.exit_code == 6, result.output
+    return sandbox, config_file
+
+
+# Cedar Law's EDR (organization 104, client 14) reads 0; Granite's SAT (108, client 18) doubles.
+GLITCH = {(104, "edr"): 0, (108, "sat"): 350}
+
+
+def held_by_the_installed_command(sandbox: Sandbox, config_file: Path,
+                                  counts: dict[tuple[int, str], int] = GLITCH) -> None:
+    """The same held sync, by the installed command (for tests that go on at a terminal): a first run, then
+    the counts changed and a forced run held them (exit 6). The config's guard is already on."""
+    first = subprocess.run([str(HALOSYNC), "run", "--config", str(config_file)], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    for (organization, product), count in counts.items():
+        sandbox.state.set_count(organization, product, count)
+    second = subprocess.run([str(HALOSYNC), "run", "--force", "--config", str(config_file)], capture_output=True,
+                            text=True)
+    assert second.returncode == 6, second.stderr
