@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import read_log, write_config
 from halosync.sandbox import Sandbox, State, serve
 from halosync.sandbox.config import sandbox_config
+from tests.support import read_log, write_config
 
 HALOSYNC = Path(sys.executable).with_name("halosync")
 ACME = 901

@@ -143,9 +143,9 @@ def test_switching_back_to_whole_is_warned_failed_and_never_added_to_an_invoice(
 
     from typer.testing import CliRunner
 
-    from conftest import SANDBOX_HOST, write_config
     from halosync.cli import app
     from halosync.sandbox.config import sandbox_config
+    from tests.support import SANDBOX_HOST, write_config
 
     runner = CliRunner()
     [cedar] = [i for i in sandbox_mock.state.invoices if i["id"] == 902]  # Cedar's invoice bills EDR split

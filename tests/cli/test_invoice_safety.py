@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SANDBOX_HOST, read_log, write_config
 from halosync.cli import app
 from halosync.core.invoice import HuntressInvoice, LineItems, unusable_reason
 from halosync.huntress.invoices import add_line_items
 from halosync.sandbox import reseller
 from halosync.sandbox.config import sandbox_config
+from tests.support import SANDBOX_HOST, read_log, write_config
 
 runner = CliRunner()
 
@@ -68,10 +68,12 @@ INVOICE = HuntressInvoice(id=7, created_at="2026-12-01T00:05:00Z", quantity=120,
 
 
 def test_the_rule_on_plain_values():
-    assert "no organization usage line items" in unusable_reason(INVOICE, LineItems(invoice_id=7))
+    empty = unusable_reason(INVOICE, LineItems(invoice_id=7))
+    assert empty is not None and "no organization usage line items" in empty
     found = LineItems(invoice_id=7)
     add_line_items(found, [item(1, 5, {}), item(2, 6, None), item(3, 7, "{}"), item(4, 8, {"edr": 0})], set())
     reason = unusable_reason(INVOICE, found)
+    assert reason is not None
     assert "carry no usage" in reason and "4 organization usage line items" in reason and "120 units" in reason
     add_line_items(found, [item(5, 9, '{"sat": 3}')], set())  # a JSON-encoded string is read like an object
     assert found.units[9]["sat"] == 3 and unusable_reason(INVOICE, found) is None
