@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from halosync.commands.options import ConfigOption, JsonOption, asking, exit_on_error, fail
+from halosync.errors import ExitCode
 from halosync.formats import console
 
 
@@ -25,7 +26,7 @@ def command(
     from halosync.run.audit import apply_fixes, exit_code, fetch_and_audit, remaining_findings
 
     if dry_run and not fix:  # silently ignored, it would read as "this audit changed nothing because of --dry-run"
-        fail("--dry-run goes with --fix (audit without --fix never changes anything): use audit --fix --dry-run", 2,
+        fail("--dry-run goes with --fix (audit without --fix never changes anything): use audit --fix --dry-run", ExitCode.USAGE,
              json_output=json_output)
     from halosync.run.interrupt import Interrupt, Interrupted
 
@@ -33,7 +34,7 @@ def command(
     with exit_on_error(scopes, json_output=json_output):
         _, cfg = load_config(config, warn=console.warn)
         if fix and not dry_run and not yes and not sys.stdin.isatty():
-            fail("audit --fix without a terminal needs --yes (or --dry-run to see the changes)", 2,
+            fail("audit --fix without a terminal needs --yes (or --dry-run to see the changes)", ExitCode.USAGE,
                  json_output=json_output)
         if fix and not dry_run:  # fixes are recorded in the log: a log that cannot take them is exit 2 up front
             from halosync.run.resultslog import ensure_writable

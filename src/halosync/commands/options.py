@@ -33,7 +33,7 @@ NoConfigOption = Annotated[Path | None, typer.Option("--config", "-c", hidden=Tr
 
 def refuse_config(command: str, config: Path | None) -> None:
     if config is not None:
-        fail(f"{command} takes no --config: it makes its own config for the simulated vendors", 2)
+        fail(f"{command} takes no --config: it makes its own config for the simulated vendors", ExitCode.USAGE)
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout, also when it fails.")]
@@ -88,7 +88,7 @@ def check_products(keys: list[str], *, json_output: bool = False) -> None:
 
     for key in keys:
         if key not in PRODUCTS:
-            fail(f"--product must be one of {', '.join(PRODUCTS)}", ExitCode.USAGE, json_output=json_output)
+            fail(f"--product must be one of {', '.join(PRODUCTS)}, not {key!r}", ExitCode.USAGE, json_output=json_output)
 
 
 def fail(message: str, exit_code: int, *, json_output: bool = False) -> NoReturn:

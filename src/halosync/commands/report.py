@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from halosync.commands.options import ConfigOption, JsonOption, exit_on_error, fail
+from halosync.commands.options import ConfigOption, JsonOption, check_products, exit_on_error, fail
+from halosync.errors import ExitCode
 from halosync.formats import console
 
 
@@ -30,20 +31,17 @@ def command(
     import sys
 
     from halosync.config.load import load_config
-    from halosync.core.products import PRODUCTS
     from halosync.core.report import build
     from halosync.formats.report import check_writable, page_width, show_report, write_file, write_json
     from halosync.run.report import MONEY_SCOPES, collect, config_names, fetch_prices
 
     if not 1 <= months <= 120:  # checked here, not by typer, so that --json still gets its error document
-        fail(f"--months must be 1 to 120, not {months}", 2, json_output=json_output)
-    for key in product or []:
-        if key not in PRODUCTS:
-            fail(f"--product must be one of {', '.join(PRODUCTS)}, not {key!r}", 2, json_output=json_output)
+        fail(f"--months must be 1 to 120, not {months}", ExitCode.USAGE, json_output=json_output)
+    check_products(product or [], json_output=json_output)
     with exit_on_error(f"the scopes {' and '.join([*MONEY_SCOPES, 'read:items'])}", json_output=json_output):
         _, cfg = load_config(config, warn=console.warn)
         if csv_file is not None and html_file is not None and csv_file.resolve() == html_file.resolve():
-            fail(f"--csv and --html name the same file ({csv_file}): give each its own", 2, json_output=json_output)
+            fail(f"--csv and --html name the same file ({csv_file}): give each its own", ExitCode.USAGE, json_output=json_output)
         for target in (csv_file, html_file):
             if target is not None:
                 check_writable(target)
@@ -72,4 +70,4 @@ def command(
         write_json(report, sys.stdout)
     else:
         show_report(report, cfg.log_path, page_width())
-    raise typer.Exit(0)
+    raise typer.Exit(ExitCode.OK)

@@ -29,7 +29,7 @@ def _set_count(spec: str, port: int) -> None:
         fail(f"--set-count takes ORGANIZATION:PRODUCT=COUNT, such as 104:edr=0, not {spec!r}", ExitCode.USAGE)
     org_id, product, count = int(found[1]), found[2], int(found[3])
     if product not in COUNTED:
-        fail(unknown_product(product), 2)
+        fail(unknown_product(product), ExitCode.USAGE)
     with exit_on_error():
         try:
             answer = set_count(f"http://127.0.0.1:{port}", org_id, product, count)

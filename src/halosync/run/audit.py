@@ -22,6 +22,7 @@ from halosync.halo.invoices import read_invoices, write_fix
 from halosync.huntress.usage import summary_count
 from halosync.run import resultslog
 from halosync.run.clock import now_utc
+from halosync.run.names import client_names_for
 from halosync.run.runner import run_lock
 from halosync.run.wiring import Services, mapping_from_config
 
@@ -46,8 +47,7 @@ def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any
         licences = services.halo.licences(keep=mapping.is_candidate)
         invoices = read_invoices(services.halo)
         report = audit(mapping, licences, invoices, usage, latest)
-        report.client_names = {**{c.halo_client_id: c.name for c in config.clients if c.name},
-                                **{l.client_id: l.client_name for l in licences if l.client_name}}
+        report.client_names = client_names_for(config, licences)
         from halosync.run.reconcile import extend_audit  # the reconciliation and orphaned licences
 
         extend_audit(report, config, services, organizations, mapping)
