@@ -114,6 +114,9 @@ app.command("sandbox")(sandbox.command)
 def main() -> None:
     # halosync uses no pydantic plugins; looking for them reads every installed package's metadata (~30 ms).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    from halosync.run import interrupt
+
+    interrupt.FOR_GOOD = True  # this process ends with the command: a late signal must not override its exit code
     try:
         app()
     except KeyboardInterrupt:  # outside a sync (a sync records its own interruption)

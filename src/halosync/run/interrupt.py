@@ -46,6 +46,10 @@ class Interrupt:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        after = _after[-1] if _after else None
+        if after is not None and self._previous:
+            after.take_over(self, self._previous)  # the command still has to print: a signal now must not kill it
+            return
         for signum, previous in self._previous.items():
             signal.signal(signum, previous)  # type: ignore[arg-type]
 
@@ -56,3 +60,50 @@ class Interrupt:
         self.event.set()
         if not self.writing:
             raise Interrupted(signum)
+
+
+class AfterSignals:
+    """Around a command whose sync or decisions an `Interrupt` handles: once that `Interrupt` ends (its record
+    is down), a signal that arrives while the command prints its summary is kept, not obeyed at once, and the
+    command still exits 130/143. Without it, a SIGTERM in that gap would kill the process by the raw signal,
+    or go unnoticed. Before the `Interrupt` starts, signals keep their usual meaning."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> AfterSignals:
+        _after.append(self)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        _after.remove(self)
+        for signum, previous in self._previous.items():
+            # In the installed command the process ends right after: keep ignoring, so the exit code stands.
+            signal.signal(signum, signal.SIG_IGN if FOR_GOOD else previous)  # type: ignore[arg-type]
+
+    def take_over(self, interrupt: Interrupt, previous: dict[int, object]) -> None:
+        self._previous = previous
+        if interrupt.signum is not None:
+            self.signum = interrupt.signum
+        for signum in previous:
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is None:
+            self.signum = signum
+
+    def message(self) -> str:
+        name = NAMES.get(signal.Signals(self.signum), str(self.signum)) if self.signum else ""
+        return (f"interrupted by {name} after the results log was written: the records say how it ended; "
+                "nothing more was to be done")
+
+    def exit_code(self, code: int) -> int:
+        """The command's exit code: the signal's, if one arrived and the outcome does not already say so."""
+        if self.signum is None or code in (ExitCode.SIGINT, ExitCode.SIGTERM, ExitCode.LOG_UNWRITABLE):
+            return code  # 74 outranks it: records that are not in the log must be noticed
+        return exit_code(self.signum)
+
+
+_after: list[AfterSignals] = []
+FOR_GOOD = False  # set by the installed command's entry point: the process ends when the command does
