@@ -94,15 +94,20 @@ class AfterSignals:
             self.signum = signum
 
     def message(self) -> str:
-        name = NAMES.get(signal.Signals(self.signum), str(self.signum)) if self.signum else ""
-        return (f"interrupted by {name} after the results log was written: the records say how it ended; "
-                "nothing more was to be done")
+        return late_message(self.signum or signal.SIGTERM)
 
     def exit_code(self, code: int) -> int:
         """The command's exit code: the signal's, if one arrived and the outcome does not already say so."""
         if self.signum is None or code in (ExitCode.SIGINT, ExitCode.SIGTERM, ExitCode.LOG_UNWRITABLE):
             return code  # 74 outranks it: records that are not in the log must be noticed
         return exit_code(self.signum)
+
+
+def late_message(signum: int) -> str:
+    """A signal that came once the last write was over and its record being put down: nothing was cut short."""
+    name = NAMES.get(signal.Signals(signum), str(signum))
+    return (f"interrupted by {name} after the last write, as the results log was written: the records say how "
+            "it ended; nothing was cut short")
 
 
 _after: list[AfterSignals] = []

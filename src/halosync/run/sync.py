@@ -18,7 +18,7 @@ from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, S
 from halosync.halo.apply import BATCH_SIZE, NOT_STARTED, Applier
 from halosync.run import resultslog
 from halosync.run.clock import now_utc
-from halosync.run.interrupt import Interrupt, Interrupted
+from halosync.run.interrupt import Interrupt, Interrupted, late_message
 from halosync.run.interrupt import exit_code as interrupt_exit_code
 from halosync.run.ledger import read_ledger
 from halosync.run.names import client_names_for
@@ -107,6 +107,7 @@ class _Log:
             # The signal came while the record was being appended: the record says how the run ended, the
             # process still exits by the signal (a late signal is never lost).
             result.exit_code = interrupt_exit_code(late)
+            result.late_signal = late_message(late)
         return result
 
 
