@@ -30,7 +30,7 @@ class HuntressConfig(_Model):
     @field_validator("base_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        return _check_url(value)
+        return _check_base_url(value)
 
 
 class HaloConfig(_Model):
@@ -46,7 +46,7 @@ class HaloConfig(_Model):
     @field_validator("url", "auth_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        return None if value is None else _check_url(value)
+        return None if value is None else _check_base_url(value)
 
     @field_validator("url")
     @classmethod
@@ -276,6 +276,16 @@ class Config(_Model):
         value = getattr(getattr(self, section), key)
         assert isinstance(value, SecretStr), "load_config guarantees every secret is present"
         return value.get_secret_value()
+
+
+def _check_base_url(value: str) -> str:
+    """An address halosync adds paths to: a query or fragment would end up in the middle of every request's
+    URL (and may carry a token), so it is refused, without repeating it."""
+    value = _check_url(value)
+    if "?" in value or "#" in value:
+        raise ValueError("must not have a query (?…) or fragment (#…): halosync adds paths to this address; "
+                         "give it without them (credentials go in client_id/client_secret or api_key/api_secret)")
+    return value
 
 
 def _check_url(value: str) -> str:
