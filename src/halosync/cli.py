@@ -118,7 +118,11 @@ def main() -> None:
 
     interrupt.FOR_GOOD = True  # this process ends with the command: a late signal must not override its exit code
     try:
-        app()
+        try:
+            app()
+        except SystemExit as stop:
+            _exit_now_if_a_notification_was_left_behind(stop.code)
+            raise
     except KeyboardInterrupt:  # outside a sync (a sync records its own interruption)
         from halosync import writes_so_far
 
@@ -134,3 +138,14 @@ def main() -> None:
         sys.stderr.write(f"halosync: error: internal error (a bug): {type(exc).__name__}{place}. "
                          f"{writes_so_far.last_words()} Please report it with the command you ran.\n")
         sys.exit(ExitCode.INTERNAL)
+
+
+def _exit_now_if_a_notification_was_left_behind(code: object) -> None:
+    """A notification past its [notify] timeout is still trickling in a thread Python would join at exit: the
+    command is done (its record written, its lock released), so end the process now with its exit code."""
+    notify = sys.modules.get("halosync.run.notify")
+    if notify is None or not notify.LEFT_BEHIND.is_set():
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else (0 if code is None else 1))
