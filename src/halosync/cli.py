@@ -121,13 +121,18 @@ def main() -> None:
         try:
             app()
         except SystemExit as stop:
+            if interrupt.asked_twice is not None:
+                from halosync import writes_so_far
+
+                sys.stderr.write(f"halosync: error: interrupted twice: stopped at once. {writes_so_far.last_words()}\n")
+                stop.code = interrupt.exit_code(interrupt.asked_twice)
             _exit_now_if_a_notification_was_left_behind(stop.code)
             raise
-    except KeyboardInterrupt:  # outside a sync (a sync records its own interruption)
+    except KeyboardInterrupt as stop:  # outside a sync, or a second signal (a sync records its own interruption)
         from halosync import writes_so_far
 
         sys.stderr.write(f"halosync: error: interrupted. {writes_so_far.last_words()}\n")
-        sys.exit(ExitCode.SIGINT)
+        sys.exit(interrupt.exit_code(stop.signum) if isinstance(stop, interrupt.AskedTwice) else ExitCode.SIGINT)
     except Exception as exc:  # a bug: say so without a traceback, which could carry request details
         from halosync import writes_so_far
 

@@ -21,6 +21,14 @@ class Interrupted(HalosyncError):
         self.exit_code = exit_code(signum)
 
 
+class AskedTwice(KeyboardInterrupt):
+    """A second signal: stop at once. The process exits by the signal's code (130/143) all the same."""
+
+    def __init__(self, signum: int):
+        super().__init__()
+        self.signum = signum
+
+
 def exit_code(signum: int) -> ExitCode:
     return ExitCode.SIGTERM if signum == signal.SIGTERM else ExitCode.SIGINT
 
@@ -55,7 +63,9 @@ class Interrupt:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.signum is not None:
-            raise KeyboardInterrupt  # asked twice: stop now, whatever is in flight
+            global asked_twice
+            asked_twice = signum  # Typer turns the KeyboardInterrupt into a silent exit 130: the entry point says it
+            raise AskedTwice(signum)  # stop now, whatever is in flight
         self.signum = signum
         self.event.set()
         if not self.writing:
@@ -111,4 +121,5 @@ def late_message(signum: int) -> str:
 
 
 _after: list[AfterSignals] = []
+asked_twice: int | None = None  # the second signal, once one stopped a command at once
 FOR_GOOD = False  # set by the installed command's entry point: the process ends when the command does
