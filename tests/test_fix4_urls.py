@@ -66,3 +66,10 @@ def test_a_wrong_halo_address_is_exit_5_from_every_command(sandbox_mock, sandbox
     result = runner.invoke(app, [*command, "--config", str(config), *json_flag])
     assert result.exit_code == 5, result.output
     assert "[halo] url" in (json.dumps(json.loads(result.stdout)) if json_flag else result.output)
+
+
+def test_an_api_address_with_a_password_is_refused_without_repeating_the_password(sandbox_config_file):
+    config = edit(sandbox_config_file, "halo", "url", "https://admin:HALOPW@sandbox.test/halo/api")
+    result = runner.invoke(app, ["run", "--dry-run", "--config", str(config)])
+    assert result.exit_code == 2 and "https://sandbox.test/halo" in result.output
+    assert "HALOPW" not in result.output

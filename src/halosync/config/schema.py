@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, RootModel, Secre
 
 from halosync.config.paths import default_log_path
 from halosync.core.products import PRODUCT_KEYS, PRODUCTS, CountMode, ProductKey
+from halosync.transport.redaction import shown_url
 
 # (section, key) -> environment variable that overrides it.
 DEFAULT_SCOPE = "read:softwarelicensing edit:softwarelicensing read:items"
@@ -54,7 +55,7 @@ class HaloConfig(_Model):
         # The API's own address, pasted from Halo's API settings, would make every request go to
         # /api/api/... and the token request fail as if the credentials were wrong.
         if value.lower().endswith(("/api", "/auth")):
-            base = value.rsplit("/", 1)[0]
+            base = shown_url(value.rsplit("/", 1)[0])  # never repeat a user:password@ given in it
             raise ValueError(f"should be your HaloPSA address without /api or /auth (halosync adds them): {base}, "
                              "the address you open in the browser, such as https://acme.halopsa.com")
         return value
