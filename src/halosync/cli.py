@@ -117,6 +117,8 @@ def main() -> None:
     from halosync.run import interrupt
 
     interrupt.FOR_GOOD = True  # this process ends with the command: a late signal must not override its exit code
+    if (notify := sys.modules.get("halosync.run.notify")) is not None:
+        notify.LEFT_BEHIND.clear()  # only this command's notifications count (tests call main() in-process)
     try:
         try:
             app()
@@ -143,6 +145,8 @@ def main() -> None:
         sys.stderr.write(f"halosync: error: internal error (a bug): {type(exc).__name__}{place}. "
                          f"{writes_so_far.last_words()} Please report it with the command you ran.\n")
         sys.exit(ExitCode.INTERNAL)
+    finally:
+        interrupt.FOR_GOOD = False  # for a caller that goes on (tests call main() in-process)
 
 
 def _exit_now_if_a_notification_was_left_behind(code: object) -> None:

@@ -88,9 +88,10 @@ class AfterSignals:
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
         _after.remove(self)
+        if FOR_GOOD:
+            return  # the installed command ends right after: keep recording (not SIG_IGN, which children inherit)
         for signum, previous in self._previous.items():
-            # In the installed command the process ends right after: keep ignoring, so the exit code stands.
-            signal.signal(signum, signal.SIG_IGN if FOR_GOOD else previous)  # type: ignore[arg-type]
+            signal.signal(signum, previous)  # type: ignore[arg-type]
 
     def take_over(self, interrupt: Interrupt, previous: dict[int, object]) -> None:
         self._previous = previous
