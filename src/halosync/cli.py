@@ -117,6 +117,7 @@ def main() -> None:
     from halosync.run import interrupt
 
     interrupt.FOR_GOOD = True  # this process ends with the command: a late signal must not override its exit code
+    interrupt.ignore_at_exit()
     if (notify := sys.modules.get("halosync.run.notify")) is not None:
         notify.LEFT_BEHIND.clear()  # only this command's notifications count (tests call main() in-process)
     try:

@@ -61,8 +61,7 @@ def command(
                 outcome.exit_code, outcome.error = late.exit_code(outcome.exit_code), late.message()
             show_decisions(outcome.decisions, outcome.exit_code, json_output=json_output, dry_run=dry_run,
                            error=outcome.error, client_names=names)
-            code = late.exit_code(outcome.exit_code)
-    raise typer.Exit(code)
+    raise typer.Exit(late.exit_code(outcome.exit_code))
 
 
 def _ask(changes: list[Pending], names: dict[int, str]) -> list[tuple[Pending, Literal["approved", "rejected"]]]:

@@ -36,8 +36,7 @@ def command(
             result.exit_code = late.exit_code(result.exit_code)
             result.late_signal = late.message()
         show_run(result, json_output=json_output, quiet=quiet)
-        code = late.exit_code(result.exit_code)
-    raise typer.Exit(code)
+    raise typer.Exit(late.exit_code(result.exit_code))
 
 
 def _progress(message: str) -> None:

@@ -80,6 +80,7 @@ class AfterSignals:
 
     def __init__(self) -> None:
         self.signum: int | None = None
+        self.closed = False
         self._previous: dict[int, object] = {}
 
     def __enter__(self) -> AfterSignals:
@@ -88,6 +89,7 @@ class AfterSignals:
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
         _after.remove(self)
+        self.closed = True  # a signal from now on is past the command's exit code: the exit hook takes it
         if FOR_GOOD:
             return  # the installed command ends right after: keep recording (not SIG_IGN, which children inherit)
         for signum, previous in self._previous.items():
@@ -101,7 +103,9 @@ class AfterSignals:
             signal.signal(signum, self._handle)
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.signum is None:
+        if self.closed:
+            _late.append(signum)
+        elif self.signum is None:
             self.signum = signum
 
     def message(self) -> str:
@@ -121,6 +125,32 @@ def late_message(signum: int) -> str:
             "it ended; nothing was cut short")
 
 
+def ignore_at_exit() -> None:
+    """From the start of the interpreter's shutdown on, SIGINT and SIGTERM are ignored: the command's exit code
+    is decided, and Python resets its own handlers to the default late in shutdown (a signal then would kill
+    the process by the raw signal, -15, after its record said how it ended). Ignored ones it leaves alone."""
+    if not _at_exit:
+        import atexit
+
+        _at_exit.append(True)
+        atexit.register(_ignore)
+
+
+def _ignore() -> None:
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
+    if _late:  # came after the command decided its exit code, before shutdown: still exit by it (130/143)
+        import os
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(exit_code(_late[0]))
+
+
+_at_exit: list[bool] = []
+_late: list[int] = []  # signals after the command's exit code was decided, for the exit hook
 _after: list[AfterSignals] = []
 asked_twice: int | None = None  # the second signal, once one stopped a command at once
 FOR_GOOD = False  # set by the installed command's entry point: the process ends when the command does
