@@ -93,3 +93,29 @@ def test_sigterm_during_the_only_write_exits_143_and_the_record_and_json_say_int
     assert document["run"]["exit_code"] == 143 and "interrupted" in document["run"]["error"]
     run_record = read_log(tmp_path / "results.jsonl")[-1]
     assert run_record["type"] == "run" and run_record["exit_code"] == 143 and "interrupted" in run_record["error"]
+
+
+def test_sigterm_around_the_end_of_a_run_never_kills_it_by_the_raw_signal(tmp_path: Path):
+    """Swept across the end of the run (the last answer, the record, the summary, shutdown): always 143 or, once
+    the process is as good as gone, its own exit code; never -15, and a 143 the record or the output explains."""
+    for n, delay in enumerate((0.45, 0.5, 0.55, 0.6, 0.65)):
+        sandbox = Sandbox()
+        sandbox.faults.latency = 0.5
+        with serve(sandbox) as url:
+            data = sandbox_config(url, str(tmp_path / f"results{n}.jsonl"))
+            data["huntress"]["counts"] = "summary"
+            config = write_config(tmp_path / f"config{n}.toml", data)
+            process = subprocess.Popen([str(HALOSYNC), "run", "--config", str(config), "--force", "--json"],
+                                       text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       stdin=subprocess.DEVNULL, env=child_env())
+            deadline = time.monotonic() + 60
+            while not sandbox.licence_post_arrivals and time.monotonic() < deadline:
+                time.sleep(0.005)
+            time.sleep(delay)
+            process.send_signal(signal.SIGTERM)
+            stdout, stderr = process.communicate(timeout=60)
+        assert process.returncode in (0, 143), (delay, process.returncode, stderr)
+        run_record = read_log(tmp_path / f"results{n}.jsonl")[-1]
+        assert run_record["type"] == "run"
+        if process.returncode == 143 and run_record["exit_code"] != 143:
+            assert "interrupted by SIGTERM after the last write" in stdout + stderr or stdout.strip(), delay
