@@ -114,13 +114,28 @@ app.command("sandbox")(sandbox.command)
 def main() -> None:
     # halosync uses no pydantic plugins; looking for them reads every installed package's metadata (~30 ms).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    from halosync.run import interrupt
+
+    interrupt.FOR_GOOD = True  # this process ends with the command: a late signal must not override its exit code
+    interrupt.ignore_at_exit()
+    if (notify := sys.modules.get("halosync.run.notify")) is not None:
+        notify.LEFT_BEHIND.clear()  # only this command's notifications count (tests call main() in-process)
     try:
-        app()
-    except KeyboardInterrupt as stopped:  # outside a sync (a sync records its own interruption)
+        try:
+            app()
+        except SystemExit as stop:
+            if interrupt.asked_twice is not None:
+                from halosync import writes_so_far
+
+                sys.stderr.write(f"halosync: error: interrupted twice: stopped at once. {writes_so_far.last_words()}\n")
+                stop.code = interrupt.exit_code(interrupt.asked_twice)
+            _exit_now_if_a_notification_was_left_behind(stop.code)
+            raise
+    except KeyboardInterrupt as stop:  # outside a sync, or a second signal (a sync records its own interruption)
         from halosync import writes_so_far
 
         sys.stderr.write(f"halosync: error: interrupted. {writes_so_far.last_words()}\n")
-        sys.exit(getattr(stopped, "exit_code", ExitCode.SIGINT))  # a second SIGTERM is still 143
+        sys.exit(interrupt.exit_code(stop.signum) if isinstance(stop, interrupt.StopNow) else ExitCode.SIGINT)
     except Exception as exc:  # a bug: say so without a traceback, which could carry request details
         from halosync import writes_so_far
 
@@ -131,3 +146,16 @@ def main() -> None:
         sys.stderr.write(f"halosync: error: internal error (a bug): {type(exc).__name__}{place}. "
                          f"{writes_so_far.last_words()} Please report it with the command you ran.\n")
         sys.exit(ExitCode.INTERNAL)
+    finally:
+        interrupt.FOR_GOOD = False  # for a caller that goes on (tests call main() in-process)
+
+
+def _exit_now_if_a_notification_was_left_behind(code: object) -> None:
+    """A notification past its [notify] timeout is still trickling in a thread Python would join at exit: the
+    command is done (its record written, its lock released), so end the process now with its exit code."""
+    notify = sys.modules.get("halosync.run.notify")
+    if notify is None or not notify.LEFT_BEHIND.is_set():
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else (0 if code is None else 1))

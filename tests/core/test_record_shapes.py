@@ -59,7 +59,7 @@ def test_counted_fields_are_the_models_dicts_of_int():
 
 
 def test_what_a_model_writes_the_reader_takes():
-    row = models.Row(run_id="r", time="t", halo_client_id=1, huntress_organization_ids=[2], product="edr",
+    row = models.Row(run_id="r", time="2026-11-30T02:00:00Z", halo_client_id=1, huntress_organization_ids=[2], product="edr",
                      halo_item_id=3, licence_id=None, previous_count=None, count=4, action="create", status="ok")
     assert well_formed(row.dump())
     assert not well_formed({**row.dump(), "status": "maybe"}) and not well_formed({**row.dump(), "count": "4"})

@@ -10,14 +10,8 @@ import httpx
 import respx
 
 from halosync.config.schema import NotifyConfig
-from halosync.core.models import RunRecord
 from halosync.run.notify import Notifier, ping_url
-
-
-def record(exit_code: int = 0) -> RunRecord:
-    rows = {"create": 1, "update": 0, "unchanged": 0, "failed": 0, "held": 0}
-    return RunRecord(run_id="r", started="2026-11-30T02:00:00Z", finished="2026-11-30T02:00:01Z", dry_run=False,
-                     forced=False, exit_code=exit_code, rows=rows, requests={})
+from tests.support.notify import run_record as record
 
 
 class Trickler:

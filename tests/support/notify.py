@@ -7,7 +7,15 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from halosync.core.models import RunRecord
 from tests.support import write_config
+
+
+def run_record(exit_code: int = 0) -> RunRecord:
+    """A run record of one create, for a notification to be about."""
+    rows = {"create": 1, "update": 0, "unchanged": 0, "failed": 0, "held": 0}
+    return RunRecord(run_id="r", started="2026-11-30T02:00:00Z", finished="2026-11-30T02:00:01Z", dry_run=False,
+                     forced=False, exit_code=exit_code, rows=rows, requests={})
 
 
 class Receiver:

@@ -53,10 +53,15 @@ def command(
             show_decisions([], ExitCode.OK, json_output=json_output,
                            note=f"No pending change matches the selection ({len(changes)} pending).")
             raise typer.Exit(ExitCode.OK)
-        outcome = decide(cfg, choices, dry_run=dry_run)
-    show_decisions(outcome.decisions, outcome.exit_code, json_output=json_output, dry_run=dry_run, error=outcome.error,
-                   client_names=names)
-    raise typer.Exit(outcome.exit_code)
+        from halosync.run.interrupt import AfterSignals
+
+        with AfterSignals() as late:  # a signal while the decisions are printed still ends approve 130/143
+            outcome = decide(cfg, choices, dry_run=dry_run)
+            if late.exit_code(outcome.exit_code) != outcome.exit_code:
+                outcome.exit_code, outcome.error = late.exit_code(outcome.exit_code), late.message()
+            show_decisions(outcome.decisions, outcome.exit_code, json_output=json_output, dry_run=dry_run,
+                           error=outcome.error, client_names=names)
+    raise typer.Exit(late.exit_code(outcome.exit_code))
 
 
 def _ask(changes: list[Pending], names: dict[int, str]) -> list[tuple[Pending, Literal["approved", "rejected"]]]:

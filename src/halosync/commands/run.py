@@ -24,15 +24,19 @@ def command(
     from halosync.config.load import load_config
     from halosync.formats.notify import people_message
     from halosync.formats.run import show_run
+    from halosync.run.interrupt import AfterSignals
     from halosync.run.runner import sync_if_due
 
-    with exit_on_error(json_output=json_output):
-        _, cfg = load_config(config, warn=console.warn)
-        result = sync_if_due(cfg, force=force, dry_run=dry_run, progress=None if quiet or json_output else _progress,
-                     warn=console.warn, people_message=people_message)
-
-    show_run(result, json_output=json_output, quiet=quiet)
-    raise typer.Exit(result.exit_code)
+    with AfterSignals() as late:  # a signal while the summary is printed still ends the run 130/143
+        with exit_on_error(json_output=json_output):
+            _, cfg = load_config(config, warn=console.warn)
+            result = sync_if_due(cfg, force=force, dry_run=dry_run, progress=None if quiet or json_output else _progress,
+                                 warn=console.warn, people_message=people_message)
+        if late.exit_code(result.exit_code) != result.exit_code:  # arrived after the record: the output says so
+            result.exit_code = late.exit_code(result.exit_code)
+            result.late_signal = late.message()
+        show_run(result, json_output=json_output, quiet=quiet)
+    raise typer.Exit(late.exit_code(result.exit_code))
 
 
 def _progress(message: str) -> None:

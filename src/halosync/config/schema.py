@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, RootModel, Secre
 
 from halosync.config.paths import default_log_path
 from halosync.core.products import PRODUCT_KEYS, PRODUCTS, CountMode, ProductKey
+from halosync.transport.redaction import shown_url
 
 # (section, key) -> environment variable that overrides it.
 DEFAULT_SCOPE = "read:softwarelicensing edit:softwarelicensing read:items"
@@ -30,7 +31,7 @@ class HuntressConfig(_Model):
     @field_validator("base_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        return _check_url(value)
+        return _check_base_url(value)
 
 
 class HaloConfig(_Model):
@@ -46,7 +47,7 @@ class HaloConfig(_Model):
     @field_validator("url", "auth_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        return None if value is None else _check_url(value)
+        return None if value is None else _check_base_url(value)
 
     @field_validator("url")
     @classmethod
@@ -54,7 +55,7 @@ class HaloConfig(_Model):
         # The API's own address, pasted from Halo's API settings, would make every request go to
         # /api/api/... and the token request fail as if the credentials were wrong.
         if value.lower().endswith(("/api", "/auth")):
-            base = value.rsplit("/", 1)[0]
+            base = shown_url(value.rsplit("/", 1)[0])  # never repeat a user:password@ given in it
             raise ValueError(f"should be your HaloPSA address without /api or /auth (halosync adds them): {base}, "
                              "the address you open in the browser, such as https://acme.halopsa.com")
         return value
@@ -276,6 +277,16 @@ class Config(_Model):
         value = getattr(getattr(self, section), key)
         assert isinstance(value, SecretStr), "load_config guarantees every secret is present"
         return value.get_secret_value()
+
+
+def _check_base_url(value: str) -> str:
+    """An address halosync adds paths to: a query or fragment would end up in the middle of every request's
+    URL (and may carry a token), so it is refused, without repeating it."""
+    value = _check_url(value)
+    if "?" in value or "#" in value:
+        raise ValueError("must not have a query (?…) or fragment (#…): halosync adds paths to this address; "
+                         "give it without them (credentials go in client_id/client_secret or api_key/api_secret)")
+    return value
 
 
 def _check_url(value: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from halosync.core.times import parse_iso
+
 # A record of the wrong shape is skipped and counted by the reader.
 SHAPES: dict[str, dict[str, tuple[type, ...]]] = {
     "run": {"run_id": (str,), "started": (str,), "exit_code": (int,), "rows": (dict,), "requests": (dict,)},
@@ -21,6 +23,8 @@ SHAPES: dict[str, dict[str, tuple[type, ...]]] = {
                  "licence_id": (int,), "previous_count": (int,), "count": (int,), "decision": (str,), "status": (str,)},
 }
 COUNTS = {"run": ("rows", "requests")}
+# Times a reader sorts, compares or dates by: "2026-13-45T99:00:00Z" is no time, and the record is skipped.
+TIMES = {"run": ("started",), "row": ("time",), "invoice_fix": ("time",), "decision": ("time",)}
 WORDS = {"row": {"action": {"create", "update", "unchanged"}, "status": {"ok", "failed", "held"}},  # as models.Row has them
           "decision": {"decision": {"approved", "rejected"}, "status": {"ok", "stale", "failed"}}}
 
@@ -36,6 +40,9 @@ def well_formed(record: dict[str, Any]) -> bool:
             return False
     for key, words in WORDS.get(record["type"], {}).items():
         if record[key] not in words:
+            return False
+    for key in TIMES.get(record["type"], ()):
+        if parse_iso(record[key], naive_is_utc=False) is None:
             return False
     for key in COUNTS.get(record["type"], ()):
         if not all(isinstance(n, int) and not isinstance(n, bool) for n in record[key].values()):

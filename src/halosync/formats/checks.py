@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from halosync.formats import console
 from halosync.formats.json_output import document, error_object
-from halosync.formats.text import fits_table, wrap
+from halosync.formats.text import fits_table, visible, wrap
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -60,9 +60,9 @@ def _table(report: CheckReport) -> Table:
     table.add_column("Result", no_wrap=True)
     table.add_column("Detail")
     for check in report.checks:
-        detail = Text(check.detail)
+        detail = Text(visible(check.detail))  # details quote vendor names: shown, never obeyed
         if check.fix and check.status != "pass":
             detail.append("\nFix: ", style="bold")
-            detail.append(check.fix)
-        table.add_row(check.name, mark[check.status], detail)
+            detail.append(visible(check.fix))
+        table.add_row(visible(check.name), mark[check.status], detail)
     return table

@@ -10,7 +10,7 @@ from halosync.core.times import parse_iso
 from halosync.formats import console
 from halosync.formats.json_output import document
 from halosync.formats.labels import client_label, product_label
-from halosync.formats.text import fits_table, wrap, wrap_parts
+from halosync.formats.text import fits_table, visible, wrap, wrap_parts
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -85,7 +85,7 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
             *((_invoice(run),) if invoices else ()),
             Text(str(code), style="green" if code == 0 else "red"),
             *(str(counts.get(k, 0)) for k in COUNTS),
-            f"{requests.get('huntress', 0)} + {requests.get('halo', 0)}", str(run.get("error") or ""),
+            f"{requests.get('huntress', 0)} + {requests.get('halo', 0)}", visible(str(run.get("error") or "")),
         )
     return table
 

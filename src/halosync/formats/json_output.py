@@ -52,7 +52,7 @@ def as_json(result: RunResult) -> Iterator[str]:
         outcome = (would_hold if held and not failed
                    else f"{failed} row{'s' if failed != 1 else ''} failed" + (
                        f", {held} change{plural} held for approval" if held else ""))
-        error = result.log_error or (result.record.error if result.record else "") or outcome
+        error = result.log_error or (result.record.error if result.record else "") or result.late_signal or outcome
         yield f', "error": {json.dumps(error_object(error, result.exit_code), ensure_ascii=False)}'
     yield "}\n"
 

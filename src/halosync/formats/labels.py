@@ -7,15 +7,17 @@ name from the config first, else HaloPSA's name when the run read it, else only 
 from __future__ import annotations
 
 from halosync.core.products import PRODUCTS
+from halosync.formats.text import visible
 
 
 def client_label(client_id: int, names: dict[int, str]) -> str:
     """`Juniper SD (21)`, or `21` when nothing names it: prose puts `client ` before it."""
-    return f"{names[client_id]} ({client_id})" if names.get(client_id) else str(client_id)
+    return f"{visible(names[client_id])} ({client_id})" if names.get(client_id) else str(client_id)
 
 
 def organization_label(organization_id: int, names: dict[int, str]) -> str:
-    return f"{names[organization_id]} ({organization_id})" if names.get(organization_id) else str(organization_id)
+    return (f"{visible(names[organization_id])} ({organization_id})" if names.get(organization_id)
+            else str(organization_id))
 
 
 def product_label(product: str) -> str:

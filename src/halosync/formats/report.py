@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from halosync.core.products import PRODUCTS
 from halosync.core.report import COLUMNS, Report, Series, row, sparkline, values
 from halosync.errors import ConfigError
-from halosync.formats.text import wrap, wrap_parts
+from halosync.formats.text import visible, wrap, wrap_parts
 
 ESTIMATED = ("Money is estimated with today's prices: the recurring invoice lines and items as they are now, "
              "and [report] unit_cost; past months may have been billed at other prices.")
@@ -200,7 +200,7 @@ def _mover_lines(report: Report, width: int) -> Iterator[str]:
 
 def _flat(name: str) -> str:
     """A name on one line: a line break or tab inside it would break the page's columns."""
-    return " ".join(name.split()) or "(no name)"
+    return " ".join(visible(name).split()) or "(no name)"
 
 
 def _money(value: float) -> str:

@@ -11,7 +11,7 @@ from rich.text import Text
 from halosync.core.models import Row
 from halosync.core.outside import note
 from halosync.formats.labels import client_label, organization_label, percent_label, product_label
-from halosync.formats.text import fits_table, wrap, wrap_parts
+from halosync.formats.text import fits_table, visible, wrap, wrap_parts
 from halosync.run.result import RunResult
 
 ACTION_STYLE = {"create": "green", "update": "yellow", "unchanged": "dim"}
@@ -128,7 +128,7 @@ def say_wrapped(console: Console, text: str) -> None:
 
 def _status(row: Row) -> Text:
     text = (Text("ok", style="green") if row.status == "ok" and not row.message
-            else Text(row.message or row.status, style=STATUS_STYLE[row.status]))
+            else Text(visible(row.message or row.status), style=STATUS_STYLE[row.status]))
     if row.outside_change is not None and row.status != "held":  # a held row's message says it already
         text.append(f"\nchanged outside halosync: {note(row.outside_change)}", style="bold yellow")
     return text

@@ -33,6 +33,8 @@ def show_run(result: RunResult, *, json_output: bool, quiet: bool) -> None:
             console.warn(outside)
     if result.record is not None and result.record.error:
         console.error(result.record.error)
+    if result.late_signal:
+        console.error(result.late_signal)
     if result.log_error:
         from halosync.formats.json_output import unsaved_records_follow
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 from typing import TYPE_CHECKING, TextIO
 
@@ -12,13 +13,24 @@ if TYPE_CHECKING:
 TABLES_FROM = 120  # columns; narrower (cron mail and pipes get 80), a table would squash or drop data
 
 
+# C0 controls but line feed and tab, DEL, and C1: from a vendor's name they would drive the reader's terminal
+# (\x1b[31m colours it, \x9b opens a sequence on some terminals), even when piped into a mail or a file.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """`text` with every control character shown as its escape (`\x1b`), never obeyed: the one rule for
+    vendor text (organization, client and item names, messages quoting them) on every page halosync prints."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
 def fits_table(console: Console) -> bool:
     return console.width >= TABLES_FROM
 
 
 def wrap(text: str, width: int, indent: str = "  ", first: str = "") -> str:
     """Wrapped at spaces, never inside a word, never cut: a word longer than the line stays whole."""
-    return textwrap.fill(" ".join(text.split()), width=max(width, 20), initial_indent=first, subsequent_indent=indent,
+    return textwrap.fill(" ".join(visible(text).split()), width=max(width, 20), initial_indent=first, subsequent_indent=indent,
                          break_long_words=False, break_on_hyphens=False)
 
 
@@ -55,7 +67,7 @@ def wrap_lines(text: str, width: int, indent: str = "  ") -> str:
     """Each line of `text` that is wider than `width` wrapped between words (never cut, nothing dropped); its
     continuation lines indented past the line's own indentation. Lines that fit are left exactly as they are."""
     out = []
-    for line in text.split("\n"):
+    for line in visible(text).split("\n"):
         if len(line) <= width:
             out.append(line)
             continue

@@ -16,6 +16,7 @@ from halosync.halo.menus import APPLICATION_PERMISSIONS, APPLICATIONS
 from halosync.transport import http
 from halosync.transport.http import Clock, Service
 from halosync.transport.pool import POOL_SIZE, concurrently
+from halosync.transport.redaction import url_secrets
 
 MAX_PAGES = 100_000
 
@@ -55,6 +56,8 @@ class HaloClient:
         halo = config.halo
         scope = " ".join(dict.fromkeys([*halo.scope.split(), *extra_scopes]))
         service = Service("HaloPSA", f"{halo.url}/api", per_minute=halo.requests_per_minute, **service_options)
+        for secret in url_secrets(halo.token_url):  # a user:password@ in auth_url is a secret too
+            service.add_secret(secret)
         return cls(
             service,
             token_url=halo.token_url,
@@ -118,6 +121,13 @@ class HaloClient:
         except AuthError as exc:
             if exc.status != 401:
                 raise
+        except ServiceError as exc:
+            if exc.status == 404 and method == "GET" and "/" not in path.strip("/"):
+                # A list (not one record) that is not there: the API is not at this address.
+                raise UnreachableError("HaloPSA", f"{exc}: HaloPSA's API is not at this address. Check [halo] url "
+                                       "(the address you open in the browser, such as https://acme.halopsa.com)",
+                                       404) from None
+            raise
         # Tokens can be revoked or expire early: one fresh token, one more try.
         return self.service.request(method, path, headers=_bearer(self._valid_token(rejected=token)), **kwargs)
 
@@ -289,6 +299,10 @@ def _token_error(exc: ServiceError, tenant: str | None,
     if "invalid_client" in text or exc.status in (400, 401, 403):
         return AuthError("HaloPSA", f"{text}. Check {credentials} against {APPLICATIONS}",
                          exc.status)
+    if exc.status == 404:  # nothing answers there: the address is wrong, the same exit from every command
+        return UnreachableError("HaloPSA", f"{text}: HaloPSA has no token endpoint at that address. Check [halo] url "
+                                "(the address you open in the browser, such as https://acme.halopsa.com) and "
+                                "auth_url, if set", 404)
     if exc.status is not None and exc.status >= 500:
         hint = f"is tenant = {tenant!r} right?" if tenant else "hosted instances need [halo] tenant"
         return type(exc)(exc.service, f"{text} ({hint})", exc.status, ambiguous=exc.ambiguous)

@@ -44,17 +44,26 @@ def billable_count(usages: dict[str, Any], product: str) -> int:
     if entry is None:
         return 0
     if product == "edr":
-        return _as_count(_get(entry, "billable_agents_count"), "actual_usages edr.billable_agents_count")
+        return _given_count(_get(entry, "billable_agents_count"), "actual_usages edr.billable_agents_count")
     if product in ("itdr", "ispm"):
         # One entry per identity provider (microsoft, google): summed.
         entries = entry if isinstance(entry, list) else [entry]
-        return sum(_as_count(_get(e, "billable_identities_count"), f"actual_usages {product}[].billable_identities_count")
+        return sum(_given_count(_get(e, "billable_identities_count"), f"actual_usages {product}[].billable_identities_count")
                    for e in entries)
     if product == "sat":
-        return _as_count(_get(entry, "learners_count"), "actual_usages sat.learners_count")
+        return _given_count(_get(entry, "learners_count"), "actual_usages sat.learners_count")
     if product == "siem":
-        return _as_count(_get(entry, "billable_log_sources_count"), "actual_usages siem.billable_log_sources_count")
+        return _given_count(_get(entry, "billable_log_sources_count"), "actual_usages siem.billable_log_sources_count")
     raise KeyError(product)
+
+
+def _given_count(value: Any, field: str) -> int:
+    """A count inside a product's entry of `actual_usages`. The entry is there, so the product is in use: a
+    null (or missing) count is Huntress not saying, never 0 units (that would bill the customer nothing).
+    A product absent from `actual_usages` altogether is another matter: it counts 0 (billable_count)."""
+    if value is None:
+        raise ValueError(f"Huntress gave no count ({field} is null)")
+    return _as_count(value, field)
 
 
 def _get(entry: Any, key: str) -> Any:

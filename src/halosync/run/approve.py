@@ -8,7 +8,7 @@ and still holds the count the run saw; otherwise the change is stale and nothing
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -112,11 +112,25 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
             when.append(next_sync(config))
         return when[0]
 
-    with run_lock(config.log_path, "nothing was decided"), Services(config, **service_options) as services:
+    from halosync.run.interrupt import Interrupt
+    from halosync.run.interrupt import exit_code as signal_exit_code
+
+    with run_lock(config.log_path, "nothing was decided"), Services(config, **service_options) as services, \
+            Interrupt() as interrupt:
         # Asked again under the lock: a run (or another approve) may have judged a pair while the question was open.
         still = {(p.held_run_id, p.key) for p in pending(config)}
+        interrupt.writing = True  # from here a signal lets the write in flight finish and be recorded, then stops
         current: dict[int, dict[int, int | None]] = {}  # client -> licence -> count, read once per client
+
+        def reread(client_id: int) -> dict[int, int | None]:
+            return {l.id: l.count for l in services.halo.licences(client_id=client_id)
+                    if not l.deleted}  # a deleted licence is gone, whatever it holds
+
+        done = 0
         for change, decision in choices:
+            if interrupt.event.is_set():
+                break  # start no new write; what is left stays pending
+            done += 1
             row = change.row
             if (change.held_run_id, change.key) not in still:
                 record(change, decision, "stale", (
@@ -128,14 +142,16 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
                 continue
             try:
                 if row.halo_client_id not in current:  # re-read: someone may have edited it in Halo since
-                    current[row.halo_client_id] = {l.id: l.count for l in
-                                                   services.halo.licences(client_id=row.halo_client_id)
-                                                   if not l.deleted}  # a deleted licence is gone, whatever it holds
+                    current[row.halo_client_id] = reread(row.halo_client_id)
                 now = current[row.halo_client_id].get(row.licence_id or -1, GONE)
                 if now is GONE:
                     record(change, "approved", "stale", (
                         f"licence {row.licence_id} is no longer in HaloPSA (deleted since the run): not written; "
                         f"{next_sync_once()} judges the pair afresh"))
+                    continue
+                if now == row.count and now != row.previous_count:
+                    # Already what was approved: an earlier approve wrote it (its answer lost), or a person did.
+                    record(change, "approved", "ok", f"already holds {row.count}: nothing written")
                     continue
                 if now != row.previous_count:
                     record(change, "approved", "stale", (
@@ -143,18 +159,52 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
                         f"{row.previous_count} the run saw: not written; {next_sync_once()} judges it afresh"))
                     continue
                 if not dry_run:
-                    services.halo.post_licences([{"id": row.licence_id, "client_id": row.halo_client_id,
-                                                  "count": row.count}])
-                    current[row.halo_client_id][row.licence_id or -1] = row.count
-                record(change, "approved", "ok", f"would write {row.count}" if dry_run else f"wrote {row.count}")
+                    _write(services, row, record, change, reread)
+                    current.pop(row.halo_client_id, None)  # read afresh for the client's next change
+                    continue
+                record(change, "approved", "ok", f"would write {row.count}")
             except (AuthError, ServiceError) as exc:
                 record(change, "approved", "failed", f"{exc}; still pending")
                 if isinstance(exc, AuthError) or exc.exit_code == ExitCode.UNREACHABLE:
                     outcome.error, outcome.exit_code = str(exc), int(exc.exit_code)
                     break  # the service refuses or is gone: the rest would fail the same way
+        if interrupt.signum is not None:
+            left = len(choices) - done
+            outcome.exit_code = signal_exit_code(interrupt.signum)
+            outcome.error = (f"interrupted by {interrupt.name}: {done} decision(s) carried out and recorded"
+                             f"{' (the write in flight finished)' if done else ''}; {left} not started: "
+                             "still pending; `halosync approve` shows them")
     if not outcome.exit_code and any(d.status != "ok" for d in outcome.decisions):
         outcome.exit_code = ExitCode.DECISIONS_NOT_OK
     return outcome
+
+
+def _write(services: Services, row: Row, record: Callable[..., None], change: Pending,
+           reread: Callable[[int], dict[int, int | None]]) -> None:
+    """Write one approved count and record the decision as soon as its answer is known. An answer that leaves the
+    outcome unknown (a 5xx, a dropped connection) is settled by re-reading the licence; a second signal while
+    the write is in flight records it as unknown (still pending: the next approve re-reads it) before stopping."""
+    try:
+        services.halo.post_licences([{"id": row.licence_id, "client_id": row.halo_client_id, "count": row.count}])
+    except KeyboardInterrupt:
+        record(change, "approved", "failed", (
+            f"interrupted while the write was in flight: the licence may hold {row.count}; "
+            "still pending: the next approve re-reads it"))
+        raise
+    except ServiceError as exc:
+        if isinstance(exc, AuthError) or not exc.ambiguous:
+            raise
+        try:
+            held = reread(row.halo_client_id).get(row.licence_id or -1, GONE)
+        except ServiceError:
+            raise type(exc)(exc.service, f"{exc}, and re-reading the licence failed too, so it may hold "
+                                         f"{row.count}: the next approve re-reads it", exc.status) from None
+        if held != row.count:
+            raise
+        answered = f"HaloPSA answered {exc.status}" if exc.status else "HaloPSA's answer was lost"
+        record(change, "approved", "ok", f"written; {answered} but the licence holds {row.count}")
+        return
+    record(change, "approved", "ok", f"wrote {row.count}")
 
 
 def next_sync(config: Config, today: date | None = None) -> str:

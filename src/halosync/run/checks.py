@@ -19,6 +19,7 @@ from halosync.halo.client import HaloClient
 from halosync.halo.menus import AGENT_PERMISSIONS, APPLICATION_PERMISSIONS, APPLICATIONS, HAS_EDIT_LICENCES
 from halosync.huntress.client import HuntressClient
 from halosync.run.wiring import Services, clients_without_organizations
+from halosync.transport.redaction import shown_url
 
 CheckStatus = Literal["pass", "fail", "warn"]
 REQUIRED_SCOPES = ("read:softwarelicensing", "edit:softwarelicensing", "read:items")
@@ -138,7 +139,7 @@ def _halo_checks(halo: HaloClient, config: Config, checks: list[Check]) -> None:
         fix = _token_fix(exc, config)
         checks.append(_failed("halo", "HaloPSA token", exc, fix, unreachable_fix=fix))
         return
-    checks.append(Check(area="halo", name="HaloPSA token", status="pass", detail=f"from {config.halo.token_url}"))
+    checks.append(Check(area="halo", name="HaloPSA token", status="pass", detail=f"from {shown_url(config.halo.token_url)}"))
     checks.append(_scopes_check(halo.granted_scopes))
     checks.extend(_access_checks(halo))
     checks.extend(_item_check(halo, product, item_id) for product, item_id in config.products.mapped().items())
@@ -291,7 +292,7 @@ def _token_fix(exc: ServiceError, config: Config) -> str:
     if exc.status is not None and exc.status >= 500:
         return ("HaloPSA answered the token request with a server error, which is what it does for a wrong tenant: "
                 "check [halo] tenant (hosted instances) and [halo] auth_url.")
-    return f"Check [halo] url and auth_url (the token endpoint is {config.halo.token_url}) and this machine's network."
+    return f"Check [halo] url and auth_url (the token endpoint is {shown_url(config.halo.token_url)}) and this machine's network."
 
 
 def _mapping_checks(config: Config, organizations: dict[int, Organization] | None, checks: list[Check]) -> None:

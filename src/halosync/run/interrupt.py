@@ -24,8 +24,8 @@ class Interrupted(HalosyncError):
 
 
 class StopNow(KeyboardInterrupt):
-    """A second signal while writing: stop at once. Whoever has a write in flight puts it on record as one whose
-    outcome is unknown, then lets this go on; the command exits by the signal (130 / 143)."""
+    """A second signal: stop at once. Whoever has a write in flight puts it on record as one whose outcome is
+    unknown, then lets this go on; the process exits by the signal's code (130 / 143) all the same."""
 
     def __init__(self, signum: int):
         super().__init__()
@@ -60,6 +60,10 @@ class Interrupt:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        after = _after[-1] if _after else None
+        if after is not None and self._previous:
+            after.take_over(self, self._previous)  # the command still has to print: a signal now must not kill it
+            return
         for signum, previous in self._previous.items():
             signal.signal(signum, previous)  # type: ignore[arg-type]
 
@@ -77,11 +81,97 @@ class Interrupt:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.signum is not None:
+            global asked_twice
+            asked_twice = signum  # Typer turns the KeyboardInterrupt into a silent exit 130: the entry point says it
             if self._holding:
-                self._stop_pending = True
+                self._stop_pending = True  # a record is being appended: stop right after it, never halfway
                 return
             raise StopNow(self.signum)  # asked twice: stop now, whatever is in flight
         self.signum = signum
         self.event.set()
         if not self.writing:
             raise Interrupted(signum)
+
+
+class AfterSignals:
+    """Around a command whose sync or decisions an `Interrupt` handles: once that `Interrupt` ends (its record
+    is down), a signal that arrives while the command prints its summary is kept, not obeyed at once, and the
+    command still exits 130/143. Without it, a SIGTERM in that gap would kill the process by the raw signal,
+    or go unnoticed. Before the `Interrupt` starts, signals keep their usual meaning."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.closed = False
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> AfterSignals:
+        _after.append(self)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        _after.remove(self)
+        self.closed = True  # a signal from now on is past the command's exit code: the exit hook takes it
+        if FOR_GOOD:
+            return  # the installed command ends right after: keep recording (not SIG_IGN, which children inherit)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)  # type: ignore[arg-type]
+
+    def take_over(self, interrupt: Interrupt, previous: dict[int, object]) -> None:
+        self._previous = previous
+        if interrupt.signum is not None:
+            self.signum = interrupt.signum
+        for signum in previous:
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.closed:
+            _late.append(signum)
+        elif self.signum is None:
+            self.signum = signum
+
+    def message(self) -> str:
+        return late_message(self.signum or signal.SIGTERM)
+
+    def exit_code(self, code: int) -> int:
+        """The command's exit code: the signal's, if one arrived and the outcome does not already say so."""
+        if self.signum is None or code in (ExitCode.SIGINT, ExitCode.SIGTERM, ExitCode.LOG_UNWRITABLE):
+            return code  # 74 outranks it: records that are not in the log must be noticed
+        return exit_code(self.signum)
+
+
+def late_message(signum: int) -> str:
+    """A signal that came once the last write was over and its record being put down: nothing was cut short."""
+    name = NAMES.get(signal.Signals(signum), str(signum))
+    return (f"interrupted by {name} after the last write, as the results log was written: the records say how "
+            "it ended; nothing was cut short")
+
+
+def ignore_at_exit() -> None:
+    """From the start of the interpreter's shutdown on, SIGINT and SIGTERM are ignored: the command's exit code
+    is decided, and Python resets its own handlers to the default late in shutdown (a signal then would kill
+    the process by the raw signal, -15, after its record said how it ended). Ignored ones it leaves alone."""
+    if not _at_exit:
+        import atexit
+
+        _at_exit.append(True)
+        atexit.register(_ignore)
+
+
+def _ignore() -> None:
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
+    if _late:  # came after the command decided its exit code, before shutdown: still exit by it (130/143)
+        import os
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(exit_code(_late[0]))
+
+
+_at_exit: list[bool] = []
+_late: list[int] = []  # signals after the command's exit code was decided, for the exit hook
+_after: list[AfterSignals] = []
+asked_twice: int | None = None  # the second signal, once one stopped a command at once
+FOR_GOOD = False  # set by the installed command's entry point: the process ends when the command does

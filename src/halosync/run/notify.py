@@ -87,15 +87,23 @@ class Notifier:
         import apprise  # lazily: it takes ~170 ms to import, and an hourly not-due run never needs it
 
         logging.getLogger("apprise").setLevel(logging.CRITICAL + 1)  # its log lines may carry a URL's credentials
+        # A 3xx is not a delivery (json:// followed as a GET loses the message): where this Apprise lets the
+        # redirect go unfollowed, the 3xx is its failure, and so our warning. Older Apprise follow it.
+        asset = (apprise.AppriseAsset(http_redirects=False) if hasattr(apprise.AppriseAsset, "http_redirects")
+                 else apprise.AppriseAsset())
         for n, url in enumerate(self.config.urls, start=1):
-            sender = apprise.Apprise()
+            sender = apprise.Apprise(asset=asset)
             where = f"{url.split('://', 1)[0]} (entry {n} of [notify] urls)"
             def send(sender: Any = sender, url: str = url) -> bool:
                 return bool(sender.add(url) and sender.notify(title=title, body=body))
 
             outcome = within(self.config.timeout, send)
-            if outcome is not True:
-                self.warn(f"warning: notification to {where} failed; the sync itself is unaffected")
+            if outcome is None:
+                self.warn(f"warning: notification to {where} failed: not done within {self.config.timeout:g} s "
+                          "([notify] timeout); the sync itself is unaffected")
+            elif outcome is not True:
+                self.warn(f"warning: notification to {where} failed (a redirect counts as a failure); the sync "
+                          "itself is unaffected")
 
 
 def ping_url(url: str, suffix: str) -> str:
@@ -121,4 +129,13 @@ def within(seconds: float, send: Callable[[], T]) -> T | BaseException | None:
     worker = threading.Thread(target=attempt, name="halosync-notify", daemon=True)
     worker.start()
     worker.join(seconds)
-    return outcome[0] if outcome else None
+    if not outcome:
+        LEFT_BEHIND.set()  # Apprise's own worker threads are joined at exit: the entry point must not wait
+        return None
+    return outcome[0]
+
+
+# Set when a notification was left behind at its deadline. Apprise sends from thread pools that Python joins
+# at interpreter exit, so a receiver trickling its answer would hold the finished process; the installed
+# command's entry point ends the process at once instead (its output flushed, its lock already released).
+LEFT_BEHIND = threading.Event()

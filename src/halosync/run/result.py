@@ -24,3 +24,4 @@ class RunResult:
     log_error: str = ""  # why the results log refused the records (exit 74)
     unsaved: list[str] = field(default_factory=list)  # the records it refused, as JSON lines, to print instead
     huntress_invoice: HuntressInvoice | None = None  # [sync] frequency = "invoice": the newest invoice, when not due
+    late_signal: str = ""  # a signal that arrived once the run record was written (the record says how the run ended)

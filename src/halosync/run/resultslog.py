@@ -82,18 +82,25 @@ def append(path: Path, records: Sequence[Any], rotate_bytes: int | None = None) 
     Raises LogWriteError when the disk refuses (full, I/O error, a write that
     stays short). The caller still holds the records and must not lose them.
     """
+    before: int | None = None  # the log's size before this append, to cut a short write back to
+    cut_back = False
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if rotate_bytes:
             rotate_if_large(path, rotate_bytes)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            if os.fstat(fd).st_size and not _ends_with_newline(path):
-                _write_all(fd, b"\n")
-            for start in range(0, len(records), CHUNK_RECORDS):
-                chunk = records[start:start + CHUNK_RECORDS]
-                _write_all(fd, "".join(json.dumps(r.dump(), ensure_ascii=False) + "\n" for r in chunk).encode("utf-8"))
-            os.fsync(fd)
+            before = os.fstat(fd).st_size
+            try:
+                if before and not _ends_with_newline(path):
+                    _write_all(fd, b"\n")
+                for start in range(0, len(records), CHUNK_RECORDS):
+                    chunk = records[start:start + CHUNK_RECORDS]
+                    _write_all(fd, "".join(json.dumps(r.dump(), ensure_ascii=False) + "\n" for r in chunk).encode("utf-8"))
+                os.fsync(fd)
+            except OSError:
+                cut_back = _cut_back(fd, before)
+                raise
         finally:
             os.close(fd)
         writes_so_far.logged(len(records))
@@ -101,7 +108,25 @@ def append(path: Path, records: Sequence[Any], rotate_bytes: int | None = None) 
         # Until fsync succeeds nothing is known to be on disk: every record counts as unsaved. Printing
         # a saved one twice costs a reader a duplicate line; losing one costs the billing record.
         unsaved = [json.dumps(r.dump(), ensure_ascii=False) for r in records]
-        raise LogWriteError(f"the results log {path} could not be written ({exc.strerror or exc})", unsaved) from None
+        if cut_back:
+            state = "; it was cut back to where it ended before, so the records can be appended to it as printed"
+        elif before is not None:
+            state = "; it may end in half a record: remove that last partial line before appending the records"
+        else:
+            state = ""
+        raise LogWriteError(f"the results log {path} could not be written ({exc.strerror or exc}){state}",
+                            unsaved) from None
+
+
+def _cut_back(fd: int, size: int) -> bool:
+    """After a failed append, the log back to its size before it (no half record left at its end): whether
+    that worked. A failed append's records are all printed for the person to add by hand, cleanly."""
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    except OSError:
+        return False
+    return True
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -19,7 +19,7 @@ from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, S
 from halosync.halo.apply import BATCH_SIZE, IN_FLIGHT, NOT_STARTED, Applier
 from halosync.run import resultslog
 from halosync.run.clock import now_utc
-from halosync.run.interrupt import Interrupt, Interrupted, StopNow
+from halosync.run.interrupt import Interrupt, Interrupted, StopNow, late_message
 from halosync.run.interrupt import exit_code as interrupt_exit_code
 from halosync.run.ledger import read_ledger
 from halosync.run.names import client_names_for
@@ -55,12 +55,17 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         # A bug mid-write: put on record what is known before the CLI reports it (exit 70).
         log.finish(ExitCode.INTERNAL, rows, plan.unmapped, error=f"internal error (a bug): {type(exc).__name__}")
         raise
-    signum = interrupt.signum if interrupt is not None else None
-    if interrupt is not None and signum is not None:
-        error = _interrupted(interrupt.name, rows, dry_run=dry_run)
-    exit_code = sync_exit_code(rows, refused_before_writing=refused,
-                               interrupted=interrupt_exit_code(signum) if signum is not None else None)
-    return log.finish(exit_code, rows, plan.unmapped, error)
+    def ending() -> tuple[int, str]:
+        # Asked by finish() once no signal can cut the record short: a signal that arrived after the last
+        # write and before the record was put together is in the record, not lost.
+        signum = interrupt.signum if interrupt is not None else None
+        stopped = error
+        if interrupt is not None and signum is not None:
+            stopped = _interrupted(interrupt.name, rows, dry_run=dry_run)
+        return sync_exit_code(rows, refused_before_writing=refused,
+                              interrupted=interrupt_exit_code(signum) if signum is not None else None), stopped
+
+    return log.finish(0, rows, plan.unmapped, ending=ending)
 
 
 class _Log:
@@ -75,10 +80,14 @@ class _Log:
         self.names: dict[int, str] = {}  # Huntress organizations
         self.client_names = client_names_for(config)  # HaloPSA clients
 
-    def finish(self, exit_code: int, rows: list[Row], unmapped: list[Unmapped], error: str = "") -> RunResult:
-        """Append the rows and the run record; a log that refuses them ends the run with 74, records in hand."""
+    def finish(self, exit_code: int, rows: list[Row], unmapped: list[Unmapped], error: str = "",
+               ending: Callable[[], tuple[int, str]] | None = None) -> RunResult:
+        """Append the rows and the run record; a log that refuses them ends the run with 74, records in hand.
+        `ending` gives the exit code and error when they depend on a signal that may still arrive."""
         if self.interrupt is not None:
             self.interrupt.writing = True  # a signal now must not cut the record short
+        if ending is not None:
+            exit_code, error = ending()
         summary = RunRecord(
             run_id=self.run_id, started=self.started, finished=now_utc(), dry_run=self.dry_run, forced=self.force,
             exit_code=exit_code, rows=tally(rows),
@@ -97,6 +106,12 @@ class _Log:
             result.exit_code = ExitCode.LOG_UNWRITABLE
             result.log_error = str(exc)
             result.unsaved = exc.unsaved
+        late = self.interrupt.signum if self.interrupt is not None else None
+        if late is not None and result.exit_code not in (ExitCode.SIGINT, ExitCode.SIGTERM, ExitCode.LOG_UNWRITABLE):
+            # The signal came while the record was being appended: the record says how the run ended, the
+            # process still exits by the signal (a late signal is never lost).
+            result.exit_code = interrupt_exit_code(late)
+            result.late_signal = late_message(late)
         return result
 
 

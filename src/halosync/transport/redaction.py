@@ -39,3 +39,16 @@ def safe_host(url: str) -> str:
         return f"{host}:{parts.port}" if parts.port else host
     except ValueError:
         return "?"
+
+
+def shown_url(url: str) -> str:
+    """A configured URL as a message may show it: scheme, host, port and path; a user or password and any
+    query or fragment (where tokens ride) are left out."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "?"
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(an address that could not be read)"
+    hidden = "?…" if parts.query or parts.fragment else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}{hidden}"

@@ -1,0 +1,121 @@
+"""A signal during `run`'s last write, its log append or its summary: always exit 130/143, never by the raw signal."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from halosync.cli import app
+from halosync.sandbox import Sandbox, serve
+from halosync.sandbox.config import sandbox_config
+from tests.support import read_log, write_config
+from tests.support.installed import HALOSYNC, child_env
+
+runner = CliRunner()
+
+
+class Raw(Exception):
+    """What the raw signal would have done: stands in for the process dying by SIGTERM."""
+
+
+@pytest.fixture
+def raw_sigterm():
+    def die(signum, frame):
+        raise Raw
+
+    previous = signal.signal(signal.SIGTERM, die)
+    yield
+    signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_signal_while_the_run_record_is_appended_still_exits_143(sandbox_mock, sandbox_config_file, monkeypatch,
+                                                                    raw_sigterm):
+    from halosync.run import resultslog
+
+    append = resultslog.append
+
+    def append_signalled(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return append(*args, **kwargs)
+
+    monkeypatch.setattr(resultslog, "append", append_signalled)
+    result = runner.invoke(app, ["run", "--force", "--json", "--config", str(sandbox_config_file)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 143
+    document = json.loads(result.stdout)
+    assert document["error"]["exit_code"] == 143
+    assert "interrupted by SIGTERM" in json.dumps(document["error"])
+    [run] = [r for r in read_log(sandbox_config_file.parent / "results.jsonl") if r["type"] == "run"]
+    assert sum(run["rows"].values()) == 40 and run["exit_code"] == 0  # every row on record; the record says completed
+
+
+def test_a_signal_while_the_summary_is_printed_exits_143_not_by_the_signal(sandbox_mock, sandbox_config_file,
+                                                                          monkeypatch, raw_sigterm):
+    from halosync.formats import run as run_format
+
+    show = run_format.show_run
+
+    def show_signalled(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return show(*args, **kwargs)
+
+    monkeypatch.setattr(run_format, "show_run", show_signalled)
+    result = runner.invoke(app, ["run", "--force", "--json", "--config", str(sandbox_config_file)])
+    assert not isinstance(result.exception, Raw)
+    assert result.exit_code == 143
+
+
+def test_sigterm_during_the_only_write_exits_143_and_the_record_and_json_say_interrupted(tmp_path: Path):
+    sandbox = Sandbox()  # 40 rows: one batch, so the signal lands while the last write is in flight
+    sandbox.faults.latency = 0.5
+    with serve(sandbox) as url:
+        data = sandbox_config(url, str(tmp_path / "results.jsonl"))
+        data["huntress"]["counts"] = "summary"
+        config = write_config(tmp_path / "config.toml", data)
+        process = subprocess.Popen([str(HALOSYNC), "run", "--config", str(config), "--force", "--json"], text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                   env=child_env())
+        deadline = time.monotonic() + 60
+        while not sandbox.licence_post_arrivals and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    document = json.loads(stdout)
+    assert document["run"]["exit_code"] == 143 and "interrupted" in document["run"]["error"]
+    run_record = read_log(tmp_path / "results.jsonl")[-1]
+    assert run_record["type"] == "run" and run_record["exit_code"] == 143 and "interrupted" in run_record["error"]
+
+
+def test_sigterm_around_the_end_of_a_run_never_kills_it_by_the_raw_signal(tmp_path: Path):
+    """Swept across the end of the run (the last answer, the record, the summary, shutdown): always 143 or, once
+    the process is as good as gone, its own exit code; never -15, and a 143 the record or the output explains."""
+    for n, delay in enumerate((0.45, 0.5, 0.55, 0.6, 0.65)):
+        sandbox = Sandbox()
+        sandbox.faults.latency = 0.5
+        with serve(sandbox) as url:
+            data = sandbox_config(url, str(tmp_path / f"results{n}.jsonl"))
+            data["huntress"]["counts"] = "summary"
+            config = write_config(tmp_path / f"config{n}.toml", data)
+            process = subprocess.Popen([str(HALOSYNC), "run", "--config", str(config), "--force", "--json"],
+                                       text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       stdin=subprocess.DEVNULL, env=child_env())
+            deadline = time.monotonic() + 60
+            while not sandbox.licence_post_arrivals and time.monotonic() < deadline:
+                time.sleep(0.005)
+            time.sleep(delay)
+            process.send_signal(signal.SIGTERM)
+            stdout, stderr = process.communicate(timeout=60)
+        assert process.returncode in (0, 143), (delay, process.returncode, stderr)
+        run_record = read_log(tmp_path / f"results{n}.jsonl")[-1]
+        assert run_record["type"] == "run"
+        if process.returncode == 143 and run_record["exit_code"] != 143:
+            assert "interrupted by SIGTERM after the last write" in stdout + stderr or stdout.strip(), delay
