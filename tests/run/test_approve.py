@@ -171,3 +171,24 @@ def test_a_pair_the_config_no_longer_maps_is_not_pending(held):
     data["organizations"] = [o for o in data["organizations"] if o["halo_client_id"] != 14]
     write_config(config, data)
     assert pending_pairs(config) == [(18, "sat", 350)]
+
+
+def test_judge_decides_each_case_before_any_write() -> None:
+    from halosync.core.models import Row
+    from halosync.run.approve import GONE, Pending, judge
+
+    row = Row(run_id="r", time="2026-11-01T02:00:00Z", dry_run=False, halo_client_id=14, huntress_organization_ids=[104],
+              product="edr", halo_item_id=1001, licence_id=5500, previous_count=57, count=0, action="update",
+              status="held")
+    change = Pending("r", row)
+    when = lambda: "the next sync"  # noqa: E731
+    assert judge(change, "approved", still=True, now=57, next_sync=when) is None  # as the run saw it: write
+    assert judge(change, "approved", still=False, now=57, next_sync=when) == ("stale", judge(
+        change, "rejected", still=False, now=GONE, next_sync=when)[1])  # type: ignore[index]
+    assert judge(change, "rejected", still=True, now=GONE, next_sync=when) == (
+        "ok", "kept 57; the next sync judges it again")
+    gone = judge(change, "approved", still=True, now=GONE, next_sync=when)
+    assert gone is not None and gone[0] == "stale" and "no longer in HaloPSA" in gone[1]
+    assert judge(change, "approved", still=True, now=0, next_sync=when) == ("ok", "already holds 0: nothing written")
+    edited = judge(change, "approved", still=True, now=60, next_sync=when)
+    assert edited is not None and edited[0] == "stale" and "now holds 60, not the 57" in edited[1]

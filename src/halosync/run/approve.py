@@ -132,31 +132,16 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
                 break  # start no new write; what is left stays pending
             done += 1
             row = change.row
-            if (change.held_run_id, change.key) not in still:
-                record(change, decision, "stale", (
-                    f"no longer pending: a newer run judged client {row.halo_client_id} {row.product} again, or it was "
-                    "decided meanwhile; nothing written; `halosync approve` shows what is pending now"))
-                continue
-            if decision == "rejected":
-                record(change, "rejected", "ok", f"kept {row.previous_count}; {next_sync_once()} judges it again")
-                continue
             try:
-                if row.halo_client_id not in current:  # re-read: someone may have edited it in Halo since
-                    current[row.halo_client_id] = reread(row.halo_client_id)
-                now = current[row.halo_client_id].get(row.licence_id or -1, GONE)
-                if now is GONE:
-                    record(change, "approved", "stale", (
-                        f"licence {row.licence_id} is no longer in HaloPSA (deleted since the run): not written; "
-                        f"{next_sync_once()} judges the pair afresh"))
-                    continue
-                if now == row.count and now != row.previous_count:
-                    # Already what was approved: an earlier approve wrote it (its answer lost), or a person did.
-                    record(change, "approved", "ok", f"already holds {row.count}: nothing written")
-                    continue
-                if now != row.previous_count:
-                    record(change, "approved", "stale", (
-                        f"licence {row.licence_id} now holds {now}, not the "
-                        f"{row.previous_count} the run saw: not written; {next_sync_once()} judges it afresh"))
+                now: object = GONE
+                if decision == "approved" and (change.held_run_id, change.key) in still:
+                    if row.halo_client_id not in current:  # re-read: someone may have edited it in Halo since
+                        current[row.halo_client_id] = reread(row.halo_client_id)
+                    now = current[row.halo_client_id].get(row.licence_id or -1, GONE)
+                verdict = judge(change, decision, still=(change.held_run_id, change.key) in still, now=now,
+                                next_sync=next_sync_once)
+                if verdict is not None:
+                    record(change, decision, *verdict)
                     continue
                 if not dry_run:
                     _write(services, row, record, change, reread)
@@ -177,6 +162,29 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
     if not outcome.exit_code and any(d.status != "ok" for d in outcome.decisions):
         outcome.exit_code = ExitCode.DECISIONS_NOT_OK
     return outcome
+
+
+def judge(change: Pending, decision: Literal["approved", "rejected"], *, still: bool, now: object,
+          next_sync: Callable[[], str]) -> tuple[Literal["ok", "stale", "failed"], str] | None:
+    """What a decision comes to before any write: (status, message) to record, or None when the approved count
+    is to be written. `still`: the change is still pending under the lock; `now`: the licence's count in the
+    re-read (GONE when it is not there); `next_sync` words when the pair is judged again."""
+    row = change.row
+    if not still:
+        return "stale", (f"no longer pending: a newer run judged client {row.halo_client_id} {row.product} again, or "
+                         "it was decided meanwhile; nothing written; `halosync approve` shows what is pending now")
+    if decision == "rejected":
+        return "ok", f"kept {row.previous_count}; {next_sync()} judges it again"
+    if now is GONE:
+        return "stale", (f"licence {row.licence_id} is no longer in HaloPSA (deleted since the run): not written; "
+                         f"{next_sync()} judges the pair afresh")
+    if now == row.count and now != row.previous_count:
+        # Already what was approved: an earlier approve wrote it (its answer lost), or a person did.
+        return "ok", f"already holds {row.count}: nothing written"
+    if now != row.previous_count:
+        return "stale", (f"licence {row.licence_id} now holds {now}, not the {row.previous_count} the run saw: not "
+                         f"written; {next_sync()} judges it afresh")
+    return None
 
 
 def _write(services: Services, row: Row, record: Callable[..., None], change: Pending,

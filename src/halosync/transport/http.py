@@ -103,6 +103,15 @@ class RetryPolicy:
         return float(min(self.max_delay, self.base_delay * 2.0 ** (failures - 1)))
 
 
+@dataclass
+class _Tries:
+    """One request's retries so far: 5xx and connection failures, 429s, and the seconds waited for 429s."""
+
+    failures: int = 0
+    rate_limited: int = 0
+    rate_limited_waited: float = 0.0
+
+
 class Service:
     """An httpx client for one vendor, with the behaviour docs/http.md describes for every request.
 
@@ -175,59 +184,70 @@ class Service:
         Raises AuthError (401/403), UnreachableError (could not connect, or
         kept failing), ServiceError (any other 4xx, or a 5xx not retried).
         """
-        failures = 0
-        rate_limited = 0
-        rate_limited_waited = 0.0
         what = f"{method} {_path_of(url) if '://' in url else self._base_path + _path_of(url)}"
+        tries = _Tries()
         while True:
-            self._limiter.acquire()
-            with self._count_lock:
-                self.requests += 1
-            try:
-                response = self._client.request(
-                    method, url, params=params, json=json, data=data, content=content, headers=headers
-                )
-            except (httpx.RequestError, httpx.InvalidURL) as exc:  # no httpx error leaves this layer
-                reason = _transport_reason(exc)
-                host = safe_host(url if "://" in url else str(self._client.base_url))  # which address was tried
-                failure: ServiceError = UnreachableError(
-                    self.name, self.redact(f"{self.name} could not be reached at {host} ({what}): {reason}"),
-                    ambiguous=True)
-                why = f"{what} failed ({reason})"
-            else:
-                status = response.status_code
-                if status == 429:
-                    rate_limited += 1
-                    wait = self._retry_after(response, rate_limited)
-                    budget = self.retry.rate_limited_budget
-                    if budget is not None:
-                        left = budget - rate_limited_waited
-                        asked = parse_retry_after(response.headers.get("Retry-After")) or 0.0
-                        if left <= 0 or asked > left:  # a Retry-After beyond the budget: no point waiting part of it
-                            raise self._rate_limit_exhausted(what, rate_limited_waited, max(asked, 0.0))
-                        wait = min(wait, left)
-                    if rate_limited < self.retry.rate_limited_attempts:
-                        told = "its Retry-After" if response.headers.get("Retry-After") else "no Retry-After: backing off"
-                        self._wait(wait, f"{self.name} answered 429 Too Many Requests to {what} ({told})")
-                        rate_limited_waited += wait
-                        continue
-                    raise UnreachableError(self.name, f"{self.name} kept answering 429 Too Many Requests to {what}", status)
-                if status in (401, 403):
-                    hint = f". {self.auth_hint}" if status == 401 and self.auth_hint else ""
-                    raise AuthError(self.name, self._describe(response, what) + hint, status)
-                if 400 <= status < 500:
-                    raise ServiceError(self.name, self._describe(response, what), status)
-                if status < 400:
+            response, failure, why = self._send_once(method, url, what, params=params, json=json, data=data,
+                                                     content=content, headers=headers)
+            if response is not None:
+                if response.status_code == 429:
+                    self._wait_out_429(response, what, tries)
+                    continue
+                failure, why = self._judge(response, what, retry_errors)
+                if failure is None:
                     return response
-                # A 5xx: kept failing is "unreachable" for a read; a write not retried is a failure of its own.
-                kind = UnreachableError if retry_errors else ServiceError
-                failure = kind(self.name, self._describe(response, what), status, ambiguous=True)
-                why = f"{self.name} answered {status} to {what}"
+            assert failure is not None
             # The one retry rule for 5xx and connection failures: only where retrying is safe, a bounded number of times.
-            failures += 1
-            if not (retry_errors and failures < self.retry.attempts):
+            tries.failures += 1
+            if not (retry_errors and tries.failures < self.retry.attempts):
                 raise failure from None
-            self._wait(self.retry.backoff(failures), why)
+            self._wait(self.retry.backoff(tries.failures), why)
+
+    def _send_once(self, method: str, url: str, what: str, **kwargs: Any) -> tuple[httpx.Response | None,
+                                                                                  ServiceError | None, str]:
+        """One request under the rate limit: the answer, or the failure to connect and why (for the retry)."""
+        self._limiter.acquire()
+        with self._count_lock:
+            self.requests += 1
+        try:
+            return self._client.request(method, url, **kwargs), None, ""
+        except (httpx.RequestError, httpx.InvalidURL) as exc:  # no httpx error leaves this layer
+            reason = _transport_reason(exc)
+            host = safe_host(url if "://" in url else str(self._client.base_url))  # which address was tried
+            failure = UnreachableError(self.name, self.redact(f"{self.name} could not be reached at {host} ({what}): "
+                                                              f"{reason}"), ambiguous=True)
+            return None, failure, f"{what} failed ({reason})"
+
+    def _wait_out_429(self, response: httpx.Response, what: str, tries: _Tries) -> None:
+        """Wait as a 429 asks (within the policy's attempts and budget), or raise: the limit stayed full."""
+        tries.rate_limited += 1
+        wait = self._retry_after(response, tries.rate_limited)
+        budget = self.retry.rate_limited_budget
+        if budget is not None:
+            left = budget - tries.rate_limited_waited
+            asked = parse_retry_after(response.headers.get("Retry-After")) or 0.0
+            if left <= 0 or asked > left:  # a Retry-After beyond the budget: no point waiting part of it
+                raise self._rate_limit_exhausted(what, tries.rate_limited_waited, max(asked, 0.0))
+            wait = min(wait, left)
+        if tries.rate_limited >= self.retry.rate_limited_attempts:
+            raise UnreachableError(self.name, f"{self.name} kept answering 429 Too Many Requests to {what}", 429)
+        told = "its Retry-After" if response.headers.get("Retry-After") else "no Retry-After: backing off"
+        self._wait(wait, f"{self.name} answered 429 Too Many Requests to {what} ({told})")
+        tries.rate_limited_waited += wait
+
+    def _judge(self, response: httpx.Response, what: str, retry_errors: bool) -> tuple[ServiceError | None, str]:
+        """An answer other than 429: raise for 4xx; (None, "") for success; for a 5xx, the failure and why."""
+        status = response.status_code
+        if status in (401, 403):
+            hint = f". {self.auth_hint}" if status == 401 and self.auth_hint else ""
+            raise AuthError(self.name, self._describe(response, what) + hint, status)
+        if 400 <= status < 500:
+            raise ServiceError(self.name, self._describe(response, what), status)
+        if status < 400:
+            return None, ""
+        # A 5xx: kept failing is "unreachable" for a read; a write not retried is a failure of its own.
+        kind = UnreachableError if retry_errors else ServiceError
+        return kind(self.name, self._describe(response, what), status, ambiguous=True), f"{self.name} answered {status} to {what}"
 
     def json_object(self, response: httpx.Response) -> dict[str, Any]:
         """The answer's JSON object; anything else (not JSON, a list, a string) is this vendor's bad answer."""
