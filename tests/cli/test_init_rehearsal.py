@@ -8,9 +8,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from halosync.cli import app
-from halosync.commands.init import is_loopback
 from halosync.config.load import load_config
 from halosync.config.paths import default_log_path
+from halosync.config.starter import is_loopback
 from tests.support.terminal import on_a_terminal
 
 runner = CliRunner()

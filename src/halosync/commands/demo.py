@@ -15,6 +15,7 @@ from halosync.formats import console
 
 if TYPE_CHECKING:
     from halosync.config.schema import Config
+    from halosync.sandbox import Sandbox
 
 # What changes in Huntress between the two runs: (organization, product, new count, why)
 CHANGES = [
@@ -35,50 +36,16 @@ def command(
 ) -> None:
     """Run the real sync against a simulated Huntress and HaloPSA on 127.0.0.1 (no credentials needed)."""
     refuse_config("demo", no_config)
-    from halosync.config.load import load_config
-    from halosync.formats.approve import show_decisions
-    from halosync.formats.run import show_run
-    from halosync.run.approve import decide, pending
-    from halosync.run.runner import sync_if_due
     from halosync.sandbox import Sandbox, serve
-    from halosync.sandbox.config import sandbox_config_toml
 
     sandbox = Sandbox()
     sandbox.faults.latency = latency
     with tempfile.TemporaryDirectory(prefix="halosync-demo-") as tmp, serve(sandbox) as url:
-        config_path = Path(tmp) / "config.toml"
-        fd = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(sandbox_config_toml(url, str(Path(tmp) / "results.jsonl"), guard=True))
-            f.write(DEMO_COSTS)
-        _, config = load_config(config_path)
-
+        config = _write_config(Path(tmp), url)
         console.say_wrapped(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
                             "1) First sync (halosync run --force): licences are created, one stale count is updated.")
-        first = sync_if_due(config, force=True)
-        show_run(first, json_output=False, quiet=False)
-
-        console.say_wrapped("\n2) Meanwhile in Huntress:\n" + "\n".join(f"   - {why}" for _, _, _, why in CHANGES))
-        for org_id, product, count, _ in CHANGES:
-            sandbox.state.set_count(org_id, product, count)
-        console.say_wrapped("   Second sync: only the changed counts are written.")
-        second = sync_if_due(config, force=True)
-        show_run(second, json_output=False, quiet=False)
-
-        console.say_wrapped(f"\n3) A Huntress glitch: {GLITCH[3]}. The config has a [guard] (hold a drop of more than "
-                            "20%, a rise of more than 50%, of 5 units or more).\n   Third sync: the guard holds that change "
-                            "instead of billing it (exit 6); everything else is written as usual.")
-        sandbox.state.set_count(GLITCH[0], GLITCH[1], GLITCH[2])
-        third = sync_if_due(config, force=True)
-        show_run(third, json_output=False, quiet=False)
-
-        console.say_wrapped("\n   The billing lead looks, sees an outage, and rejects it: halosync approve --all --reject")
-        changes = pending(config)
-        outcome = decide(config, [(change, "rejected") for change in changes])
-        show_decisions(outcome.decisions, outcome.exit_code, json_output=False)
-        kept = next(l["count"] for l in sandbox.state.live_licences(GLITCH[4]) if l["item_id"] == GLITCH[5])
-        console.say_wrapped(f"   The licence still bills {kept}: the invoice stays right.")
-
+        first, second = _sync_steps(sandbox, config)
+        third, approved = _guard_step(sandbox, config)
         _report_step(config)
         invoiced = 0
         if invoice:
@@ -91,11 +58,69 @@ def command(
                             "`halosync map` and `halosync run --force --dry-run` (--force: a plain run is not due before the 1st "
                             "and would preview nothing); `halosync audit` checks that the recurring invoices "
                             "bill every licence.")
-    expected = (first.exit_code, second.exit_code, third.exit_code, outcome.exit_code, invoiced) == (
-        ExitCode.OK, ExitCode.OK, ExitCode.HELD, ExitCode.OK, ExitCode.OK)
-    raise typer.Exit(ExitCode.OK if expected else max(first.exit_code, second.exit_code, third.exit_code,
-                                                      outcome.exit_code, invoiced, ExitCode.ROWS_FAILED))
+    raise typer.Exit(demo_exit_code(first, second, third, approved, invoiced))
 
+
+def demo_exit_code(first: int, second: int, third: int, approved: int, invoiced: int) -> int:
+    """0 when every step ended as the demo expects (the guard's hold is the third sync's exit 6), else the worst,
+    and at least ROWS_FAILED: a demo that went otherwise never ends 0."""
+    if (first, second, third, approved, invoiced) == (ExitCode.OK, ExitCode.OK, ExitCode.HELD, ExitCode.OK, ExitCode.OK):
+        return ExitCode.OK
+    return max(first, second, third, approved, invoiced, ExitCode.ROWS_FAILED)
+
+
+def _write_config(tmp: Path, url: str) -> Config:
+    """The sandbox's config (with the guard and the demo's SAT cost) written 0600 into the demo's temp directory."""
+    from halosync.config.load import load_config
+    from halosync.sandbox.config import sandbox_config_toml
+
+    config_path = tmp / "config.toml"
+    fd = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(sandbox_config_toml(url, str(tmp / "results.jsonl"), guard=True))
+        f.write(DEMO_COSTS)
+    _, config = load_config(config_path)
+    return config
+
+
+def _sync_steps(sandbox: Sandbox, config: Config) -> tuple[int, int]:
+    """Steps 1 and 2: the first sync, then the changes in Huntress and the second sync; their exit codes."""
+    from halosync.formats.run import show_run
+    from halosync.run.runner import sync_if_due
+
+    first = sync_if_due(config, force=True)
+    show_run(first, json_output=False, quiet=False)
+
+    console.say_wrapped("\n2) Meanwhile in Huntress:\n" + "\n".join(f"   - {why}" for _, _, _, why in CHANGES))
+    for org_id, product, count, _ in CHANGES:
+        sandbox.state.set_count(org_id, product, count)
+    console.say_wrapped("   Second sync: only the changed counts are written.")
+    second = sync_if_due(config, force=True)
+    show_run(second, json_output=False, quiet=False)
+    return first.exit_code, second.exit_code
+
+
+def _guard_step(sandbox: Sandbox, config: Config) -> tuple[int, int]:
+    """Step 3: the glitch, the guard holding it, the rejection; the third sync's and the approval's exit codes."""
+    from halosync.formats.approve import show_decisions
+    from halosync.formats.run import show_run
+    from halosync.run.approve import decide, pending
+    from halosync.run.runner import sync_if_due
+
+    console.say_wrapped(f"\n3) A Huntress glitch: {GLITCH[3]}. The config has a [guard] (hold a drop of more than "
+                        "20%, a rise of more than 50%, of 5 units or more).\n   Third sync: the guard holds that change "
+                        "instead of billing it (exit 6); everything else is written as usual.")
+    sandbox.state.set_count(GLITCH[0], GLITCH[1], GLITCH[2])
+    third = sync_if_due(config, force=True)
+    show_run(third, json_output=False, quiet=False)
+
+    console.say_wrapped("\n   The billing lead looks, sees an outage, and rejects it: halosync approve --all --reject")
+    changes = pending(config)
+    outcome = decide(config, [(change, "rejected") for change in changes])
+    show_decisions(outcome.decisions, outcome.exit_code, json_output=False)
+    kept = next(l["count"] for l in sandbox.state.live_licences(GLITCH[4]) if l["item_id"] == GLITCH[5])
+    console.say_wrapped(f"   The licence still bills {kept}: the invoice stays right.")
+    return third.exit_code, outcome.exit_code
 
 
 SIMULATED_MONTHS = 5

@@ -29,6 +29,16 @@ REHEARSAL_LOG_COMMENT = """\
 # judge the sandbox's held changes against the real HaloPSA.
 """
 
+# Each answer: its key, the question on a terminal, and the HALOSYNC_* variable that may hold it instead.
+QUESTIONS = (
+    ("huntress_key", "Huntress API key (<your subdomain>.huntress.io > API Credentials)", "HALOSYNC_HUNTRESS_API_KEY"),
+    ("huntress_secret", "Huntress API secret", "HALOSYNC_HUNTRESS_API_SECRET"),
+    ("halo_url", "HaloPSA address (https://yourcompany.halopsa.com)", None),
+    ("halo_client_id", "HaloPSA client id (Configuration > Integrations > HaloPSA API > Applications)",
+     "HALOSYNC_HALO_CLIENT_ID"),
+    ("halo_client_secret", "HaloPSA client secret", "HALOSYNC_HALO_CLIENT_SECRET"),
+)
+
 
 def command(
     config: ConfigOption = None,
@@ -53,13 +63,37 @@ def command(
 
     Against a loopback address (the sandbox) it writes [log] path beside the config, so a rehearsal
     never shares the real results log."""
+    from halosync.config import starter
     from halosync.config.paths import config_path
-    from halosync.config.schema import RECOMMENDED_GUARD
 
     path = config_path(config)
+    _refuse_before_asking(path, halo_url=halo_url, huntress_url=huntress_url, log_path=log_path)
+    on_terminal = sys.stdin.isatty()
+    answers, from_environment = _answers({"huntress_key": huntress_key, "huntress_secret": huntress_secret,
+                                          "halo_url": halo_url, "halo_client_id": halo_client_id,
+                                          "halo_client_secret": halo_client_secret}, on_terminal=on_terminal)
+    if tenant is None and on_terminal:
+        with asking("nothing was written"):
+            tenant = typer.prompt("HaloPSA tenant (hosted instances; Enter if none)", default="",
+                                  show_default=False).strip() or None
+    missing = starter.missing_options(answers, from_environment)
+    if missing:
+        fail(f"init needs {', '.join(missing)} (on a terminal it asks for them; a secret may instead be left in its "
+             "HALOSYNC_* environment variable)", ExitCode.CONFIG)
+    log = starter.log_path(path, log_path, answers["halo_url"], huntress_url)
+    data = starter.config_data(answers, left_in_environment=from_environment, huntress_url=huntress_url,
+                               tenant=tenant, log=log)
+    _check(path, data)
+    own_log = log if log is not None and log_path is None else None  # chosen for a rehearsal, not by --log-path
+    _write(path, data, log_comment=REHEARSAL_LOG_COMMENT if own_log is not None else "")
+    _say_written(path, config, list(from_environment.values()), own_log)
+
+
+def _refuse_before_asking(path: Path, *, halo_url: str | None, huntress_url: str | None, log_path: Path | None) -> None:
+    """What makes init fail whatever is typed, refused before any secret is asked: typing them all, then
+    losing them, hurts."""
     if path.exists():
         fail(f"{path} already exists; init never overwrites a config. Edit it, or pass --config PATH for a new file", ExitCode.USAGE)
-    # A URL given as an option is checked before any secret is asked: typing them all, then losing them, hurts.
     for option, url, problem in (("--halo-url ([halo] url)", halo_url, halo_url_problem),
                                  ("--huntress-url ([huntress] base_url)", huntress_url, huntress_url_problem)):
         if url is not None and (reason := problem(url.strip())):
@@ -67,62 +101,35 @@ def command(
     if log_path is not None and log_path.expanduser().is_dir():
         fail(f"--log-path {log_path} is a folder; give the results log's file name, such as "
              f"{log_path / 'results.jsonl'}; nothing was written", ExitCode.USAGE)
-    on_terminal = sys.stdin.isatty()
+
+
+def _answers(given: dict[str, str | None], *, on_terminal: bool) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Each answer from its option, else left in its environment variable, else asked on a terminal; with the
+    variables left in the environment (answer key -> variable), in the order asked."""
+    from halosync.config.starter import environment_variable
+
     answers: dict[str, str | None] = {}
-    from_environment: list[str] = []
-    left_in_environment: set[str] = set()
+    from_environment: dict[str, str] = {}
     # Secrets are better typed at the prompt (or set in the environment) than passed as options: ps shows options.
-    for key, value, question, env in (
-        ("huntress_key", huntress_key, "Huntress API key (<your subdomain>.huntress.io > API Credentials)",
-         "HALOSYNC_HUNTRESS_API_KEY"),
-        ("huntress_secret", huntress_secret, "Huntress API secret", "HALOSYNC_HUNTRESS_API_SECRET"),
-        ("halo_url", halo_url, "HaloPSA address (https://yourcompany.halopsa.com)", None),
-        ("halo_client_id", halo_client_id, "HaloPSA client id (Configuration > Integrations > HaloPSA API > Applications)",
-         "HALOSYNC_HALO_CLIENT_ID"),
-        ("halo_client_secret", halo_client_secret, "HaloPSA client secret", "HALOSYNC_HALO_CLIENT_SECRET"),
-    ):
-        if value is None and env is not None and (os.environ.get(env) or os.environ.get(f"{env}_FILE")):
-            from_environment.append(env if os.environ.get(env) else f"{env}_FILE")
-            answers[key] = env  # present, but never written: load_config reads it from the environment each run
-            left_in_environment.add(key)
+    for key, question, env in QUESTIONS:
+        value = given[key]
+        if value is None and (variable := environment_variable(env, os.environ)):
+            from_environment[key] = variable
+            answers[key] = None  # present, but never written: load_config reads it from the environment each run
             continue
         if value is None and on_terminal:
             value = _ask(question, secret=env is not None, problem=halo_url_problem if key == "halo_url" else None)
         answers[key] = value.strip() if value else None
-    if tenant is None and on_terminal:
-        with asking("nothing was written"):
-            tenant = typer.prompt("HaloPSA tenant (hosted instances; Enter if none)", default="",
-                                  show_default=False).strip() or None
-    missing = [f"--{k.replace('_', '-')}" for k, v in answers.items() if not v]
-    if missing:
-        fail(f"init needs {', '.join(missing)} (on a terminal it asks for them; a secret may instead be left in its "
-             "HALOSYNC_* environment variable)", ExitCode.CONFIG)
+    return answers, from_environment
 
-    def given(**values: str | None) -> dict[str, str]:
-        """What goes into the file: the values given, never those left in the environment."""
-        return {key: value for key, value in values.items() if value}
 
-    def answer(key: str) -> str | None:
-        return None if key in left_in_environment else answers[key]
-
-    data: dict[str, Any] = {
-        "huntress": given(api_key=answer("huntress_key"), api_secret=answer("huntress_secret"), base_url=huntress_url),
-        "halo": given(url=answer("halo_url"), client_id=answer("halo_client_id"),
-                      client_secret=answer("halo_client_secret"), tenant=tenant),
-        "sync": {"frequency": "monthly", "day_of_month": 1},
-        "guard": dict(RECOMMENDED_GUARD),
-    }
-    log = _log_path(path, log_path, answers["halo_url"], huntress_url)
-    if log is not None:
-        data["log"] = {"path": str(log)}
-    _check(path, data)
-    _write(path, data, log_comment=REHEARSAL_LOG_COMMENT if log is not None and log_path is None else "")
+def _say_written(path: Path, config: Path | None, from_environment: list[str], own_log: Path | None) -> None:
     them = "them" if len(from_environment) > 1 else "it"
     kept = (f"\nLeft in the environment, not written to the file: {', '.join(from_environment)} (set {them} for "
             "every run, cron's too)." if from_environment else "")
-    own_log = (f"\nResults log: {log} (a rehearsal against a loopback address keeps its own, never the real one's)."
-               if log is not None and log_path is None else "")
-    console.say_wrapped(f"Wrote {path} (readable by you only).{kept}{own_log}\n"
+    own = (f"\nResults log: {own_log} (a rehearsal against a loopback address keeps its own, never the real one's)."
+           if own_log is not None else "")
+    console.say_wrapped(f"Wrote {path} (readable by you only).{kept}{own}\n"
                 f"Next: halosync check-permissions{_config_flag(config)} proves the credentials and permissions; "
                 f"halosync map{_config_flag(config)} maps organizations to clients and products to items.")
 
@@ -159,32 +166,6 @@ def _url_problem(model: str, url: str) -> str | None:
         for error in exc.errors():
             if error["loc"] == (field,):
                 return str(error["msg"]).removeprefix("Value error, ")
-    return None
-
-
-def is_loopback(url: str | None) -> bool:
-    """Whether `url` points at this machine (the sandbox): 127.0.0.0/8, ::1 or localhost."""
-    import ipaddress
-    from urllib.parse import urlsplit
-
-    if not url:
-        return False
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _log_path(config: Path, given: Path | None, halo_url: str | None, huntress_url: str | None) -> Path | None:
-    """[log] path to write: --log-path, else beside the config for a rehearsal (a loopback URL), else none
-    (the default log, the real config's)."""
-    if given is not None:
-        return given.expanduser().absolute()
-    if is_loopback(halo_url) or is_loopback(huntress_url):
-        return config.expanduser().absolute().with_name(f"{config.stem}-results.jsonl")
     return None
 
 

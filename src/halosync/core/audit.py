@@ -221,8 +221,21 @@ def _billed(line: InvoiceLine, counts: dict[int, int]) -> int | float | None:
     return line.quantity
 
 
-def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], invoices: list[RecurringInvoice],
-               item_names: dict[int, str]) -> None:
+# One managed licence no line bills: (product, licence, item id, the product's licences at the client).
+_Unbilled = tuple[str, Licence, int, tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class _HaloIndex:
+    """HaloPSA's licences and active recurring invoices, looked up by client and by licence."""
+
+    by_client: dict[int, list[Licence]]
+    counts: dict[int, int]  # licence id -> count, deleted licences left out
+    billed_by: dict[int, list[str]]  # licence id -> the invoice lines billing from it
+    invoices_of: dict[int, list[RecurringInvoice]]  # client id -> its active recurring invoices
+
+
+def _index(licences: list[Licence], invoices: list[RecurringInvoice]) -> _HaloIndex:
     by_client: dict[int, list[Licence]] = defaultdict(list)
     for licence in licences:
         by_client[licence.client_id].append(licence)
@@ -236,73 +249,101 @@ def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], i
         for line in invoice.lines:
             for licence_id in line.licence_ids:
                 billed_by[licence_id].append(f"invoice {invoice.id} line {line.id}")
+    return _HaloIndex(by_client, counts, billed_by, invoices_of)
 
+
+def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], invoices: list[RecurringInvoice],
+               item_names: dict[int, str]) -> None:
+    halo = _index(licences, invoices)
     for client_id in sorted(mapping.clients):
-        client_invoices = invoices_of.get(client_id, [])
-        unbilled: list[tuple[str, Licence, int, tuple[int, ...]]] = []
+        client_invoices = halo.invoices_of.get(client_id, [])
+        unbilled: list[_Unbilled] = []
         for product, item_id in mapping.products_of(client_id).items():
-            matches = ours(by_client[client_id], client_id, item_id, mapping.licence_names[product])
-            if len(matches) != 1:
-                continue  # none yet, or ambiguous: the sync reports those
-            licence = matches[0]
-            count = licence.count or 0
-            report.managed.append(Managed(client_id, product, licence.id, licence.name, licence.count, item_id,
-                                          billed_by[licence.id]))
-            if product in PRODUCTS and PRODUCTS[product].key in ("edr", *AGENT_PRODUCTS):
-                report.edr_licences += count
-            siblings = tuple(sorted(set(product_licences(by_client[client_id], item_id,
-                                                         mapping.licence_names[product]))
-                                    | set(form_licences(by_client[client_id], product, mapping))))
-            # A line billing from any licence of this product (this one, or one on the product's old item)
-            # already bills it: never a second line, never a second line on that licence.
-            billing = [(invoice, line) for invoice in client_invoices for line in invoice.lines
-                       if set(line.licence_ids) & set(siblings)]
-            twice = billed_twice(licence, product, client_invoices, item_id, siblings)
-            if twice is not None:
-                report.findings.append(twice)
-                report.manual.append(twice)
-                continue  # judging each invoice's lines on their own would advise a switch that bills twice
-            judged = False
-            for invoice in client_invoices:
-                group = [line for line in invoice.lines if line.item_id == item_id or licence.id in line.licence_ids]
-                if not group:
-                    continue
-                judged = True
-                _judge(report, client_invoices, invoice, group, billing, licence, product, item_id,
-                       item_names.get(item_id, ""), siblings, counts)
-            if judged or billing or count <= 0:
-                continue  # billed (judged above), or billed from a licence of the product's old item, or nothing to bill
-            unbilled.append((product, licence, item_id, siblings))
+            left = _judge_product(report, mapping, halo, client_id, product, item_id, item_names)
+            if left is not None:
+                unbilled.append(left)
         if not unbilled:
             continue
         if not client_invoices:
-            ids = tuple(licence.id for _, licence, _, _ in unbilled)
-            listed = ", ".join(f"{licence.id} ({product}, count {licence.count or 0})" for product, licence, _, _ in unbilled)
-            name = next((l.client_name for l in by_client[client_id] if l.client_name), "")
-            client = f"{name} ({client_id})" if name else f"client {client_id}"
-            steps = new_invoice_steps(client, [(licence.id, item_id, item_names.get(item_id, ""))
-                                               for _, licence, item_id, _ in unbilled])
-            report.findings.append(Finding(
-                "no_invoice", halo_client_id=client_id, licence_ids=ids, manual=steps,
-                message=f"{client} has Huntress licences with counts ({listed}) but no recurring invoice. {steps}"))
+            report.findings.append(_no_invoice(client_id, halo.by_client[client_id], unbilled, item_names))
+        else:
+            _unbilled(report, client_id, client_invoices, unbilled, item_names)
+
+
+def _judge_product(report: AuditReport, mapping: Mapping, halo: _HaloIndex, client_id: int, product: str,
+                   item_id: int, item_names: dict[int, str]) -> _Unbilled | None:
+    """One mapped product at one client: its licence managed, its invoice lines judged; the licence back when no
+    line bills it and it has a count to bill."""
+    client_licences = halo.by_client[client_id]
+    client_invoices = halo.invoices_of.get(client_id, [])
+    matches = ours(client_licences, client_id, item_id, mapping.licence_names[product])
+    if len(matches) != 1:
+        return None  # none yet, or ambiguous: the sync reports those
+    licence = matches[0]
+    count = licence.count or 0
+    report.managed.append(Managed(client_id, product, licence.id, licence.name, licence.count, item_id,
+                                  halo.billed_by[licence.id]))
+    if product in PRODUCTS and PRODUCTS[product].key in ("edr", *AGENT_PRODUCTS):
+        report.edr_licences += count
+    siblings = tuple(sorted(set(product_licences(client_licences, item_id, mapping.licence_names[product]))
+                            | set(form_licences(client_licences, product, mapping))))
+    # A line billing from any licence of this product (this one, or one on the product's old item)
+    # already bills it: never a second line, never a second line on that licence.
+    billing = [(invoice, line) for invoice in client_invoices for line in invoice.lines
+               if set(line.licence_ids) & set(siblings)]
+    twice = billed_twice(licence, product, client_invoices, item_id, siblings)
+    if twice is not None:
+        report.findings.append(twice)
+        report.manual.append(twice)
+        return None  # judging each invoice's lines on their own would advise a switch that bills twice
+    judged = False
+    for invoice in client_invoices:
+        group = [line for line in invoice.lines if line.item_id == item_id or licence.id in line.licence_ids]
+        if not group:
             continue
-        for product, licence, item_id, siblings in unbilled:
-            count = licence.count or 0
-            finding = Finding("unbilled", halo_client_id=client_id, product=product, licence_id=licence.id,
-                              licence_count=count,
-                              message=(f"licence {licence.id} ({licence.name!r}, count {count}) is billed by no "
-                                       "recurring invoice line: revenue left on the table"))
-            if len(client_invoices) == 1:
-                report.findings.append(finding)
-                report.fixes.append(Fix("add_line", client_id, client_invoices[0].id, licence.id, item_id,
-                                        item_names.get(item_id, ""), count, product=product, product_licences=siblings))
-            else:
-                manual = (f"client {client_id} has {len(client_invoices)} recurring invoices "
-                          f"({', '.join(str(i.id) for i in client_invoices)}): a person chooses the one to bill it on. "
-                          + MANUAL)
-                finding = replace(finding, manual=manual)
-                report.findings.append(finding)
-                report.manual.append(finding)
+        judged = True
+        _judge(report, client_invoices, invoice, group, billing, licence, product, item_id,
+               item_names.get(item_id, ""), siblings, halo.counts)
+    if judged or billing or count <= 0:
+        return None  # billed (judged above), or billed from a licence of the product's old item, or nothing to bill
+    return (product, licence, item_id, siblings)
+
+
+def _no_invoice(client_id: int, client_licences: list[Licence], unbilled: list[_Unbilled],
+                item_names: dict[int, str]) -> Finding:
+    """A client with counts to bill and no recurring invoice: one finding, with the steps to make the invoice."""
+    ids = tuple(licence.id for _, licence, _, _ in unbilled)
+    listed = ", ".join(f"{licence.id} ({product}, count {licence.count or 0})" for product, licence, _, _ in unbilled)
+    name = next((l.client_name for l in client_licences if l.client_name), "")
+    client = f"{name} ({client_id})" if name else f"client {client_id}"
+    steps = new_invoice_steps(client, [(licence.id, item_id, item_names.get(item_id, ""))
+                                       for _, licence, item_id, _ in unbilled])
+    return Finding(
+        "no_invoice", halo_client_id=client_id, licence_ids=ids, manual=steps,
+        message=f"{client} has Huntress licences with counts ({listed}) but no recurring invoice. {steps}")
+
+
+def _unbilled(report: AuditReport, client_id: int, client_invoices: list[RecurringInvoice],
+              unbilled: list[_Unbilled], item_names: dict[int, str]) -> None:
+    """Licences no line bills at a client with invoices: --fix adds the line when there is one invoice; with
+    several, a person chooses which."""
+    for product, licence, item_id, siblings in unbilled:
+        count = licence.count or 0
+        finding = Finding("unbilled", halo_client_id=client_id, product=product, licence_id=licence.id,
+                          licence_count=count,
+                          message=(f"licence {licence.id} ({licence.name!r}, count {count}) is billed by no "
+                                   "recurring invoice line: revenue left on the table"))
+        if len(client_invoices) == 1:
+            report.findings.append(finding)
+            report.fixes.append(Fix("add_line", client_id, client_invoices[0].id, licence.id, item_id,
+                                    item_names.get(item_id, ""), count, product=product, product_licences=siblings))
+        else:
+            manual = (f"client {client_id} has {len(client_invoices)} recurring invoices "
+                      f"({', '.join(str(i.id) for i in client_invoices)}): a person chooses the one to bill it on. "
+                      + MANUAL)
+            finding = replace(finding, manual=manual)
+            report.findings.append(finding)
+            report.manual.append(finding)
 
 
 def _judge(report: AuditReport, client_invoices: list[RecurringInvoice], invoice: RecurringInvoice,

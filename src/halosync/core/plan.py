@@ -39,9 +39,7 @@ def build_plan(mapping: Mapping, organizations: dict[int, str], read: Counts, li
         if licence.client_id in mapping.clients:
             by_client[licence.client_id].append(licence)
 
-    shared_items = {product: (f"products {' and '.join(keys)} are all mapped to HaloPSA item {item_id}; "
-                              "each product needs its own item in [products]")
-                    for item_id, keys in items_shared(mapping.products).items() for product in keys}
+    shared_items = _shared_items(mapping)
     rows: list[Row] = []
     for client_id in sorted(mapping.clients):
         org_ids = mapping.clients[client_id]
@@ -58,39 +56,56 @@ def build_plan(mapping: Mapping, organizations: dict[int, str], read: Counts, li
                 product=product,
                 halo_item_id=item_id,
             )
-            if product in shared_items:
-                rows.append(_failed(base, matches, shared_items[product]))
-            elif client_problem:
-                rows.append(_failed(base, matches, client_problem))
-            elif bad := [read.bad[org, product] for org in org_ids if (org, product) in read.bad]:
-                rows.append(_failed(base, matches, "; ".join(bad) + "; not syncing a count Huntress sent wrongly"))
+            # The first problem found is the row's: a shared item, then the client's organizations, then a bad count.
+            problem = shared_items.get(product) or client_problem or _bad_count(read, org_ids, product)
+            if problem:
+                rows.append(_failed(base, matches, problem))
             else:
-                count = sum(read.counts[org][product] for org in org_ids)
-                minimum = mapping.minimums.get(client_id, {}).get(product)
-                if minimum is not None and minimum > count:
-                    base["actual_count"], count = count, minimum
-                own = mapping.rendered_name(product), written_for.get((client_id, product), set())
-                if len(matches) > 1:
-                    ids = ", ".join(str(l.id) for l in matches)
-                    failed = _failed(base, matches, f"several licences on client {client_id} match item {item_id}: "
-                                     f"{ids}; halosync does not guess: keep one, delete or re-item the others in "
-                                     "HaloPSA")
-                    rows.append(failed.replace(count=count))  # the count it would have written, for the reader
-                elif matches and (other := elsewhere(by_client[client_id], client_id, product, mapping, written_for,
-                                                     other_form=True)):
-                    message = moved_message(product, item_id, other, own, updating=matches[0])
-                    rows.append(_failed(base, matches, message).replace(count=count))
-                elif not matches and count > 0 and (moved := elsewhere(
-                        by_client[client_id], client_id, product, mapping, written_for)):
-                    rows.append(_not_created(base, count, moved_message(product, item_id, moved, own)))
-                else:
-                    rows.append(_planned(base, matches[0] if matches else None, count))
+                rows.append(_counted(base, mapping, read, by_client[client_id], matches, written_for,
+                                     client_id=client_id, org_ids=org_ids, product=product, item_id=item_id))
 
     unmapped = [
         Unmapped(run_id=stamp.run_id, time=stamp.time, huntress_organization_id=org_id, name=organizations[org_id])
         for org_id in unmapped_organizations(organizations, mapping.organization_ids, mapping.ignored)
     ]
     return Plan(rows=rows, unmapped=unmapped)
+
+
+def _shared_items(mapping: Mapping) -> dict[str, str]:
+    """product -> why it is not synced, for products mapped to an item another product is mapped to as well."""
+    return {product: (f"products {' and '.join(keys)} are all mapped to HaloPSA item {item_id}; "
+                      "each product needs its own item in [products]")
+            for item_id, keys in items_shared(mapping.products).items() for product in keys}
+
+
+def _bad_count(read: Counts, org_ids: list[int], product: str) -> str:
+    """Why the product's count is not synced when Huntress sent a value that is not a count, else ""."""
+    if bad := [read.bad[org, product] for org in org_ids if (org, product) in read.bad]:
+        return "; ".join(bad) + "; not syncing a count Huntress sent wrongly"
+    return ""
+
+
+def _counted(base: dict[str, Any], mapping: Mapping, read: Counts, client_licences: list[Licence],
+             matches: list[Licence], written_for: dict[tuple[int, str], set[int]], *, client_id: int,
+             org_ids: list[int], product: str, item_id: int) -> Row:
+    """The row for a (client, product) whose count was read: the update or creation, or why it is held back."""
+    count = sum(read.counts[org][product] for org in org_ids)
+    minimum = mapping.minimums.get(client_id, {}).get(product)
+    if minimum is not None and minimum > count:
+        base["actual_count"], count = count, minimum
+    own = mapping.rendered_name(product), written_for.get((client_id, product), set())
+    if len(matches) > 1:
+        ids = ", ".join(str(l.id) for l in matches)
+        failed = _failed(base, matches, f"several licences on client {client_id} match item {item_id}: "
+                         f"{ids}; halosync does not guess: keep one, delete or re-item the others in "
+                         "HaloPSA")
+        return failed.replace(count=count)  # the count it would have written, for the reader
+    if matches and (other := elsewhere(client_licences, client_id, product, mapping, written_for, other_form=True)):
+        message = moved_message(product, item_id, other, own, updating=matches[0])
+        return _failed(base, matches, message).replace(count=count)
+    if not matches and count > 0 and (moved := elsewhere(client_licences, client_id, product, mapping, written_for)):
+        return _not_created(base, count, moved_message(product, item_id, moved, own))
+    return _planned(base, matches[0] if matches else None, count)
 
 
 def moved_message(product: str, item_id: int, moved: list[Licence],

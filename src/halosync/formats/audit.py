@@ -21,41 +21,65 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
     applied = applied or []
     remaining = report.findings if remaining is None else remaining
     if json_output:
-        payload: dict[str, object] = {
-            "licences": [dataclasses.asdict(m) for m in report.managed],
-            "findings": [f.as_json() for f in remaining],
-            "ignored_organizations": report.ignored,
-            "totals": report.totals,
-            "huntress_invoice": report.huntress_invoice,
-            "edr_licences": report.edr_licences,
-            "reconciliation": report.reconciliation.as_json() if report.reconciliation else None,
-            "fixes": [dataclasses.asdict(f) for f in report.fixes] if fix else [],
-            "applied": [a.dump() for a in applied],
-            "requests": report.requests,
-            "exit_code": exit_code,
-        }
-        if dry_run:
-            payload["dry_run"] = True
-        if exit_code:
-            payload["error"] = {"message": stopped or (
-                f"{len(remaining)} finding(s) to act on"
-                + (", a fix failed" if any(a.status == "failed" for a in applied) else "")
-                + (", a fix could not be checked" if any(a.status == "unverified" for a in applied) else "")),
-                "exit_code": exit_code}
-        console.say(document(payload))
-        if stopped:
-            console.error(stopped)
-        return
+        console.say(document(_audit_document(report, exit_code, fix=fix, dry_run=dry_run, applied=applied,
+                                             remaining=remaining, stopped=stopped)))
+    else:
+        _show_text(report, fix=fix, dry_run=dry_run, applied=applied, remaining=remaining)
+    if stopped:
+        console.error(stopped)
+
+
+def _audit_document(report: AuditReport, exit_code: int, *, fix: bool, dry_run: bool, applied: list[InvoiceFix],
+                    remaining: list[Finding], stopped: str) -> dict[str, object]:
+    """The `--json` document: the whole report, the fixes asked for and made, and the error when the exit is not 0."""
+    payload: dict[str, object] = {
+        "licences": [dataclasses.asdict(m) for m in report.managed],
+        "findings": [f.as_json() for f in remaining],
+        "ignored_organizations": report.ignored,
+        "totals": report.totals,
+        "huntress_invoice": report.huntress_invoice,
+        "edr_licences": report.edr_licences,
+        "reconciliation": report.reconciliation.as_json() if report.reconciliation else None,
+        "fixes": [dataclasses.asdict(f) for f in report.fixes] if fix else [],
+        "applied": [a.dump() for a in applied],
+        "requests": report.requests,
+        "exit_code": exit_code,
+    }
+    if dry_run:
+        payload["dry_run"] = True
+    if exit_code:
+        payload["error"] = {"message": stopped or (
+            f"{len(remaining)} finding(s) to act on"
+            + (", a fix failed" if any(a.status == "failed" for a in applied) else "")
+            + (", a fix could not be checked" if any(a.status == "unverified" for a in applied) else "")),
+            "exit_code": exit_code}
+    return payload
+
+
+def _say(text: str) -> None:
+    out = console.stdout
+    out.print(wrap(text, out.width), markup=False, highlight=False, soft_wrap=True)
+
+
+def _show_text(report: AuditReport, *, fix: bool, dry_run: bool, applied: list[InvoiceFix],
+               remaining: list[Finding]) -> None:
+    _show_licences(report)
+    _show_money(report)
+    _show_findings(remaining)
+    if fix:
+        _show_fixes(report, dry_run=dry_run, applied=applied)
+    _say(f"{len(report.managed)} managed licences, {len(remaining)} findings"
+         + (": all billed." if not remaining else "."))
+
+
+def _show_licences(report: AuditReport) -> None:
+    """Each managed licence and the invoice lines that bill it: a table when it fits, else one wrapped line each."""
     from rich.table import Table
 
     from halosync.core.products import PRODUCTS
     from halosync.formats.labels import client_label
 
     out = console.stdout
-
-    def say(text: str) -> None:
-        out.print(wrap(text, out.width), markup=False, highlight=False, soft_wrap=True)
-
     title = "halosync audit: managed licences and the invoice lines that bill them"
     billed = {id(m): ", ".join(m.billed_by) or ("not from the licence" if (m.count or 0) > 0 else "(count 0)")
               for m in report.managed}
@@ -72,35 +96,41 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
             out.print(wrap_parts([f"client {client_label(m.client_id, report.client_names)}", PRODUCTS[m.product].display_name, f"licence {m.licence_id}",
                                   f"count {m.count}", f"billed by: {billed[id(m)]}"], out.width),
                       markup=False, highlight=False, soft_wrap=True)
+
+
+def _show_money(report: AuditReport) -> None:
+    """Huntress's counts against the licences, Huntress's own invoice, the reconciliation, the ignored organizations."""
+    from halosync.formats.reconcile import direct_invoice_line, reconciliation_lines
+
+    out = console.stdout
     if report.totals:
-        say("Huntress against the licences: " + "; ".join(
+        _say("Huntress against the licences: " + "; ".join(
             f"{p}: Huntress {t['huntress']}, licences {t['licences']}" for p, t in report.totals.items()))
     if report.huntress_invoice:
-        from halosync.formats.reconcile import direct_invoice_line
-
-        say(direct_invoice_line(report.huntress_invoice, report.edr_licences, report.reconciliation))
-    from halosync.formats.reconcile import reconciliation_lines
-
+        _say(direct_invoice_line(report.huntress_invoice, report.edr_licences, report.reconciliation))
     for line in reconciliation_lines(report.reconciliation, out.width):
         out.print(line, markup=False, highlight=False, soft_wrap=True)
     for ignored in report.ignored:
         units = ", ".join(f"{n} {p}" for p, n in ignored["units"].items()) or "no units"
-        say(f"(ignored, not billed by choice: organization {ignored['huntress_organization_id']} "
-            f"{ignored['organization_name']!r}: {units})")
+        _say(f"(ignored, not billed by choice: organization {ignored['huntress_organization_id']} "
+             f"{ignored['organization_name']!r}: {units})")
+
+
+def _show_findings(remaining: list[Finding]) -> None:
+    out = console.stdout
     for finding in remaining:
-        say(f"- {finding.kind.replace('_', ' ')}: {finding.message}")
+        _say(f"- {finding.kind.replace('_', ' ')}: {finding.message}")
         if finding.manual and finding.manual not in finding.message:
             out.print(wrap(f"needs a person: {finding.manual}", out.width, indent="    ", first="  "),
                       markup=False, highlight=False, soft_wrap=True)
-    if fix:
-        for change in report.fixes:
-            if dry_run:
-                say(f"would change {change.describe()}")
-        for a in applied:
-            label = {"ok": "fixed", "skipped": "skipped", "unverified": "WRITTEN, NOT VERIFIED"}.get(a.status, "FIX FAILED")
-            line = f" line {a.line_id}" if a.line_id is not None else ""
-            say(f"{label}: invoice {a.invoice_id}{line} licence {a.licence_id} ({a.action}): {a.message}")
-    say(f"{len(report.managed)} managed licences, {len(remaining)} findings"
-        + (": all billed." if not remaining else "."))
-    if stopped:
-        console.error(stopped)
+
+
+def _show_fixes(report: AuditReport, *, dry_run: bool, applied: list[InvoiceFix]) -> None:
+    """The changes a dry run would make, then each fix made and how it ended."""
+    for change in report.fixes:
+        if dry_run:
+            _say(f"would change {change.describe()}")
+    for a in applied:
+        label = {"ok": "fixed", "skipped": "skipped", "unverified": "WRITTEN, NOT VERIFIED"}.get(a.status, "FIX FAILED")
+        line = f" line {a.line_id}" if a.line_id is not None else ""
+        _say(f"{label}: invoice {a.invoice_id}{line} licence {a.licence_id} ({a.action}): {a.message}")
