@@ -20,7 +20,7 @@ from halosync.core.products import AGENT_PRODUCTS, PRODUCTS
 from halosync.core.reconcile import Reconciliation
 
 FindingKind = Literal["unmapped_usage", "unbilled", "quantity_mismatch", "no_invoice", "orphaned_licence",
-                      "billed_twice"]
+                      "billed_twice", "unlinked_line"]
 LIST_PRODUCTS = ("edr", "itdr", "sat", "siem")  # the products the organization list counts
 MANUAL = ("In HaloPSA: Invoices > Recurring Invoices > the client's invoice > add (or open) the line for the item, "
           "and set its Quantity to 'Calculate quantity from Licence count', choosing the licence")
