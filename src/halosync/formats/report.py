@@ -205,3 +205,11 @@ def _flat(name: str) -> str:
 
 def _money(value: float) -> str:
     return f"{value:,.2f}"
+
+
+def future_warning(log: Path, future: list[tuple[str, str]]) -> str:
+    """The warning for run records dated in the future, naming the first three (as `run` does)."""
+    named = ", ".join(f"{run_id} started {started}" for run_id, started in future[:3])
+    more = f" and {len(future) - 3} more" if len(future) > 3 else ""
+    return (f"warning: the results log {log} has run records dated in the future ({named}{more}); the report "
+            "passes over them. Is this machine's clock right?")
