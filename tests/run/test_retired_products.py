@@ -44,10 +44,10 @@ def test_a_licence_still_managed_or_on_a_mapped_item_or_never_ours_is_not_orphan
          licence(2, 12, 1009, 5, "Other"),  # by name: no; not written
          licence(3, 12, 1001, 5),  # on an item still mapped
          licence(4, 12, 1004, 0),  # count 0 bills nothing
-         licence(5, 99, 1004, 5),  # a client nobody maps: the other rule's
+         licence(5, 99, 1777, 5, "Other"),  # a client nobody maps, a licence written for siem: orphaned too
          licence(6, 12, 1004, 5),  # the audit manages it
          licence(7, 12, 1777, 5)],  # carries the product's name
-        maintained={12}, mapped_items={1001}, managed={6}, written={1: "siem", 3: "siem", 6: "siem"},
+        maintained={12}, mapped_items={1001}, managed={6}, written={1: "siem", 3: "siem", 5: "siem", 6: "siem"},
         names={"Huntress Managed SIEM": "siem"}, last_written={1: "2026-11-01T02:00:00Z"})
     assert [(o.licence_id, o.product, o.last_written, o.retired) for o in found] == [
-        (1, "siem", "2026-11-01T02:00:00Z", True), (7, "siem", None, True)]
+        (1, "siem", "2026-11-01T02:00:00Z", True), (7, "siem", None, True), (5, "siem", None, True)]

@@ -101,14 +101,14 @@ def orphaned_licences(licences: Iterable[Licence], maintained: set[int], items: 
 
 def retired_licences(licences: Iterable[Licence], maintained: set[int], mapped_items: set[int], managed: set[int],
                      written: dict[int, str], names: dict[str, str], last_written: dict[int, str]) -> list[OrphanedLicence]:
-    """Live licences of ours with a count above 0 on a client the mapping still maintains, of a product taken out of
-    [products]: nothing updates them. Ours: halosync wrote the licence for that product (`written`, licence ->
+    """Live licences of ours with a count above 0 of a product taken out of [products] (on any client; on a client
+    still maintained, not on an item still mapped): nothing updates them. Ours: halosync wrote the licence for that product (`written`, licence ->
     product, from the results log) or it carries the rendered licence name of the product (`names`, name ->
     product). A licence on an item still mapped, or one the audit manages, is not one of them."""
     found = []
     for licence in licences:
-        if (licence.deleted or licence.client_id not in maintained or not licence.count or licence.count <= 0
-                or licence.id in managed or licence.item_id in mapped_items):
+        if (licence.deleted or not licence.count or licence.count <= 0 or licence.id in managed
+                or (licence.client_id in maintained and licence.item_id in mapped_items)):
             continue
         product = written.get(licence.id) or names.get(licence.name)
         if product is None:

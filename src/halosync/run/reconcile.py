@@ -135,13 +135,16 @@ def fetch_orphans(config: Config, halo: HaloClient, mapping: Mapping,
         return l.item_id not in mapped_items and (l.id in retired or l.name in retired_names)
 
     candidates = halo.licences(keep=keep)
-    orphans = [*orphaned_licences(candidates, maintained, items, names, {}),
-               *retired_licences(candidates, maintained, mapped_items, managed or set(), retired, retired_names, {})]
+    def found(written: dict[int, str]) -> list[OrphanedLicence]:
+        unmapped = orphaned_licences(candidates, maintained, items, names, written)
+        seen = {o.licence_id for o in unmapped}
+        return [*unmapped, *(o for o in retired_licences(candidates, maintained, mapped_items, managed or set(),
+                                                           retired, retired_names, written) if o.licence_id not in seen)]
+
+    orphans = found({})
     if not orphans:
         return []
-    written = last_written(config, {o.licence_id for o in orphans})
-    return [*orphaned_licences(candidates, maintained, items, names, written),
-            *retired_licences(candidates, maintained, mapped_items, managed or set(), retired, retired_names, written)]
+    return found(last_written(config, {o.licence_id for o in orphans}))
 
 
 def _retired(config: Config, mapping: Mapping) -> tuple[dict[int, str], dict[str, str]]:
