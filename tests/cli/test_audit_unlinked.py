@@ -35,6 +35,7 @@ def test_a_created_line_halo_did_not_link_is_reported_until_it_bills_from_the_li
     assert set(unlinked) == set(created) and result.exit_code == 1
     for line_id, finding in unlinked.items():
         assert finding["invoice_id"] == DELTA and finding["licence_id"] == created[line_id]
+        assert finding["product"] in ("edr", "itdr", "siem")
         assert f"open line {line_id}" in finding["manual"] and "Calculate quantity from Licence count" in finding["manual"]
     # Someone links them in HaloPSA: the findings go.
     for invoice in sandbox.state.invoices:

@@ -23,10 +23,11 @@ class CreatedLine:
     time: str
 
 
-def unlinked_lines(created: list[CreatedLine], invoices: list[RecurringInvoice],
-                   findings: list[Finding]) -> list[Finding]:
+def unlinked_lines(created: list[CreatedLine], invoices: list[RecurringInvoice], findings: list[Finding],
+                   products: dict[int, str] | None = None) -> list[Finding]:
     """One finding per created line still on an active invoice and billing from no licence. A line another
-    finding names already (a quantity_mismatch, billed_twice) is left to that finding."""
+    finding names already (a quantity_mismatch, billed_twice) is left to that finding. `products`: licence ->
+    product, where the audit knows it."""
     named = {line for f in findings for line in (*(f.line_ids or ()), *((f.line_id,) if f.line_id else ()))}
     lines = {(invoice.id, line.id): line for invoice in invoices if invoice.active for line in invoice.lines}
     found = []
@@ -41,6 +42,7 @@ def unlinked_lines(created: list[CreatedLine], invoices: list[RecurringInvoice],
         quantity = line.quantity if line.quantity is not None else "an unknown quantity"
         found.append(Finding(
             "unlinked_line", halo_client_id=entry.halo_client_id, licence_id=entry.licence_id,
+            product=(products or {}).get(entry.licence_id),
             invoice_id=entry.invoice_id, line_id=entry.line_id, quantity=line.quantity, manual=steps,
             message=(f"line {entry.line_id} of invoice {entry.invoice_id}, which audit --fix created on {entry.time} "
                      f"to bill from licence {entry.licence_id}, bills a fixed {quantity} instead: it will not follow "

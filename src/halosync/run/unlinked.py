@@ -24,4 +24,5 @@ def created_lines(config: Config) -> list[CreatedLine]:
 
 def extend_unlinked(report: AuditReport, config: Config, invoices: list[RecurringInvoice]) -> None:
     """The audit's hook: a finding per line --fix created that still bills from no licence."""
-    report.findings.extend(unlinked_lines(created_lines(config), invoices, report.findings))
+    products = {m.licence_id: m.product for m in report.managed}
+    report.findings.extend(unlinked_lines(created_lines(config), invoices, report.findings, products))
