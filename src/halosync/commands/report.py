@@ -48,6 +48,10 @@ def command(
         collected, unreadable = collect(cfg.log_path, months, clients=client or (), products=product or ())
         if unreadable:
             console.warn(f"warning: skipped {unreadable} unreadable line(s) in {cfg.log_path}")
+        if collected.future:
+            from halosync.formats.report import future_warning
+
+            console.warn(future_warning(cfg.log_path, collected.future))
         names = config_names(cfg)
         prices = None
         if money and collected.newest is not None:

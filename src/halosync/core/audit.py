@@ -20,7 +20,7 @@ from halosync.core.products import AGENT_PRODUCTS, PRODUCTS
 from halosync.core.reconcile import Reconciliation
 
 FindingKind = Literal["unmapped_usage", "unbilled", "quantity_mismatch", "no_invoice", "orphaned_licence",
-                      "billed_twice"]
+                      "billed_twice", "unlinked_line"]
 LIST_PRODUCTS = ("edr", "itdr", "sat", "siem")  # the products the organization list counts
 MANUAL = ("In HaloPSA: Invoices > Recurring Invoices > the client's invoice > add (or open) the line for the item, "
           "and set its Quantity to 'Calculate quantity from Licence count', choosing the licence")
@@ -214,6 +214,47 @@ def billed_twice(licence: Licence, product: str, client_invoices: list[Recurring
                  f"{len(invoice_ids)} recurring invoices: {listed}; the customer pays for it twice. {manual}"))
 
 
+def _across_invoices(report: AuditReport, licence: Licence, product: str, client_invoices: list[RecurringInvoice],
+                     item_id: int, counts: dict[int, int]) -> bool:
+    """The client's lines on one of our items across all its recurring invoices, summed against the licence.
+    More than the licence, with lines on several invoices: `billed_twice` (22 on one invoice and 22 on another
+    for a licence of 22 pays 44; never fixed automatically). Exactly the licence, split so each invoice bills
+    less than it (11 + 11 for 22): billed right, no finding. True when settled here; False leaves the lines
+    to the per-invoice judgement (one invoice, a quantity HaloPSA did not give, or too little in all)."""
+    lines = [(invoice, line) for invoice in client_invoices for line in invoice.lines
+             if (line.item_id == item_id or licence.id in line.licence_ids) and line.quantity != 0]  # 0 bills nothing
+    if len({invoice.id for invoice, _ in lines}) < 2:
+        return False
+    quantities = [_billed(line, counts) for _, line in lines]
+    if any(q is None for q in quantities):
+        return False  # a quantity HaloPSA did not give: nothing to add up
+    count = licence.count or 0
+    total = number(sum(q for q in quantities if q is not None))
+    parts: dict[int, float] = defaultdict(float)
+    for (invoice, _), q in zip(lines, quantities, strict=True):
+        parts[invoice.id] += q or 0
+    if total == count and all(part < count for part in parts.values()):
+        return True  # an honest split: the invoices together bill the licence
+    if total is None or total <= count:
+        return False
+    invoice_ids = tuple(sorted(parts))
+    line_ids = tuple(line.id for _, line in lines if line.id is not None)
+    listed = "; ".join(f"invoice {invoice.id} line {line.id if line.id is not None else '(without an id)'} "
+                       f"({'from licence ' + ', '.join(map(str, line.licence_ids)) if line.licence_ids else 'a fixed'} "
+                       f"{q})" for (invoice, line), q in zip(lines, quantities, strict=True))
+    manual = (f"In HaloPSA: Invoices > Recurring Invoices: keep the lines billing {product} for client "
+              f"{licence.client_id} that add up to licence {licence.id}'s count ({count}), best one line billing "
+              "from the licence, and end or correct the others; do not add or switch a line")
+    finding = Finding(
+        "billed_twice", halo_client_id=licence.client_id, product=product, licence_id=licence.id,
+        licence_count=count, invoice_ids=invoice_ids, line_ids=line_ids, quantity=total, manual=manual,
+        message=(f"licence {licence.id} ({licence.name!r}, count {count}) is billed {total} in all on "
+                 f"{len(invoice_ids)} recurring invoices: {listed}; the customer pays for more than it has. {manual}"))
+    report.findings.append(finding)
+    report.manual.append(finding)
+    return True
+
+
 def _billed(line: InvoiceLine, counts: dict[int, int]) -> int | float | None:
     """What a line bills: its licences' counts when it bills from licences we know, else its quantity."""
     if line.licence_ids and all(i in counts for i in line.licence_ids):
@@ -296,6 +337,8 @@ def _judge_product(report: AuditReport, mapping: Mapping, halo: _HaloIndex, clie
         report.findings.append(twice)
         report.manual.append(twice)
         return None  # judging each invoice's lines on their own would advise a switch that bills twice
+    if _across_invoices(report, licence, product, client_invoices, item_id, halo.counts):
+        return None  # the item's lines on several invoices, judged together (over: billed_twice; split: fine)
     judged = False
     for invoice in client_invoices:
         group = [line for line in invoice.lines if line.item_id == item_id or licence.id in line.licence_ids]

@@ -67,11 +67,16 @@ class OrphanedLicence:
     product: str
     count: int
     last_written: str | None  # when halosync last wrote it (from the results log); None: never, as far as the log goes
+    retired: bool = False  # the client is mapped, but the licence's product is no longer in [products]
 
     def message(self) -> str:
         client = f"{self.client_name} ({self.client_id})" if self.client_name else str(self.client_id)
         when = (f"halosync last wrote it {self.last_written}" if self.last_written
                 else "halosync's log has no write of it")
+        if self.retired:
+            return (f"licence {self.licence_id} ({self.product}) of client {client} bills {self.count} every month, "
+                    f"but {self.product} is no longer in [products], so nothing updates it; {when}. In HaloPSA: end "
+                    f"the licence (Software Licences > the licence > End date), or map {self.product} again")
         return (f"licence {self.licence_id} ({self.product}) of client {client} bills {self.count} every month, but no "
                 f"mapping maintains that client any more; {when}. In HaloPSA: end the licence (Software Licences > "
                 "the licence > End date), or map the client's organizations again")
@@ -91,4 +96,23 @@ def orphaned_licences(licences: Iterable[Licence], maintained: set[int], items: 
             continue
         found.append(OrphanedLicence(licence.id, licence.client_id, licence.client_name, product, licence.count,
                                      last_written.get(licence.id)))
+    return sorted(found, key=lambda o: (o.client_id, o.licence_id))
+
+
+def retired_licences(licences: Iterable[Licence], maintained: set[int], mapped_items: set[int], managed: set[int],
+                     written: dict[int, str], names: dict[str, str], last_written: dict[int, str]) -> list[OrphanedLicence]:
+    """Live licences of ours with a count above 0 of a product taken out of [products] (on any client; on a client
+    still maintained, not on an item still mapped): nothing updates them. Ours: halosync wrote the licence for that product (`written`, licence ->
+    product, from the results log) or it carries the rendered licence name of the product (`names`, name ->
+    product). A licence on an item still mapped, or one the audit manages, is not one of them."""
+    found = []
+    for licence in licences:
+        if (licence.deleted or not licence.count or licence.count <= 0 or licence.id in managed
+                or (licence.client_id in maintained and licence.item_id in mapped_items)):
+            continue
+        product = written.get(licence.id) or names.get(licence.name)
+        if product is None:
+            continue
+        found.append(OrphanedLicence(licence.id, licence.client_id, licence.client_name, product, licence.count,
+                                     last_written.get(licence.id), retired=True))
     return sorted(found, key=lambda o: (o.client_id, o.licence_id))

@@ -55,6 +55,10 @@ class Collector:
     # Pairs whose oldest collected state is "kept": a value older than the window is still wanted.
     wanted: set[tuple[int, str]] = field(default_factory=set)
     carried: dict[tuple[int, str], tuple[int, int]] = field(default_factory=dict)  # value found beyond the window
+    # The month of the newest completed sync before the window, when the month just before the window had none:
+    # its units are the ones in force at the window's start, so it stands in for that month (slot `months`).
+    base: int | None = None
+    future: list[tuple[str, str]] = field(default_factory=list)  # runs dated in the future, passed over (id, started)
 
     def __post_init__(self) -> None:
         self.synced = [False] * (self.months + 1)
@@ -67,7 +71,11 @@ class Collector:
         if k < 0:
             k = 0  # a clock that was wrong once: a run dated after a later-written one counts in the newest month
         if k > self.months:
-            return None
+            if self.base is None and not self.synced[self.months]:
+                self.base = month  # the months up to the window had no sync: this one's units carry into them
+            if month != self.base:
+                return None
+            k = self.months
         self.synced[k] = True
         self.oldest_seen = k if self.oldest_seen is None else max(self.oldest_seen, k)
         return k

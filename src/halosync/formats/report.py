@@ -98,7 +98,20 @@ def _json_number(value: int | float | None) -> str:
 
 def show_report(report: Report, log_path: Path, width: int, out: TextIO | None = None) -> None:
     out = out or sys.stdout
-    out.writelines(line + "\n" for line in lines(report, log_path, width))
+    out.writelines(fit(line, max(width, 40)) + "\n" for line in lines(report, log_path, width))
+
+
+def fit(text: str, width: int) -> str:
+    """Each line of `text` within the page: one wider than it (a header on a narrow terminal) is wrapped at spaces,
+    its continuation indented two more; a word longer than the line stays whole."""
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        lead = line[: len(line) - len(line.lstrip(" "))]
+        out.append(wrap(line, width, first=lead, indent=lead + "  "))
+    return "\n".join(out)
 
 
 def lines(report: Report, log_path: Path, width: int) -> Iterator[str]:
@@ -205,3 +218,11 @@ def _flat(name: str) -> str:
 
 def _money(value: float) -> str:
     return f"{value:,.2f}"
+
+
+def future_warning(log: Path, future: list[tuple[str, str]]) -> str:
+    """The warning for run records dated in the future, naming the first three (as `run` does)."""
+    named = ", ".join(f"{run_id} started {started}" for run_id, started in future[:3])
+    more = f" and {len(future) - 3} more" if len(future) > 3 else ""
+    return (f"warning: the results log {log} has run records dated in the future ({named}{more}); the report "
+            "passes over them. Is this machine's clock right?")

@@ -21,6 +21,15 @@ def cell(key: str, value: Any) -> str:
 
 
 MONEY_TOTALS = frozenset({"revenue", "cost", "margin"})
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guarded(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (a client named "=HYPERLINK(...)") with a single quote
+    before it, so Excel and LibreOffice show it as text; numbers and other text stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def csv_chunks(report: Report, rows: int = 2000) -> Iterator[str]:
@@ -35,7 +44,7 @@ def csv_chunks(report: Report, rows: int = 2000) -> Iterator[str]:
                 continue
             # the csv module writes None as an empty cell and numbers as str() has them (as JSON does)
             *units, revenue, cost, margin = values(s, i, report.money)
-            writer.writerow((month, s.client, s.name, s.product, *units, None if revenue is None else f"{revenue:.2f}",
+            writer.writerow((guarded(month), guarded(s.client), guarded(s.name), guarded(s.product), *units, None if revenue is None else f"{revenue:.2f}",
                              None if cost is None else f"{cost:.2f}", None if margin is None else f"{margin:.2f}"))
             n += 1
             if n % rows == 0:

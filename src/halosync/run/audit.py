@@ -51,6 +51,9 @@ def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any
         from halosync.run.reconcile import extend_audit  # the reconciliation and orphaned licences
 
         extend_audit(report, config, services, organizations, mapping)
+        from halosync.run.unlinked import extend_unlinked  # the lines --fix created that HaloPSA did not link
+
+        extend_unlinked(report, config, invoices)
         if fix and report.fixes:
             names = {f.item_id: str(services.halo.item(f.item_id).get("name") or "") for f in report.fixes
                      if f.action == "add_line"}

@@ -7,16 +7,17 @@ from typing import Any
 
 from halosync.config.schema import Config
 from halosync.core.audit import AuditReport, Finding
-from halosync.core.mapping import Mapping
-from halosync.core.models import Organization
+from halosync.core.mapping import Mapping, edr_kin
+from halosync.core.models import Licence, Organization
 from halosync.core.products import PRODUCTS
-from halosync.core.reconcile import OrphanedLicence, Reconciliation, orphaned_licences, reconcile
-from halosync.errors import ServiceError, UnreachableError
+from halosync.core.reconcile import OrphanedLicence, Reconciliation, orphaned_licences, reconcile, retired_licences
+from halosync.errors import ConfigError, ServiceError, UnreachableError
 from halosync.halo.client import HaloClient
 from halosync.huntress.client import HuntressClient
 from halosync.huntress.invoices import parse_invoice
 from halosync.huntress.usage import _as_count, summary_count
 from halosync.run import resultslog
+from halosync.run.ledger import read_ledger
 from halosync.run.wiring import Services
 
 INVOICE_PRODUCTS = ("edr", "itdr", "ispm", "sat", "siem")
@@ -67,7 +68,8 @@ def extend_audit(report: AuditReport, config: Config, services: Services, organi
                               if not (f.kind == "unmapped_usage" and f.huntress_organization_id in by_account)]
     report.reconciliation = fetch_reconciliation(config, services.huntress, organizations, mapping,
                                                  report.huntress_invoice)
-    for orphan in fetch_orphans(config, services.halo, mapping):
+    managed = {m.licence_id for m in report.managed}
+    for orphan in fetch_orphans(config, services.halo, mapping, managed):
         report.findings.append(Finding(kind="orphaned_licence", message=orphan.message(), halo_client_id=orphan.client_id,
                                        product=orphan.product, licence_id=orphan.licence_id,
                                        licence_count=orphan.count))
@@ -114,18 +116,53 @@ def _list_units(org: Organization, products: list[str]) -> dict[str, int]:
     return found
 
 
-def fetch_orphans(config: Config, halo: HaloClient, mapping: Mapping) -> list[OrphanedLicence]:
-    """Licences of ours with a count on clients no mapping maintains; one more listing of the licences (the audit's
-    own listing keeps only mapped clients)."""
+def fetch_orphans(config: Config, halo: HaloClient, mapping: Mapping,
+                  managed: set[int] | None = None) -> list[OrphanedLicence]:
+    """Licences of ours with a count that nothing maintains: on clients no mapping maintains, or of a product taken
+    out of [products] (core.reconcile.retired_licences); one more listing of the licences (the audit's own listing
+    keeps only mapped clients). `managed`: the licences the audit manages."""
     maintained = set(mapping.clients) | {a.halo_client_id for a in config.accounts}
     items = {item: product for product, item in mapping.products.items()}
     names = {name: product for product, name in mapping.licence_names.items()}
-    candidates = halo.licences(keep=lambda l: not l.deleted and l.client_id not in maintained and bool(l.count))
-    orphans = orphaned_licences(candidates, maintained, items, names, {})
+    retired, retired_names = _retired(config, mapping)
+    mapped_items = set(mapping.products.values())
+
+    def keep(l: Licence) -> bool:
+        if l.deleted or not l.count:
+            return False
+        if l.client_id not in maintained:
+            return True
+        return l.item_id not in mapped_items and (l.id in retired or l.name in retired_names)
+
+    candidates = halo.licences(keep=keep)
+    def found(written: dict[int, str]) -> list[OrphanedLicence]:
+        unmapped = orphaned_licences(candidates, maintained, items, names, written)
+        seen = {o.licence_id for o in unmapped}
+        return [*unmapped, *(o for o in retired_licences(candidates, maintained, mapped_items, managed or set(),
+                                                           retired, retired_names, written) if o.licence_id not in seen)]
+
+    orphans = found({})
     if not orphans:
         return []
-    written = last_written(config, {o.licence_id for o in orphans})
-    return orphaned_licences(candidates, maintained, items, names, written)
+    return found(last_written(config, {o.licence_id for o in orphans}))
+
+
+def _retired(config: Config, mapping: Mapping) -> tuple[dict[int, str], dict[str, str]]:
+    """The licences halosync wrote for products no longer in [products] (licence -> product, from the results log),
+    and the rendered licence names of those products (name -> product: a licence halosync made again after the
+    log was rotated away, or a colleague's copy). EDR's other form still mapped keeps EDR mapped:
+    the sync carries a licence of one form over to the other."""
+    gone = {p for p in PRODUCTS if p not in mapping.products and not edr_kin(p) & set(mapping.products)}
+    if not gone:
+        return {}, {}
+    try:
+        written_for = read_ledger(config.log_path).written_for
+    except ConfigError:
+        return {}, {}  # a log that cannot be read says nothing of what was mapped before
+    written = {licence: product for (_, product), ids in written_for.items() if product in gone for licence in ids}
+    # Names only of products halosync billed before: a product never mapped may be another tool's to maintain.
+    names = {rendered: p for p in set(written.values()) if (rendered := mapping.rendered_name(p))}
+    return written, names
 
 
 def last_written(config: Config, licence_ids: set[int]) -> dict[int, str]:

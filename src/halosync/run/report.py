@@ -17,9 +17,11 @@ from halosync.config.schema import Config
 from halosync.core.record_shapes import well_formed
 from halosync.core.report import Collector, Price, prices
 from halosync.core.runs import is_completed
+from halosync.core.times import parse_iso
 from halosync.errors import ConfigError
 from halosync.halo.prices import client_names, item_prices, priced_lines
 from halosync.run import resultslog
+from halosync.run.last_sync import CLOCK_SLACK
 from halosync.run.wiring import Services
 
 MONEY_SCOPES = ("read:invoices",)  # read:items is in the sync's own scope
@@ -43,12 +45,15 @@ _ROW = re.compile(
     + _LATER + rb"*\}")
 
 
-def collect(path: Path, months: int, *, clients: Collection[int] = (), products: Collection[str] = ()
-            ) -> tuple[Collector, int]:
-    """Units per (client, product) and month from the log; returns the collector and the unreadable lines' count."""
+def collect(path: Path, months: int, *, clients: Collection[int] = (), products: Collection[str] = (),
+            now: datetime | None = None) -> tuple[Collector, int]:
+    """Units per (client, product) and month from the log; returns the collector and the unreadable lines' count.
+    A run dated more than CLOCK_SLACK after `now` (a clock that was wrong once) is passed over, as the due check
+    does, and listed in the collector's `future`: trusting it would hide every month before it."""
     if path.is_dir():
         raise ConfigError(f"the results log {path} is a folder; set [log] path in the config to a file")
     reader = _Reader(Collector(months), set(clients), set(products))
+    reader.latest = (now or datetime.now(UTC)) + CLOCK_SLACK
     try:
         return _read(path, reader)
     except OSError as exc:  # unreadable (permissions, an I/O error): named, never a traceback
@@ -94,6 +99,7 @@ class _Reader:
         self.run_bytes: bytes | None = None
         self.slot: int | None = None
         self.closed = False
+        self.latest: datetime | None = None  # a run started after this is dated in the future
 
     def record(self, record: dict[str, Any]) -> bool:
         """Take one parsed record; False once nothing older can matter."""
@@ -116,6 +122,10 @@ class _Reader:
         month = _month(record["started"])
         if month is None:
             return True
+        moment = parse_iso(record["started"], naive_is_utc=False)
+        if self.latest is not None and moment is not None and moment > self.latest:
+            self.collector.future.append((str(record["run_id"]), str(record["started"])))
+            return True  # its rows are passed over
         collector = self.collector
         self.slot = collector.slot(month)
         if self.slot is None and not self.closed:
