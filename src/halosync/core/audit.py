@@ -95,6 +95,13 @@ class Managed:
     count: int | None
     item_id: int
     billed_by: list[str]  # "invoice 901 line 9011"
+    # Lines of an active invoice billing the licence's item at a fixed quantity: (invoice, line, quantity).
+    fixed_lines: list[tuple[int, int | None, int | float | None]] = field(default_factory=list)
+
+    def fixed_matches(self) -> bool:
+        """Billed only at a fixed quantity that equals the count today: right now, wrong at the next change."""
+        total = sum(q or 0 for _, _, q in self.fixed_lines)
+        return bool(self.fixed_lines) and not self.billed_by and total == (self.count or 0) > 0
 
 
 @dataclass(frozen=True)
@@ -221,6 +228,12 @@ def _billed(line: InvoiceLine, counts: dict[int, int]) -> int | float | None:
     return line.quantity
 
 
+def fixed_lines(invoices: list[RecurringInvoice], item_id: int) -> list[tuple[int, int | None, int | float | None]]:
+    """The lines of these invoices that bill the item at a fixed quantity (from no licence)."""
+    return [(invoice.id, line.id, number(line.quantity)) for invoice in invoices for line in invoice.lines
+            if line.item_id == item_id and not line.licence_ids]
+
+
 def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], invoices: list[RecurringInvoice],
                item_names: dict[int, str]) -> None:
     by_client: dict[int, list[Licence]] = defaultdict(list)
@@ -247,7 +260,7 @@ def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], i
             licence = matches[0]
             count = licence.count or 0
             report.managed.append(Managed(client_id, product, licence.id, licence.name, licence.count, item_id,
-                                          billed_by[licence.id]))
+                                          billed_by[licence.id], fixed_lines(client_invoices, item_id)))
             if product in PRODUCTS and PRODUCTS[product].key in ("edr", *AGENT_PRODUCTS):
                 report.edr_licences += count
             siblings = tuple(sorted(set(product_licences(by_client[client_id], item_id,

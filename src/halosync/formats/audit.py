@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from halosync.core.audit import AuditReport, Finding
+from halosync.core.audit import AuditReport, Finding, Managed
 from halosync.formats import console
 from halosync.formats.json_output import document
 from halosync.formats.text import fits_table, wrap, wrap_parts
@@ -57,8 +57,7 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
         out.print(wrap(text, out.width), markup=False, highlight=False, soft_wrap=True)
 
     title = "halosync audit: managed licences and the invoice lines that bill them"
-    billed = {id(m): ", ".join(m.billed_by) or ("not from the licence" if (m.count or 0) > 0 else "(count 0)")
-              for m in report.managed}
+    billed = {id(m): billed_text(m) for m in report.managed}
     if fits_table(out):
         table = Table(title=title, title_justify="left")
         for name in ("Client", "Product", "Licence", "Count", "Billed by"):
@@ -75,6 +74,11 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
     if report.totals:
         say("Huntress against the licences: " + "; ".join(
             f"{p}: Huntress {t['huntress']}, licences {t['licences']}" for p, t in report.totals.items()))
+    fixed = [m for m in report.managed if m.fixed_matches()]
+    if fixed:
+        say(f"note: {len(fixed)} licence(s) billed at a fixed quantity that matches the count today: the line will not "
+            "follow the next change. Set it to bill from the licence in HaloPSA (once the two differ, audit reports "
+            "it and --fix can switch it).")
     if report.huntress_invoice:
         from halosync.formats.reconcile import direct_invoice_line
 
@@ -104,3 +108,14 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
         + (": all billed." if not remaining else "."))
     if stopped:
         console.error(stopped)
+
+
+def billed_text(m: Managed) -> str:
+    """What bills a managed licence: the lines billing from it, else the fixed-quantity lines on its item."""
+    if m.billed_by:
+        return ", ".join(m.billed_by)
+    if m.fixed_lines:
+        fixed = ", ".join(f"invoice {invoice} line {line if line is not None else '(no id)'} at a fixed {quantity}"
+                          for invoice, line, quantity in m.fixed_lines)
+        return fixed + (" (matches; will not follow the licence)" if m.fixed_matches() else "")
+    return "not from the licence" if (m.count or 0) > 0 else "(count 0)"
