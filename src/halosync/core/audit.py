@@ -139,6 +139,7 @@ class AuditReport:
     manual: list[Finding] = field(default_factory=list)  # findings only a person can settle (each says why)
     requests: dict[str, int] = field(default_factory=dict)
     client_names: dict[int, str] = field(default_factory=dict)  # HaloPSA clients, as licences and invoices name them
+    held_changes: int = 0  # changes the last sync held that no approve wrote: the licences' totals include them
     reconciliation: Reconciliation | None = None  # Huntress's invoice, unit by unit (core/reconcile.py)
 
 

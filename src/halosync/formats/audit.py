@@ -28,6 +28,7 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
             "totals": report.totals,
             "huntress_invoice": report.huntress_invoice,
             "edr_licences": report.edr_licences,
+            "held_changes": report.held_changes,
             "reconciliation": report.reconciliation.as_json() if report.reconciliation else None,
             "fixes": [dataclasses.asdict(f) for f in report.fixes] if fix else [],
             "applied": [a.dump() for a in applied],
@@ -73,7 +74,9 @@ def show_audit(report: AuditReport, exit_code: int, *, json_output: bool, fix: b
                       markup=False, highlight=False, soft_wrap=True)
     if report.totals:
         say("Huntress against the licences: " + "; ".join(
-            f"{p}: Huntress {t['huntress']}, licences {t['licences']}" for p, t in report.totals.items()))
+            f"{p}: Huntress {t['huntress']}, licences {t['licences']}" for p, t in report.totals.items())
+            + (f" ({report.held_changes} change(s) held or rejected are not in the licences: halosync history --held)"
+               if report.held_changes else ""))
     fixed = [m for m in report.managed if m.fixed_matches()]
     if fixed:
         say(f"note: {len(fixed)} licence(s) billed at a fixed quantity that matches the count today: the line will not "
