@@ -55,6 +55,7 @@ class Collector:
     # Pairs whose oldest collected state is "kept": a value older than the window is still wanted.
     wanted: set[tuple[int, str]] = field(default_factory=set)
     carried: dict[tuple[int, str], tuple[int, int]] = field(default_factory=dict)  # value found beyond the window
+    names: dict[int, str] = field(default_factory=dict)  # client -> the newest name the log's rows give it
 
     def __post_init__(self) -> None:
         self.synced = [False] * (self.months + 1)
