@@ -443,9 +443,11 @@ def test_cron_mail_at_80_columns_keeps_every_datum(served, config):
         count = "?" if row["count"] is None else str(row["count"])
         if row["previous_count"] not in (None, row["count"]) and row["count"] is not None:
             count = f"{row['previous_count']} → {count}"
-        facts = (f"client {row['halo_client_id']} · ", f"count {count}",
+        # history names the client as the run did (the row's client_name), else by its id
+        client = f"{row['client_name']} ({row['halo_client_id']})" if row.get("client_name") else row["halo_client_id"]
+        facts = (f"client {client} · ", f"count {count}",
                  "FAILED" if row["status"] == "failed" else "ok",
-                 # history names organizations as the config does (the log's rows carry ids only)
+                 # history names organizations as the config does (the log's rows carry their ids only)
                  "organizations: " + ", ".join(f"{names[o]} ({o})" if o in names else str(o)
                                                for o in row["huntress_organization_ids"]))
         assert all(fact in text for fact in facts), facts
