@@ -200,11 +200,12 @@ def test_series_are_by_product_then_name_and_movers_are_the_biggest_changes(tmp_
     assert totals == {("2026-01", "edr"): 150, ("2026-01", "sat"): 5, ("2026-02", "edr"): 131, ("2026-02", "sat"): 5}
 
 
-def test_sparkline_shows_the_shape_from_smallest_to_largest():
+def test_sparkline_runs_from_zero_to_the_largest():
     assert sparkline([0, 7, 14]) == "▁▅█"
-    assert sparkline([40, 40, None, 40]) == "▄▄ ▄"
+    assert sparkline([40, 40, None, 40]) == "██ █"
     assert sparkline([0, 0]) == "▁▁"
-    assert levels([10, 20, 15], 21) == [0, 20, 10]
+    assert levels([10, 20, 15], 21) == [10, 20, 15]
+    assert sparkline([412, 410]) == "██"  # a 0.5% fall is not drawn as a collapse
 
 
 def test_prices_come_from_the_line_billing_from_the_licence_else_the_item_else_the_config():

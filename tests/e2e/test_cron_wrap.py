@@ -60,7 +60,7 @@ def test_map_auto_labels_the_state_before_and_prints_the_state_after(sandbox_moc
     result = CliRunner().invoke(app, ["map", "--auto", "--config", str(path)])
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.split())
-    assert "Before --auto: Mapped: 0 organizations · unmapped: 12" in text
+    assert "Before --auto: mapped: 0 organizations · unmapped: 12" in text
     saved = tomllib.loads(path.read_text())
     after = (f"After --auto: mapped: {len(saved['organizations'])} organizations · "
              f"unmapped: {12 - len(saved['organizations'])} ·")

@@ -174,7 +174,22 @@ def test_demo_runs_and_touches_nothing_outside_a_temp_dir(isolated: Path):
     assert "0 created, 2 updated, 38 unchanged, 0 failed" in result.stdout
     # the third step: the glitch is held, not billed, and the rejection keeps the licence at its count
     assert "0 created, 0 updated, 39 unchanged, 0 failed, 1 held for approval" in flat(result.stdout)
-    assert "rejected: client 21 Managed EDR" in flat(result.stdout) and "The licence still bills 340" in result.stdout
+    assert "rejected: client Juniper School District (21) Managed EDR" in flat(result.stdout)
+    assert "The licence still bills 340" in result.stdout
+    assert result.stdout.startswith("Simulated Huntress and HaloPSA (the sandbox) at http://127.0.0.1:")
+    # The later syncs show what changed or was held, and count the rest; the first shows every row, named.
+    second = flat(result.stdout.split("2) Meanwhile")[1].split("3) A Huntress glitch")[0])
+    assert "Evergreen Veterinary Clinic (16)" in second and "Granite Credit Union (18)" in second
+    assert "Acme Dental (12)" not in second and "38 unchanged row(s) not shown." in second
+    assert second.count("update") == 2 + 1 and "unchanged" not in second.replace("38 unchanged", "")  # + the summary
+    third = flat(result.stdout.split("3) A Huntress glitch")[1].split("The billing lead looks")[0])
+    assert third.count("held for approval:") == 1 and "Juniper School District (21)" in third and "Acme Dental (12)" not in third
+    assert "39 unchanged row(s) not shown." in third
+    first = flat(result.stdout.split("2) Meanwhile")[0])
+    assert first.count("unchanged") == 8 + 1 and "Kestrel Accounting (22)" in first  # + the summary
+    # every client named, also those without a licence yet: no row starts with a bare client id
+    assert not re.search(r"^│ +\d+ │", result.stdout.split("2) Meanwhile")[0], re.M)
+    assert all(f"({client})" in first for client in range(14, 23))
     assert sorted(p for p in isolated.rglob("*")) == before
 
 
@@ -428,9 +443,11 @@ def test_cron_mail_at_80_columns_keeps_every_datum(served, config):
         count = "?" if row["count"] is None else str(row["count"])
         if row["previous_count"] not in (None, row["count"]) and row["count"] is not None:
             count = f"{row['previous_count']} → {count}"
-        facts = (f"client {row['halo_client_id']} · ", f"count {count}",
+        # history names the client as the run did (the row's client_name), else by its id
+        client = f"{row['client_name']} ({row['halo_client_id']})" if row.get("client_name") else row["halo_client_id"]
+        facts = (f"client {client} · ", f"count {count}",
                  "FAILED" if row["status"] == "failed" else "ok",
-                 # history names organizations as the config does (the log's rows carry ids only)
+                 # history names organizations as the config does (the log's rows carry their ids only)
                  "organizations: " + ", ".join(f"{names[o]} ({o})" if o in names else str(o)
                                                for o in row["huntress_organization_ids"]))
         assert all(fact in text for fact in facts), facts

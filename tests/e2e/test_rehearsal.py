@@ -4,6 +4,7 @@ holds (made with `halosync sandbox --set-count`, no Python) -> approve. The inst
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -11,7 +12,7 @@ import pytest
 
 from halosync.sandbox import state
 from tests.support import read_log
-from tests.support.installed import halosync
+from tests.support.installed import HALOSYNC, child_env, halosync
 
 
 def test_the_rehearsal_from_init_to_approve_needs_no_hand_edit(served, tmp_path: Path, monkeypatch):
@@ -63,3 +64,12 @@ def test_set_count_changes_what_huntress_reports(served, product):
     assert result.returncode == 0, result.stderr
     usage = sandbox.state.organizations[104]["usage"]
     assert (usage["edr"]["billable_agents_count"] if product == "edr" else usage["sat"]["learners_count"]) == 7
+
+
+def test_set_count_says_what_it_did_within_80_columns(served):
+    sandbox, url = served
+    result = subprocess.run([str(HALOSYNC), "sandbox", "--port", str(urlsplit(url).port), "--set-count", "104:edr=0"],
+                            capture_output=True, text=True, timeout=60, env=child_env(80), stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    assert "The sandbox now counts 0 edr for organization 104" in " ".join(result.stdout.split())
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80, result.stdout

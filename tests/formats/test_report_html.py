@@ -74,13 +74,21 @@ def test_a_sparkline_per_client_and_product_and_money_per_customer_and_month():
     customers = html.split("<h2>Customers")[1].split("</table>")[0]
     assert customers.count('<svg class="s"') == 5
     assert sparkline_svg([0, 7, 2]) == '<svg class="s" viewBox="0 0 8 20"><path d="M0 20L4 0L8 14"/></svg>'
-    assert sparkline_svg([3, None, 5]) == '<svg class="s" viewBox="0 0 8 20"><path d="M0 20M8 0"/></svg>'
+    assert sparkline_svg([3, None, 5]) == '<svg class="s" viewBox="0 0 8 20"><path d="M0 8M8 0"/></svg>'  # from 0
     money = html.split("Revenue, cost and margin per customer and month")[1]
     found = re.search(r'Acme &lt;Dental&gt; &amp; &quot;Sons&quot;</td><td>12</td>(.*?)</tr>', money)
     assert found is not None
     acme = found.group(1)
     # March: EDR 50 × 6.00 = 300.00 revenue, 50 × 3.50 = 175.00 cost; SAT 12 × 2.50 = 30.00 revenue, no cost
     assert "<td>330.00<br>175.00<br>125.00</td>" in acme
+
+
+def test_one_month_draws_no_sparkline_and_says_month_not_months():
+    html = page(Report(["2026-03"], [Series(12, "Acme", "edr", [42], [42], None, None)]))
+    assert sparkline_svg([42]) == ""
+    customers = html.split("<h2>Customers")[1].split("</table>")[0]
+    assert '<svg class="s"' not in customers and ">42<" in customers.replace(" ", "")
+    assert "1 months" not in html and "over the month" in html
 
 
 def test_no_history_makes_a_page_that_says_so():

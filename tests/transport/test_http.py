@@ -10,7 +10,7 @@ import pytest
 
 from halosync.errors import AuthError, ServiceError, UnreachableError
 from halosync.transport.http import RetryPolicy, Service, SlidingWindowLimiter, parse_retry_after
-from tests.support.http import BASE, FakeClock, service
+from tests.support.recording_clock import BASE, FakeClock, service
 
 
 def test_sliding_window_never_exceeds_the_limit():

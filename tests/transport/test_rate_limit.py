@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from halosync.cli import app
 from halosync.errors import UnreachableError
 from halosync.huntress.client import RATE_LIMIT
-from tests.support.http import BASE, FakeClock, service
+from tests.support.recording_clock import BASE, FakeClock, service
 
 runner = CliRunner()
 

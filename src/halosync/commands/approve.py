@@ -35,8 +35,9 @@ def command(
     check_products(product or [], json_output=json_output)
     with exit_on_error(json_output=json_output):
         _, cfg = load_config(config, warn=console.warn)
-        names = client_names_for(cfg)
         changes = pending(cfg)
+        names = client_names_for(cfg, logged={c.row.halo_client_id: c.row.client_name for c in changes
+                                              if c.row.client_name})
         if not changes:
             show_decisions([], ExitCode.OK, json_output=json_output, note="Nothing is waiting for approval.")
             raise typer.Exit(ExitCode.OK)

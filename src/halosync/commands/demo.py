@@ -41,8 +41,9 @@ def command(
     sandbox = Sandbox()
     sandbox.faults.latency = latency
     with tempfile.TemporaryDirectory(prefix="halosync-demo-") as tmp, serve(sandbox) as url:
-        config = _write_config(Path(tmp), url)
-        console.say_wrapped(f"Sandbox running at {url}: 12 Huntress organizations, 12 HaloPSA clients.\n"
+        config = _write_config(Path(tmp), url, sandbox)
+        console.say_wrapped(f"Simulated Huntress and HaloPSA (the sandbox) at {url}: 12 Huntress organizations, "
+                            "12 HaloPSA clients.\n"
                             "1) First sync (halosync run --force): licences are created, one stale count is updated.")
         first, second = _sync_steps(sandbox, config)
         third, approved = _guard_step(sandbox, config)
@@ -69,15 +70,16 @@ def demo_exit_code(first: int, second: int, third: int, approved: int, invoiced:
     return max(first, second, third, approved, invoiced, ExitCode.ROWS_FAILED)
 
 
-def _write_config(tmp: Path, url: str) -> Config:
+def _write_config(tmp: Path, url: str, sandbox: Sandbox) -> Config:
     """The sandbox's config (with the guard and the demo's SAT cost) written 0600 into the demo's temp directory."""
     from halosync.config.load import load_config
-    from halosync.sandbox.config import sandbox_config_toml
+    from halosync.sandbox.config import clients_toml, sandbox_config_toml
 
     config_path = tmp / "config.toml"
     fd = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(sandbox_config_toml(url, str(tmp / "results.jsonl"), guard=True))
+        f.write(clients_toml(sandbox.state))  # names from the first sync on, before any licence exists
         f.write(DEMO_COSTS)
     _, config = load_config(config_path)
     return config
@@ -96,7 +98,7 @@ def _sync_steps(sandbox: Sandbox, config: Config) -> tuple[int, int]:
         sandbox.state.set_count(org_id, product, count)
     console.say_wrapped("   Second sync: only the changed counts are written.")
     second = sync_if_due(config, force=True)
-    show_run(second, json_output=False, quiet=False)
+    show_run(second, json_output=False, quiet=False, changes_only=True)
     return first.exit_code, second.exit_code
 
 
@@ -105,6 +107,7 @@ def _guard_step(sandbox: Sandbox, config: Config) -> tuple[int, int]:
     from halosync.formats.approve import show_decisions
     from halosync.formats.run import show_run
     from halosync.run.approve import decide, pending
+    from halosync.run.names import client_names_for
     from halosync.run.runner import sync_if_due
 
     console.say_wrapped(f"\n3) A Huntress glitch: {GLITCH[3]}. The config has a [guard] (hold a drop of more than "
@@ -112,12 +115,12 @@ def _guard_step(sandbox: Sandbox, config: Config) -> tuple[int, int]:
                         "instead of billing it (exit 6); everything else is written as usual.")
     sandbox.state.set_count(GLITCH[0], GLITCH[1], GLITCH[2])
     third = sync_if_due(config, force=True)
-    show_run(third, json_output=False, quiet=False)
+    show_run(third, json_output=False, quiet=False, changes_only=True)
 
     console.say_wrapped("\n   The billing lead looks, sees an outage, and rejects it: halosync approve --all --reject")
     changes = pending(config)
     outcome = decide(config, [(change, "rejected") for change in changes])
-    show_decisions(outcome.decisions, outcome.exit_code, json_output=False)
+    show_decisions(outcome.decisions, outcome.exit_code, json_output=False, client_names=client_names_for(config))
     kept = next(l["count"] for l in sandbox.state.live_licences(GLITCH[4]) if l["item_id"] == GLITCH[5])
     console.say_wrapped(f"   The licence still bills {kept}: the invoice stays right.")
     return third.exit_code, outcome.exit_code
@@ -134,7 +137,8 @@ def _report_step(config: Config) -> None:
     from halosync.core.report import build, month_name
     from halosync.formats.report import page_width, show_report
     from halosync.run import resultslog
-    from halosync.run.report import collect, config_names, fetch_prices
+    from halosync.run.names import client_names_for
+    from halosync.run.report import collect, fetch_prices
     from halosync.sandbox.history import history_lines
 
     now = datetime.now(UTC)
@@ -152,6 +156,6 @@ def _report_step(config: Config) -> None:
                         "the demo's temp directory); this month is the real runs above. Prices come from the sandbox's "
                         "recurring invoices and items.\n")
     collected, unreadable = collect(config.log_path, SIMULATED_MONTHS + 1)
-    prices, halo_names, _ = fetch_prices(config, collected)
-    report = build(collected, {**config_names(config), **halo_names}, prices, unreadable)
+    prices, _ = fetch_prices(config, collected)
+    report = build(collected, client_names_for(config, logged=collected.names), prices, unreadable)
     show_report(report, config.log_path, page_width())

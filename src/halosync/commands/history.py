@@ -36,7 +36,7 @@ def command(
         history = read_history(cfg.log_path, last=last, client=client, product=product, failed=failed, held=held,
                                want_rows=want_rows)
     names = {o.huntress_id: o.name for o in cfg.organizations if o.name}
-    client_names = client_names_for(cfg)
+    client_names = client_names_for(cfg, logged=history.client_names)
     show_history(history, cfg.log_path, want_rows=want_rows, json_output=json_output, names=names,
                  client_names=client_names, kind=" or ".join(k for k, on in (("failed", failed), ("held", held)) if on))
     raise typer.Exit(ExitCode.OK)

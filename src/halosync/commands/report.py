@@ -33,7 +33,8 @@ def command(
     from halosync.config.load import load_config
     from halosync.core.report import build
     from halosync.formats.report import check_writable, page_width, show_report, write_file, write_json
-    from halosync.run.report import MONEY_SCOPES, collect, config_names, fetch_prices
+    from halosync.run.names import client_names_for
+    from halosync.run.report import MONEY_SCOPES, collect, fetch_prices
 
     if not 1 <= months <= 120:  # checked here, not by typer, so that --json still gets its error document
         fail(f"--months must be 1 to 120, not {months}", ExitCode.USAGE, json_output=json_output)
@@ -52,11 +53,11 @@ def command(
             from halosync.formats.report import future_warning
 
             console.warn(future_warning(cfg.log_path, collected.future))
-        names = config_names(cfg)
+        # One rule, with or without --money: the config's name, else the newest name the log's rows carry.
+        names = client_names_for(cfg, logged=collected.names)
         prices = None
         if money and collected.newest is not None:
-            prices, halo_names, _ = fetch_prices(cfg, collected)
-            names = {**names, **halo_names}
+            prices, _ = fetch_prices(cfg, collected)
         report = build(collected, names, prices if money else None, unreadable)
         if money and prices is None:
             report.money = True

@@ -37,7 +37,7 @@ def _set_count(spec: str, port: int) -> None:
             if isinstance(exc, UnreachableError):
                 raise UnreachableError(exc.service, f"{exc}: is `halosync sandbox --port {port}` running?") from None
             fail(str(exc), ExitCode.USAGE)  # the sandbox refused the values: no such organization or product
-    console.say(f"The sandbox now counts {count} {product} for organization {org_id} {answer.get('name', '')!r}; "
+    console.say_wrapped(f"The sandbox now counts {count} {product} for organization {org_id} {answer.get('name', '')!r}; "
                 "the next halosync run --force sees it.")
 
 

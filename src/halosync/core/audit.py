@@ -95,6 +95,13 @@ class Managed:
     count: int | None
     item_id: int
     billed_by: list[str]  # "invoice 901 line 9011"
+    # Lines of an active invoice billing the licence's item at a fixed quantity: (invoice, line, quantity).
+    fixed_lines: list[tuple[int, int | None, int | float | None]] = field(default_factory=list)
+
+    def fixed_matches(self) -> bool:
+        """Billed only at a fixed quantity that equals the count today: right now, wrong at the next change."""
+        total = sum(q or 0 for _, _, q in self.fixed_lines)
+        return bool(self.fixed_lines) and not self.billed_by and total == (self.count or 0) > 0
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,7 @@ class AuditReport:
     manual: list[Finding] = field(default_factory=list)  # findings only a person can settle (each says why)
     requests: dict[str, int] = field(default_factory=dict)
     client_names: dict[int, str] = field(default_factory=dict)  # HaloPSA clients, as licences and invoices name them
+    held_changes: int = 0  # changes the last sync held that no approve wrote: the licences' totals include them
     reconciliation: Reconciliation | None = None  # Huntress's invoice, unit by unit (core/reconcile.py)
 
 
@@ -262,6 +270,12 @@ def _billed(line: InvoiceLine, counts: dict[int, int]) -> int | float | None:
     return line.quantity
 
 
+def fixed_lines(invoices: list[RecurringInvoice], item_id: int) -> list[tuple[int, int | None, int | float | None]]:
+    """The lines of these invoices that bill the item at a fixed quantity (from no licence)."""
+    return [(invoice.id, line.id, number(line.quantity)) for invoice in invoices for line in invoice.lines
+            if line.item_id == item_id and not line.licence_ids]
+
+
 # One managed licence no line bills: (product, licence, item id, the product's licences at the client).
 _Unbilled = tuple[str, Licence, int, tuple[int, ...]]
 
@@ -323,7 +337,7 @@ def _judge_product(report: AuditReport, mapping: Mapping, halo: _HaloIndex, clie
     licence = matches[0]
     count = licence.count or 0
     report.managed.append(Managed(client_id, product, licence.id, licence.name, licence.count, item_id,
-                                  halo.billed_by[licence.id]))
+                                  halo.billed_by[licence.id], fixed_lines(client_invoices, item_id)))
     if product in PRODUCTS and PRODUCTS[product].key in ("edr", *AGENT_PRODUCTS):
         report.edr_licences += count
     siblings = tuple(sorted(set(product_licences(client_licences, item_id, mapping.licence_names[product]))

@@ -116,6 +116,9 @@ class Row(_Record):
     action: Action
     status: RowStatus
     message: str = ""
+    # The client's name as the run knew it (run/names.py's rule), for readers whose config has none; logs
+    # written before it have no such key.
+    client_name: str | None = None
     outside_change: OutsideChange | None = None  # the count changed from outside since halosync wrote it
     # counts = "invoiced": the Huntress invoice the count came from, and its organizations' billing period
     huntress_invoice_id: int | None = None
@@ -123,7 +126,7 @@ class Row(_Record):
     period_end: str | None = None
 
     def dump(self) -> dict[str, Any]:
-        return _without_unset(_Record.dump(self), INVOICE_ROW_FIELDS)
+        return _without_unset(_Record.dump(self), (*INVOICE_ROW_FIELDS, "client_name"))
 
     @property
     def is_write(self) -> bool:

@@ -11,7 +11,8 @@ from typing import Any
 
 from halosync.core.times import parse_iso
 
-# A record of the wrong shape is skipped and counted by the reader.
+# A record of the wrong shape is skipped and counted by the reader. Keys not listed (optional fields such as a
+# row's `client_name`) are not required; readers check their type where they use them (run/names.logged_name).
 SHAPES: dict[str, dict[str, tuple[type, ...]]] = {
     "run": {"run_id": (str,), "started": (str,), "exit_code": (int,), "rows": (dict,), "requests": (dict,)},
     "row": {"run_id": (str,), "time": (str,), "halo_client_id": (int,), "product": (str,), "halo_item_id": (int,),

@@ -59,6 +59,7 @@ class Collector:
     # its units are the ones in force at the window's start, so it stands in for that month (slot `months`).
     base: int | None = None
     future: list[tuple[str, str]] = field(default_factory=list)  # runs dated in the future, passed over (id, started)
+    names: dict[int, str] = field(default_factory=dict)  # client -> the newest name the log's rows give it
 
     def __post_init__(self) -> None:
         self.synced = [False] * (self.months + 1)
@@ -280,14 +281,13 @@ def build(collected: Collector, names: dict[int, str], prices: dict[tuple[int, s
 
 
 def levels(values: list[int | None], steps: int) -> list[int | None]:
-    """Each value's height in 0..steps-1, from the line's smallest value to its largest (a flat line sits in
-    the middle, or at the bottom when it is 0): the shape of the change; the figures beside it give its size."""
-    known = [v for v in values if v is not None]
-    low, high = min(known, default=0), max(known, default=0)
-    if high == low:
-        flat = 0 if high == 0 else (steps - 1) // 2
-        return [None if v is None else flat for v in values]
-    return [None if v is None else round((v - low) * (steps - 1) / (high - low)) for v in values]
+    """Each value's height in 0..steps-1, from 0 to the line's largest value (baseline zero): 412 then 410
+    reads as nearly flat, not as a collapse; the figures beside the line give the exact change. An all-0 line
+    sits at the bottom."""
+    high = max((v for v in values if v is not None), default=0)
+    if high <= 0:
+        return [None if v is None else 0 for v in values]
+    return [None if v is None else round(max(v, 0) * (steps - 1) / high) for v in values]
 
 
 def sparkline(values: list[int | None]) -> str:

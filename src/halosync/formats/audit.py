@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from halosync.core.audit import AuditReport, Finding
+from halosync.core.audit import AuditReport, Finding, Managed
 from halosync.formats import console
 from halosync.formats.json_output import document
 from halosync.formats.text import fits_table, wrap, wrap_parts
@@ -39,6 +39,7 @@ def _audit_document(report: AuditReport, exit_code: int, *, fix: bool, dry_run: 
         "totals": report.totals,
         "huntress_invoice": report.huntress_invoice,
         "edr_licences": report.edr_licences,
+        "held_changes": report.held_changes,
         "reconciliation": report.reconciliation.as_json() if report.reconciliation else None,
         "fixes": [dataclasses.asdict(f) for f in report.fixes] if fix else [],
         "applied": [a.dump() for a in applied],
@@ -81,8 +82,7 @@ def _show_licences(report: AuditReport) -> None:
 
     out = console.stdout
     title = "halosync audit: managed licences and the invoice lines that bill them"
-    billed = {id(m): ", ".join(m.billed_by) or ("not from the licence" if (m.count or 0) > 0 else "(count 0)")
-              for m in report.managed}
+    billed = {id(m): billed_text(m) for m in report.managed}
     if fits_table(out):
         table = Table(title=title, title_justify="left")
         for name in ("Client", "Product", "Licence", "Count", "Billed by"):
@@ -105,7 +105,14 @@ def _show_money(report: AuditReport) -> None:
     out = console.stdout
     if report.totals:
         _say("Huntress against the licences: " + "; ".join(
-            f"{p}: Huntress {t['huntress']}, licences {t['licences']}" for p, t in report.totals.items()))
+            f"{p}: Huntress {t['huntress']}, licences {t['licences']}" for p, t in report.totals.items())
+            + (f" ({report.held_changes} change(s) held or rejected are not in the licences: halosync history --held)"
+               if report.held_changes else ""))
+    fixed = [m for m in report.managed if m.fixed_matches()]
+    if fixed:
+        _say(f"note: {len(fixed)} licence(s) billed at a fixed quantity that matches the count today: the line will not "
+            "follow the next change. Set it to bill from the licence in HaloPSA (once the two differ, audit reports "
+            "it and --fix can switch it).")
     if report.huntress_invoice:
         _say(direct_invoice_line(report.huntress_invoice, report.edr_licences, report.reconciliation))
     for line in reconciliation_lines(report.reconciliation, out.width):
@@ -134,3 +141,14 @@ def _show_fixes(report: AuditReport, *, dry_run: bool, applied: list[InvoiceFix]
         label = {"ok": "fixed", "skipped": "skipped", "unverified": "WRITTEN, NOT VERIFIED"}.get(a.status, "FIX FAILED")
         line = f" line {a.line_id}" if a.line_id is not None else ""
         _say(f"{label}: invoice {a.invoice_id}{line} licence {a.licence_id} ({a.action}): {a.message}")
+
+
+def billed_text(m: Managed) -> str:
+    """What bills a managed licence: the lines billing from it, else the fixed-quantity lines on its item."""
+    if m.billed_by:
+        return ", ".join(m.billed_by)
+    if m.fixed_lines:
+        fixed = ", ".join(f"invoice {invoice} line {line if line is not None else '(no id)'} at a fixed {quantity}"
+                          for invoice, line, quantity in m.fixed_lines)
+        return fixed + (" (matches; will not follow the licence)" if m.fixed_matches() else "")
+    return "not from the licence" if (m.count or 0) > 0 else "(count 0)"

@@ -22,7 +22,7 @@ def show_history(history: History, log_path: Path, *, want_rows: bool, json_outp
                  names: dict[int, str] | None = None, client_names: dict[int, str] | None = None,
                  kind: str = "") -> None:
     """`names` (Huntress organizations) and `client_names` (HaloPSA clients) are those the config knows:
-    the log's rows carry ids only. `kind` names the runs --failed/--held kept, for when none matched."""
+    the config's, and the names the log's rows carry (`client_name`). `kind` names the runs --failed/--held kept, for when none matched."""
     if history.unreadable:
         console.warn(f"warning: skipped {history.unreadable} unreadable line(s) in {log_path}")
     if json_output:

@@ -1,7 +1,8 @@
 """How a client, an organization, a product and a change are named in everything people read: one rule each.
 
 A client is named by the names the caller gathered with `client_names` (run/wiring.py): the `[[clients]]`
-name from the config first, else HaloPSA's name when the run read it, else only its id.
+name from the config first, else HaloPSA's name when the run read it, else the name the log's rows carry (as
+the run that wrote them named the client), else only its id.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ def wrapped(text: str) -> str:
 def show_state(state: MappingState, inventory: Inventory, label: str = "") -> None:
     """What is mapped, unmapped, ignored and stale, before any question. `label` says when (`--auto` prints the
     state after it too, so the one before must not read as the result)."""
-    console.say(wrapped(f"{label}Mapped: {len(state.mapped)} organizations · unmapped: {len(state.unmapped)} · "
+    console.say(wrapped(f"{label}{'mapped' if label else 'Mapped'}: {len(state.mapped)} organizations · unmapped: {len(state.unmapped)} · "
                          f"ignored: {len(state.ignored)} · products unmapped: "
                          f"{', '.join(state.products_unmapped) or 'none'}"))
     for line in state.stale:

@@ -120,7 +120,7 @@ def lines(report: Report, log_path: Path, width: int) -> Iterator[str]:
         yield f"No completed sync recorded in {log_path} yet: nothing to report."
         return
     first, last = report.months[0], report.months[-1]
-    yield wrap_parts(["halosync report", f"billed units per month, {first} to {last} ({len(report.months)} months)",
+    yield wrap_parts(["halosync report", f"billed units per month, {first} to {last} ({len(report.months)} month{'s' if len(report.months) != 1 else ''})",
                       "from the results log"], width)
     if report.money:
         yield wrap(ESTIMATED, width, first="", indent="")

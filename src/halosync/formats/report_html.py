@@ -143,8 +143,11 @@ def nice_max(value: float) -> float:
 
 
 def sparkline_svg(values: list[int | None]) -> str:
-    """The terminal's sparkline as a line (smallest to largest value); a month without units breaks it.
-    Integer coordinates keep 40,000 of them small."""
+    """The terminal's sparkline as a line (from 0 to the largest value); a month without units breaks it.
+    Integer coordinates keep 40,000 of them small. One month is no line at all: a lone dash before the
+    figure would read as a minus sign."""
+    if len(values) < 2:
+        return ""
     heights = levels(values, SPARK_H + 1)
     span = max(1, len(values) - 1)
     parts = []
@@ -155,9 +158,11 @@ def sparkline_svg(values: list[int | None]) -> str:
             continue
         parts.append(f"{'M' if pen_up else 'L'}{i * 4} {SPARK_H - level}")
         pen_up = False
-    if len(values) == 1 and parts:
-        parts.append("h4")
     return f'<svg class="s" viewBox="0 0 {span * 4} {SPARK_H}"><path d="{"".join(parts)}"/></svg>'
+
+
+def _months(count: int) -> str:
+    return "the month" if count == 1 else f"{count} months"
 
 
 def _units(value: float) -> str:
@@ -185,8 +190,8 @@ def _customers(report: Report) -> Iterator[str]:
     for s in report.series:
         clients.setdefault(s.client, {})[s.product] = s
     order = sorted(clients, key=lambda c: (next(iter(clients[c].values())).name.casefold(), c))
-    yield (f"<h2>Customers ({len(order):,})</h2>\n<p class=\"note\">Each line: billed units over {len(report.months)} "
-           f"months, {report.months[-1]}'s units and the change against {report.months[-2] if len(report.months) > 1 else 'the month before'}.</p>\n")
+    yield (f"<h2>Customers ({len(order):,})</h2>\n<p class=\"note\">Each line: billed units over {_months(len(report.months))} "
+           f"(from 0), {report.months[-1]}'s units and the change against {report.months[-2] if len(report.months) > 1 else 'the month before'}.</p>\n")
     yield "<table><thead><tr><th class=\"n\">Client</th><th>Id</th>" + "".join(
         f"<th>{escape(PRODUCTS[p].display_name if p in PRODUCTS else p)}</th>" for p in products) + "</tr></thead><tbody>\n"
     buffer = []

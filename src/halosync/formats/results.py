@@ -100,20 +100,32 @@ def rows_to_show(rows: list[Row]) -> tuple[list[Row], int]:
     """The rows worth a person's reading, failures first when there are too many; and how many were left out."""
     if len(rows) <= ALL_ROWS_UP_TO:
         return rows, 0
-    changed = ([r for r in rows if r.status == "failed"] + [r for r in rows if r.status == "held"]
-               + [r for r in rows if r.status == "ok" and (r.action != "unchanged" or r.outside_change is not None)])
-    changed = changed[:TABLE_LIMIT]
+    changed = changed_rows(rows)[:TABLE_LIMIT]
     return changed, len(rows) - len(changed)
 
 
-def print_results(console: Console, result: RunResult, *, only_failed: bool = False) -> None:
+def changed_rows(rows: list[Row]) -> list[Row]:
+    """Failed, then held, then written (or changed from outside) rows: what a person acts on."""
+    return ([r for r in rows if r.status == "failed"] + [r for r in rows if r.status == "held"]
+            + [r for r in rows if r.status == "ok" and (r.action != "unchanged" or r.outside_change is not None)])
+
+
+def print_results(console: Console, result: RunResult, *, only_failed: bool = False, changes_only: bool = False) -> None:
     assert result.record is not None
     rows = [r for r in result.rows if r.status != "ok"] if only_failed else result.rows
-    shown, left_out = rows_to_show(rows)
+    if changes_only:
+        shown = changed_rows(rows)[:TABLE_LIMIT]
+        unchanged = len(rows) - len(shown)
+        left_out = 0
+    else:
+        shown, left_out = rows_to_show(rows)
+        unchanged = 0
     if shown:
         title = "halosync results (dry run: nothing written)" if result.record.dry_run else "halosync results"
         print_rows(console, shown, result.organization_names, dry_run=result.record.dry_run, title=title,
                    client_names=result.client_names)
+    if unchanged:
+        say_wrapped(console, f"{unchanged} unchanged row(s) not shown.")
     if left_out:
         say_wrapped(console, f"{left_out} more rows not shown (unchanged rows first); `halosync history --rows "
                              "--last 1` or `halosync run --json` lists them all.")

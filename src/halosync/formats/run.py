@@ -11,8 +11,9 @@ if TYPE_CHECKING:
     from halosync.run.result import RunResult
 
 
-def show_run(result: RunResult, *, json_output: bool, quiet: bool) -> None:
-    """Everything `run` (and the demo) prints about one run: stdout the results, stderr the rest."""
+def show_run(result: RunResult, *, json_output: bool, quiet: bool, changes_only: bool = False) -> None:
+    """Everything `run` (and the demo) prints about one run: stdout the results, stderr the rest.
+    `changes_only` (the demo's later syncs): the rows that changed, were held or failed, and a count of the rest."""
     if json_output:
         from halosync.formats.json_output import as_json
 
@@ -23,7 +24,7 @@ def show_run(result: RunResult, *, json_output: bool, quiet: bool) -> None:
     elif not quiet or result.exit_code != 0:
         from halosync.formats.results import print_results  # rich and the models: only when there is a table
 
-        print_results(console.stdout, result, only_failed=quiet)
+        print_results(console.stdout, result, only_failed=quiet, changes_only=changes_only)
     for unmapped in result.unmapped:  # warnings go to stderr in every mode
         console.warn(unmapped.warning())
     if result.rows:

@@ -50,15 +50,3 @@ def item_prices(items: dict[int, dict[str, Any]]) -> dict[int, Price]:
     """Item id -> its `recurringprice` and `recurringcost`."""
     return {item_id: Price(amount(item.get("recurringprice")), amount(item.get("recurringcost")))
             for item_id, item in items.items()}
-
-
-def client_names(invoices: list[dict[str, Any]]) -> dict[int, str]:
-    """Client id -> the name HaloPSA gives it on its recurring invoices."""
-    names: dict[int, str] = {}
-    for invoice in invoices:
-        if not isinstance(invoice, dict):
-            continue
-        client, name = _id(invoice.get("client_id")), invoice.get("client_name")
-        if client is not None and isinstance(name, str) and name.strip():
-            names.setdefault(client, name.strip())
-    return names

@@ -22,6 +22,7 @@ from halosync.halo.invoices import read_invoices, write_fix
 from halosync.huntress.usage import summary_count
 from halosync.run import resultslog
 from halosync.run.clock import now_utc
+from halosync.run.held_changes import held_not_approved
 from halosync.run.names import client_names_for
 from halosync.run.runner import run_lock
 from halosync.run.wiring import Services, mapping_from_config
@@ -48,6 +49,7 @@ def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any
         invoices = read_invoices(services.halo)
         report = audit(mapping, licences, invoices, usage, latest)
         report.client_names = client_names_for(config, licences)
+        report.held_changes = held_not_approved(config.log_path)
         from halosync.run.reconcile import extend_audit  # the reconciliation and orphaned licences
 
         extend_audit(report, config, services, organizations, mapping)

@@ -8,6 +8,7 @@ from typing import Any
 
 from halosync.core.runs import is_done
 from halosync.run import resultslog
+from halosync.run.names import logged_name
 
 
 @dataclass
@@ -15,6 +16,7 @@ class History:
     runs: list[dict[str, Any]] = field(default_factory=list)  # run records, newest first
     rows: list[dict[str, Any]] = field(default_factory=list)  # row records of those runs, newest run first
     decisions: list[dict[str, Any]] = field(default_factory=list)  # approve's decisions since the oldest run shown
+    client_names: dict[int, str] = field(default_factory=dict)  # the newest name a row read carries, per client
     unreadable: int = 0  # lines skipped because they could not be parsed
 
 
@@ -38,6 +40,8 @@ def read_history(path: Path, *, last: int, client: int | None = None, product: s
                 continue
             history.runs.append(record)
             kept.add(str(record.get("run_id")))
+        elif kind == "row" and not want_rows:
+            _learn_name(history, record)  # decisions name their client by the rows of the runs read
         elif kind == "decision":
             # The same filters as the rows: --client 14 shows client 14's decisions only.
             if client is not None and record.get("halo_client_id") != client:
@@ -50,6 +54,7 @@ def read_history(path: Path, *, last: int, client: int | None = None, product: s
                 continue
             history.decisions.append(record)
         elif kind == "row" and want_rows and str(record.get("run_id")) in kept:
+            _learn_name(history, record)
             if client is not None and record.get("halo_client_id") != client:
                 continue
             if product is not None and record.get("product") != product:
@@ -76,3 +81,9 @@ def _rows(record: dict[str, Any], status: str) -> int:
     rows = record.get("rows")
     value = rows.get(status) if isinstance(rows, dict) else None
     return value if isinstance(value, int) else 0
+
+
+def _learn_name(history: History, record: dict[str, Any]) -> None:
+    name, client = logged_name(record), record.get("halo_client_id")
+    if name is not None and isinstance(client, int):
+        history.client_names.setdefault(client, name)  # newest first: the first met is the newest

@@ -19,9 +19,10 @@ from halosync.core.report import Collector, Price, prices
 from halosync.core.runs import is_completed
 from halosync.core.times import parse_iso
 from halosync.errors import ConfigError
-from halosync.halo.prices import client_names, item_prices, priced_lines
+from halosync.halo.prices import item_prices, priced_lines
 from halosync.run import resultslog
 from halosync.run.last_sync import CLOCK_SLACK
+from halosync.run.names import logged_name
 from halosync.run.wiring import Services
 
 MONEY_SCOPES = ("read:invoices",)  # read:items is in the sync's own scope
@@ -42,7 +43,7 @@ _ROW = re.compile(
     rb'"product": "([a-z_]+)", "halo_item_id": (' + _INT + rb'), "licence_id": (' + _INT + rb'|null), '
     rb'"previous_count": (?:' + _INT + rb'|null), "count": (' + _INT + rb'|null), "actual_count": (' + _INT
     + rb'|null), "action": "(?:create|update|unchanged)", "status": "(ok|failed|held)", "message": ' + _STRING
-    + _LATER + rb"*\}")
+    + rb'(?:, "client_name": (' + _STRING + rb'))?' + _LATER + rb"*\}")
 
 
 def collect(path: Path, months: int, *, clients: Collection[int] = (), products: Collection[str] = (),
@@ -66,7 +67,9 @@ def _read(path: Path, reader: _Reader) -> tuple[Collector, int]:
         for line in resultslog.lines_backwards(file):
             fast = _ROW.fullmatch(line)
             if fast is not None:
-                run_id, client, product, item, licence, count, actual, status = fast.groups()
+                run_id, client, product, item, licence, count, actual, status, name = fast.groups()
+                if name is not None and int(client) not in reader.names:
+                    reader.name(int(client), json.loads(name))
                 if run_id == reader.run_bytes:
                     reader.row(int(client), product.decode(), int(item), _int(licence), _int(count), _int(actual),
                                status.decode())
@@ -94,6 +97,7 @@ class _Reader:
         self.clients = clients
         self.products = products
         self.unreadable = 0
+        self.names: dict[int, str] = {}  # client -> the newest name a row gave it (also kept on the collector)
         self.approved: dict[tuple[str, int, str], int] = {}  # (held run, client, product) -> the count approve wrote
         self.run_id: str | None = None
         self.run_bytes: bytes | None = None
@@ -106,6 +110,8 @@ class _Reader:
         kind = record["type"]
         if kind == "run":
             return self._run(record)
+        if kind == "row" and record["halo_client_id"] not in self.names and logged_name(record) is not None:
+            self.name(record["halo_client_id"], record["client_name"])
         if kind == "row" and self.run_id is not None and record["run_id"] == self.run_id:
             actual = record.get("actual_count")
             self.row(record["halo_client_id"], record["product"], record["halo_item_id"], record["licence_id"],
@@ -114,6 +120,11 @@ class _Reader:
         elif kind == "decision" and record["decision"] == "approved" and record["status"] == "ok":
             self.approved.setdefault((record["held_run_id"], record["halo_client_id"], record["product"]), record["count"])
         return True
+
+    def name(self, client: int, name: object) -> None:
+        """The newest name a row gives the client (reading backwards, the first met), for the config's lack."""
+        if isinstance(name, str) and name.strip():
+            self.names[client] = self.collector.names[client] = name
 
     def _run(self, record: dict[str, Any]) -> bool:
         self.run_id = self.run_bytes = None
@@ -168,23 +179,12 @@ def _month(stamp: str) -> int | None:
     return moment.year * 12 + moment.month - 1
 
 
-def config_names(config: Config) -> dict[int, str]:
-    """Names for people from the config: [[clients]] name, else the first [[organizations]] name of the client."""
-    names: dict[int, str] = {}
-    for org in config.organizations:
-        if org.name:
-            names.setdefault(org.halo_client_id, org.name)
-    for client in config.clients:
-        if client.name:
-            names[client.halo_client_id] = client.name
-    return names
-
-
 def fetch_prices(config: Config, collector: Collector, **service_options: Any
-                 ) -> tuple[dict[tuple[int, str], Price], dict[int, str], dict[str, int]]:
+                 ) -> tuple[dict[tuple[int, str], Price], dict[str, int]]:
     """Today's price and cost of every pair, from one read of the recurring invoices and one of the items.
 
-    Returns the prices, HaloPSA's client names (from the invoices) and the requests sent.
+    Returns the prices and the requests sent. The clients' names come from the log and the config, as without
+    --money: the report never names a client differently because it read the invoices.
     """
     mapped = config.products.mapped()
     pairs = {key: (pair.licence_id, pair.item_id or mapped.get(key[1])) for key, pair in collector.pairs.items()}
@@ -193,4 +193,4 @@ def fetch_prices(config: Config, collector: Collector, **service_options: Any
         items = services.halo.items()
         requests = services.requests
     unit_costs: dict[str, float] = {str(key): cost for key, cost in config.report.unit_cost.items()}
-    return prices(pairs, priced_lines(invoices), item_prices(items), unit_costs), client_names(invoices), requests
+    return prices(pairs, priced_lines(invoices), item_prices(items), unit_costs), requests

@@ -22,7 +22,7 @@ from halosync.run.clock import now_utc
 from halosync.run.interrupt import Interrupt, Interrupted, StopNow, late_message
 from halosync.run.interrupt import exit_code as interrupt_exit_code
 from halosync.run.ledger import read_ledger
-from halosync.run.names import client_names_for
+from halosync.run.names import client_names_for, named_rows
 from halosync.run.result import RunResult
 
 
@@ -88,6 +88,7 @@ class _Log:
             self.interrupt.writing = True  # a signal now must not cut the record short
         if ending is not None:
             exit_code, error = ending()
+        rows = named_rows(rows, self.client_names)  # the log (and --json) keep each client's name as this run knew it
         summary = RunRecord(
             run_id=self.run_id, started=self.started, finished=now_utc(), dry_run=self.dry_run, forced=self.force,
             exit_code=exit_code, rows=tally(rows),

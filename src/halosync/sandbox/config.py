@@ -11,6 +11,7 @@ from halosync.sandbox.state import (
     HALO_TENANT,
     HUNTRESS_KEY,
     HUNTRESS_SECRET,
+    SEED_CLIENTS,
     SEED_MAPPING,
     State,
 )
@@ -56,4 +57,18 @@ def sandbox_config_toml(base_url: str, log_path: str | None = None, state: State
     text = tomli_w.dumps(config)
     for org in organizations:
         text += "\n[[organizations]]\n" + tomli_w.dumps(org)
+    return text
+
+
+def clients_toml(state: State | None = None) -> str:
+    """`[[clients]]` naming every mapped client as HaloPSA does: a config that names its clients shows names from
+    the first sync on (a client with no licence yet has no HaloPSA name the sync reads)."""
+    import tomli_w
+
+    mapping = SEED_MAPPING if state is None else state.suggested_mapping
+    names = dict(SEED_CLIENTS) if state is None else {c: str(v.get("name", "")) for c, v in state.clients.items()}
+    text = ""
+    for client in sorted({c for _, c, _ in mapping}):
+        if names.get(client):
+            text += "\n[[clients]]\n" + tomli_w.dumps({"halo_client_id": client, "name": names[client]})
     return text

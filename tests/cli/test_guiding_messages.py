@@ -1,4 +1,5 @@
-"""A newcomer's first hour: messages that point the right way."""
+"""Messages that point the right way, across commands: dry runs, wrong secrets, unreachable hosts, refused
+scopes, help, and how history and audit name clients."""
 
 from __future__ import annotations
 
