@@ -67,24 +67,10 @@ def sync_if_due(
     """
     log = config.log_path
     with run_lock(log, "this run did nothing"), ExitStack() as stack:
-        follows_invoice = config.sync.frequency == "invoice" or config.huntress.counts == "invoiced"
-        services = None
-        invoice = None
-        if follows_invoice and (force or config.sync.frequency == "invoice"):
-            services, invoice = _newest_invoice(config, stack, service_options)
-        if not force and config.sync.frequency == "invoice":
-            from halosync.core.invoice import is_invoice_due
-            from halosync.run.last_sync import followed_invoice
-
-            followed = followed_invoice(log)
-            if not is_invoice_due(invoice, followed):
-                return RunResult(exit_code=ExitCode.OK, due=False, huntress_invoice=invoice)
-        elif not force:
-            not_due = _not_due_by_calendar(config, today or date.today(), warn)
-            if not_due is not None:
-                return not_due
-            if follows_invoice:
-                services, invoice = _newest_invoice(config, stack, service_options)
+        services, invoice, not_due = _due(config, stack, force=force, service_options=service_options,
+                                          warn=warn, today=today)
+        if not_due is not None:
+            return not_due
         notifier = None
         if not dry_run and config.notify.enabled:
             from halosync.run.notify import Notifier
@@ -111,6 +97,29 @@ def sync_if_due(
                 message = people_message(result.record, result.rows, result.client_names) if people_message else None
                 notifier.finish(result.record, message)
         return result
+
+
+def _due(config: Config, stack: ExitStack, *, force: bool, service_options: dict[str, Any] | None,
+         warn: Progress | None, today: date | None) -> tuple[Services | None, HuntressInvoice | None, RunResult | None]:
+    """Is a sync due? The Huntress clients and the invoice this run follows when it had to ask Huntress (invoice
+    frequency or counts: one request), and a not-due result when it is not (the calendar asks nobody)."""
+    follows_invoice = config.sync.frequency == "invoice" or config.huntress.counts == "invoiced"
+    services, invoice = None, None
+    if follows_invoice and (force or config.sync.frequency == "invoice"):
+        services, invoice = _newest_invoice(config, stack, service_options)
+    if not force and config.sync.frequency == "invoice":
+        from halosync.core.invoice import is_invoice_due
+        from halosync.run.last_sync import followed_invoice
+
+        if not is_invoice_due(invoice, followed_invoice(config.log_path)):
+            return services, invoice, RunResult(exit_code=ExitCode.OK, due=False, huntress_invoice=invoice)
+    elif not force:
+        not_due = _not_due_by_calendar(config, today or date.today(), warn)
+        if not_due is not None:
+            return services, invoice, not_due
+        if follows_invoice:
+            services, invoice = _newest_invoice(config, stack, service_options)
+    return services, invoice, None
 
 
 def _not_due_by_calendar(config: Config, today: date, warn: Progress | None) -> RunResult | None:
