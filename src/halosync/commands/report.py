@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from halosync.commands.options import ConfigOption, JsonOption, check_products, exit_on_error, fail
 from halosync.errors import ExitCode
 from halosync.formats import console
+
+if TYPE_CHECKING:
+    from halosync.config.schema import Config
+    from halosync.core.report import Report
 
 
 def command(
@@ -31,10 +35,8 @@ def command(
     import sys
 
     from halosync.config.load import load_config
-    from halosync.core.report import build
-    from halosync.formats.report import check_writable, page_width, show_report, write_file, write_json
-    from halosync.run.names import client_names_for
-    from halosync.run.report import MONEY_SCOPES, collect, fetch_prices
+    from halosync.formats.report import check_writable, page_width, show_report, write_json
+    from halosync.run.report import MONEY_SCOPES
 
     if not 1 <= months <= 120:  # checked here, not by typer, so that --json still gets its error document
         fail(f"--months must be 1 to 120, not {months}", ExitCode.USAGE, json_output=json_output)
@@ -46,33 +48,49 @@ def command(
         for target in (csv_file, html_file):
             if target is not None:
                 check_writable(target)
-        collected, unreadable = collect(cfg.log_path, months, clients=client or (), products=product or ())
-        if unreadable:
-            console.warn(f"warning: skipped {unreadable} unreadable line(s) in {cfg.log_path}")
-        if collected.future:
-            from halosync.formats.report import future_warning
-
-            console.warn(future_warning(cfg.log_path, collected.future))
-        # One rule, with or without --money: the config's name, else the newest name the log's rows carry.
-        names = client_names_for(cfg, logged=collected.names)
-        prices = None
-        if money and collected.newest is not None:
-            prices, _ = fetch_prices(cfg, collected)
-        report = build(collected, names, prices if money else None, unreadable)
-        if money and prices is None:
-            report.money = True
-        if csv_file is not None:
-            from halosync.formats.report_csv import csv_chunks
-
-            write_file(csv_file, csv_chunks(report))
-            console.warn(f"wrote {csv_file}" + (" (money estimated with today's prices)" if report.money else ""))
-        if html_file is not None:
-            from halosync.formats.report_html import html_chunks
-
-            write_file(html_file, html_chunks(report, cfg.log_path))
-            console.warn(f"wrote {html_file}")
+        report = _build(cfg, months, client or [], product or [], money)
+        _write_files(report, cfg.log_path, csv_file, html_file)
     if json_output:
         write_json(report, sys.stdout)
     else:
         show_report(report, cfg.log_path, page_width())
     raise typer.Exit(ExitCode.OK)
+
+
+def _build(cfg: Config, months: int, clients: list[int], products: list[str], money: bool) -> Report:
+    """The months from the log (warning of lines it skipped and runs dated in the future), named by the one rule
+    with or without --money (the config's name, else the newest name the log's rows carry), priced with --money."""
+    from halosync.core.report import build
+    from halosync.formats.report import future_warning
+    from halosync.run.names import client_names_for
+    from halosync.run.report import collect, fetch_prices
+
+    collected, unreadable = collect(cfg.log_path, months, clients=clients, products=products)
+    if unreadable:
+        console.warn(f"warning: skipped {unreadable} unreadable line(s) in {cfg.log_path}")
+    if collected.future:
+        console.warn(future_warning(cfg.log_path, collected.future))
+    names = client_names_for(cfg, logged=collected.names)
+    prices = None
+    if money and collected.newest is not None:
+        prices, _ = fetch_prices(cfg, collected)
+    report = build(collected, names, prices if money else None, unreadable)
+    if money and prices is None:
+        report.money = True
+    return report
+
+
+def _write_files(report: Report, log_path: Path, csv_file: Path | None, html_file: Path | None) -> None:
+    """--csv and --html, each written whole beside its target, then renamed into place."""
+    from halosync.formats.report import write_file
+
+    if csv_file is not None:
+        from halosync.formats.report_csv import csv_chunks
+
+        write_file(csv_file, csv_chunks(report))
+        console.warn(f"wrote {csv_file}" + (" (money estimated with today's prices)" if report.money else ""))
+    if html_file is not None:
+        from halosync.formats.report_html import html_chunks
+
+        write_file(html_file, html_chunks(report, log_path))
+        console.warn(f"wrote {html_file}")

@@ -98,20 +98,7 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
     if not choices:
         return outcome
 
-    def record(change: Pending, decision: Literal["approved", "rejected"], status: Literal["ok", "stale", "failed"],
-               message: str) -> None:
-        made = _decision(change, decision, status, message)
-        outcome.decisions.append(made)
-        if not dry_run:
-            resultslog.append(config.log_path, [made], config.log.rotate_bytes)
-
-    when: list[str] = []  # the next sync, worked out once, when a decision first needs it
-
-    def next_sync_once() -> str:
-        if not when:
-            when.append(next_sync(config))
-        return when[0]
-
+    record = _Recorder(config, outcome, dry_run)
     from halosync.run.interrupt import Interrupt
     from halosync.run.interrupt import exit_code as signal_exit_code
 
@@ -139,7 +126,7 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
                         current[row.halo_client_id] = reread(row.halo_client_id)
                     now = current[row.halo_client_id].get(row.licence_id or -1, GONE)
                 verdict = judge(change, decision, still=(change.held_run_id, change.key) in still, now=now,
-                                next_sync=next_sync_once)
+                                next_sync=record.next_sync)
                 if verdict is not None:
                     record(change, decision, *verdict)
                     continue
@@ -154,14 +141,35 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
                     outcome.error, outcome.exit_code = str(exc), int(exc.exit_code)
                     break  # the service refuses or is gone: the rest would fail the same way
         if interrupt.signum is not None:
-            left = len(choices) - done
             outcome.exit_code = signal_exit_code(interrupt.signum)
             outcome.error = (f"interrupted by {interrupt.name}: {done} decision(s) carried out and recorded"
-                             f"{' (the write in flight finished)' if done else ''}; {left} not started: "
-                             "still pending; `halosync approve` shows them")
+                             f"{' (the write in flight finished)' if done else ''}; {len(choices) - done} not "
+                             "started: still pending; `halosync approve` shows them")
     if not outcome.exit_code and any(d.status != "ok" for d in outcome.decisions):
         outcome.exit_code = ExitCode.DECISIONS_NOT_OK
     return outcome
+
+
+@dataclass
+class _Recorder:
+    """Appends each decision to the outcome and (not in a dry run) to the results log as soon as it is made."""
+
+    config: Config
+    outcome: Outcome
+    dry_run: bool
+    _next_sync: str | None = None  # worked out once, when a decision first needs it
+
+    def __call__(self, change: Pending, decision: Literal["approved", "rejected"],
+                 status: Literal["ok", "stale", "failed"], message: str) -> None:
+        made = _decision(change, decision, status, message)
+        self.outcome.decisions.append(made)
+        if not self.dry_run:
+            resultslog.append(self.config.log_path, [made], self.config.log.rotate_bytes)
+
+    def next_sync(self) -> str:
+        if self._next_sync is None:
+            self._next_sync = next_sync(self.config)
+        return self._next_sync
 
 
 def judge(change: Pending, decision: Literal["approved", "rejected"], *, still: bool, now: object,
