@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from halosync.config.schema import Config
+from halosync.core.models import Row, tally
 from halosync.errors import ExitCode
 from halosync.run import interrupt as interrupt_module
 from halosync.run import sync as sync_module
@@ -59,10 +60,10 @@ def test_a_second_signal_as_the_run_record_is_put_together_still_logs_every_row(
     # After the last write and before the records are being appended (the run record is being put together):
     # stopping at once there would leave the log without the run's rows and record, and stdout without a summary.
     cfg = Config.model_validate(basic_config(log={"path": str(tmp_path / "results.jsonl")}))
-    real_tally = sync_module.tally
+    real_tally = tally
     signals = iter([signal.SIGTERM, signal.SIGTERM])
 
-    def tally_under_signals(rows):  # type: ignore[no-untyped-def]
+    def tally_under_signals(rows: list[Row]) -> dict[str, int]:
         for signum in signals:
             signal.raise_signal(signum)  # the first asks the run to stop, the second to stop at once
         return real_tally(rows)
