@@ -18,6 +18,7 @@ def show_run(result: RunResult, *, json_output: bool, quiet: bool, changes_only:
         from halosync.formats.json_output import as_json
 
         sys.stdout.writelines(as_json(result))
+        sys.stdout.flush()  # the whole document into the pipe now, while a signal can only be noted
     elif not result.due:
         if not quiet:
             console.say_wrapped(not_due_message(result))

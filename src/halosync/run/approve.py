@@ -9,9 +9,10 @@ and still holds the count the run saw; otherwise the change is stale and nothing
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from halosync.config.schema import Config
 from halosync.core.models import Decision, Row
@@ -21,6 +22,9 @@ from halosync.run import resultslog
 from halosync.run.clock import now_utc
 from halosync.run.runner import run_lock
 from halosync.run.wiring import Services, mapping_from_config
+
+if TYPE_CHECKING:
+    from halosync.run.interrupt import Interrupt
 
 GONE = object()  # the licence is not in the re-read (deleted in HaloPSA)
 
@@ -99,11 +103,12 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
         return outcome
 
     record = _Recorder(config, outcome, dry_run)
-    from halosync.run.interrupt import Interrupt
+    from halosync.run.interrupt import Interrupt, StopNow
     from halosync.run.interrupt import exit_code as signal_exit_code
 
     with run_lock(config.log_path, "nothing was decided"), Services(config, **service_options) as services, \
             Interrupt() as interrupt:
+        record.interrupt = interrupt
         # Asked again under the lock: a run (or another approve) may have judged a pair while the question was open.
         still = {(p.held_run_id, p.key) for p in pending(config)}
         interrupt.writing = True  # from here a signal lets the write in flight finish and be recorded, then stops
@@ -114,32 +119,43 @@ def decide(config: Config, choices: list[tuple[Pending, Literal["approved", "rej
                     if not l.deleted}  # a deleted licence is gone, whatever it holds
 
         done = 0
-        for change, decision in choices:
-            if interrupt.event.is_set():
-                break  # start no new write; what is left stays pending
-            done += 1
-            row = change.row
-            try:
-                now: object = GONE
-                if decision == "approved" and (change.held_run_id, change.key) in still:
-                    if row.halo_client_id not in current:  # re-read: someone may have edited it in Halo since
-                        current[row.halo_client_id] = reread(row.halo_client_id)
-                    now = current[row.halo_client_id].get(row.licence_id or -1, GONE)
-                verdict = judge(change, decision, still=(change.held_run_id, change.key) in still, now=now,
-                                next_sync=record.next_sync)
-                if verdict is not None:
-                    record(change, decision, *verdict)
-                    continue
-                if not dry_run:
-                    _write(services, row, record, change, reread)
-                    current.pop(row.halo_client_id, None)  # read afresh for the client's next change
-                    continue
-                record(change, "approved", "ok", f"would write {row.count}")
-            except (AuthError, ServiceError) as exc:
-                record(change, "approved", "failed", f"{exc}; still pending")
-                if isinstance(exc, AuthError) or exc.exit_code == ExitCode.UNREACHABLE:
-                    outcome.error, outcome.exit_code = str(exc), int(exc.exit_code)
-                    break  # the service refuses or is gone: the rest would fail the same way
+        try:
+            for change, decision in choices:
+                if interrupt.event.is_set():
+                    break  # start no new write; what is left stays pending
+                done += 1
+                row = change.row
+                try:
+                    now: object = GONE
+                    if decision == "approved" and (change.held_run_id, change.key) in still:
+                        if row.halo_client_id not in current:  # re-read: someone may have edited it in Halo since
+                            current[row.halo_client_id] = reread(row.halo_client_id)
+                        now = current[row.halo_client_id].get(row.licence_id or -1, GONE)
+                    verdict = judge(change, decision, still=(change.held_run_id, change.key) in still, now=now,
+                                    next_sync=record.next_sync)
+                    if verdict is not None:
+                        record(change, decision, *verdict)
+                        continue
+                    if not dry_run:
+                        _write(services, row, record, change, reread)
+                        current.pop(row.halo_client_id, None)  # read afresh for the client's next change
+                        continue
+                    record(change, "approved", "ok", f"would write {row.count}")
+                except (AuthError, ServiceError) as exc:
+                    record(change, "approved", "failed", f"{exc}; still pending")
+                    if isinstance(exc, AuthError) or exc.exit_code == ExitCode.UNREACHABLE:
+                        outcome.error, outcome.exit_code = str(exc), int(exc.exit_code)
+                        break  # the service refuses or is gone: the rest would fail the same way
+            interrupt.settle()  # the decisions are down: a signal from here on never cuts their printing short
+        except StopNow as stopped:
+            # Asked twice: stopped at once; the write in flight is on record (unknown outcome, still pending).
+            # The decisions made are printed all the same: a --json document on stdout, whole.
+            interrupt.settle()
+            outcome.exit_code = stopped.exit_code
+            outcome.error = (f"interrupted twice by {interrupt.name}: stopped at once; {len(outcome.decisions)} "
+                             f"decision(s) recorded; {len(choices) - done} not started: still pending; "
+                             "`halosync approve` shows them")
+            return outcome
         if interrupt.signum is not None:
             outcome.exit_code = signal_exit_code(interrupt.signum)
             outcome.error = (f"interrupted by {interrupt.name}: {done} decision(s) carried out and recorded"
@@ -157,14 +173,16 @@ class _Recorder:
     config: Config
     outcome: Outcome
     dry_run: bool
+    interrupt: Interrupt | None = None  # once installed: a second signal waits until the record is whole
     _next_sync: str | None = None  # worked out once, when a decision first needs it
 
     def __call__(self, change: Pending, decision: Literal["approved", "rejected"],
                  status: Literal["ok", "stale", "failed"], message: str) -> None:
         made = _decision(change, decision, status, message)
-        self.outcome.decisions.append(made)
-        if not self.dry_run:
-            resultslog.append(self.config.log_path, [made], self.config.log.rotate_bytes)
+        with self.interrupt.hold() if self.interrupt is not None else nullcontext():
+            self.outcome.decisions.append(made)
+            if not self.dry_run:
+                resultslog.append(self.config.log_path, [made], self.config.log.rotate_bytes)
 
     def next_sync(self) -> str:
         if self._next_sync is None:

@@ -100,7 +100,9 @@ def apply_fixes(config: Config, services: Services, fixes: list[Fix]) -> FixOutc
         outcome = FixOutcome()
         try:
             _apply(config, services, fixes, outcome, interrupt.event, interrupt)
+            interrupt.settle()  # the records are down: a signal from here on never cuts their printing short
         except StopNow as stopped:  # asked twice: the write in flight is on record (unverified); stop now
+            interrupt.settle()
             outcome.exit_code = stopped.exit_code
             unverified = sum(1 for r in outcome.records if r.status == "unverified")
             outcome.error = (f"interrupted twice by {interrupt.name}: stopped at once; {outcome.written} invoice "

@@ -48,6 +48,7 @@ class Interrupt:
         self._previous: dict[int, object] = {}
         self._holding = 0  # inside hold(): a second signal waits until the record being written is whole
         self._stop_pending = False
+        self._settled = False  # the records are down: what is left is printing them, which no signal cuts short
 
     @property
     def name(self) -> str:
@@ -68,19 +69,31 @@ class Interrupt:
             signal.signal(signum, previous)  # type: ignore[arg-type]
 
     @contextmanager
-    def hold(self) -> Iterator[None]:
-        """Around appending a record: a second signal stops right after it, never halfway through it."""
+    def hold(self, *, last: bool = False) -> Iterator[None]:
+        """Around appending a record: a second signal stops right after it, never halfway through it. `last`:
+        the command's final records (a run's rows and run record); once they are down, see `settle`."""
         self._holding += 1
         try:
             yield
         finally:
+            if last:
+                self.settle()  # before the hold ends: no bytecode between them where a signal could still raise
             self._holding -= 1
-        if not self._holding and self._stop_pending and self.signum is not None:
+        if not self._holding and self._stop_pending and self.signum is not None and not self._settled:
             self._stop_pending = False
             raise StopNow(self.signum)
 
+    def settle(self) -> None:
+        """The command's records are down: from now on a signal is noted (the exit code is still 130/143), never
+        raised. Stopping at once would only cut short the printing of those records: half a --json document on
+        stdout, or none at all, for a run whose every row is already on record."""
+        self._settled = True
+        self._stop_pending = False
+
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.signum is not None:
+            if self._settled:
+                return  # nothing left to stop but the printing of what is on record (the exit code is the first's)
             global asked_twice
             asked_twice = signum  # Typer turns the KeyboardInterrupt into a silent exit 130: the entry point says it
             if self._holding:
@@ -89,7 +102,7 @@ class Interrupt:
             raise StopNow(self.signum)  # asked twice: stop now, whatever is in flight
         self.signum = signum
         self.event.set()
-        if not self.writing:
+        if not self.writing and not self._settled:
             raise Interrupted(signum)
 
 

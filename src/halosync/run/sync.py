@@ -65,7 +65,13 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         return sync_exit_code(rows, refused_before_writing=refused,
                               interrupted=interrupt_exit_code(signum) if signum is not None else None), stopped
 
-    return log.finish(0, rows, plan.unmapped, ending=ending)
+    while True:
+        try:
+            return log.finish(0, rows, plan.unmapped, ending=ending)
+        except StopNow:
+            # Asked twice after the last write, before the records were being appended: nothing of them is down
+            # yet, and stopping at once must never lose them; put them down whole (the signal is in `ending`).
+            continue
 
 
 class _Log:
@@ -99,7 +105,9 @@ class _Log:
                            organization_names=self.names, client_names=self.client_names)
         records: list[Row | Unmapped | RunRecord] = [*rows, *unmapped, summary]
         try:
-            with self.interrupt.hold() if self.interrupt is not None else nullcontext():
+            # last: once the records are down, a signal is noted, never raised: the summary (a --json document)
+            # is printed whole, and the process still exits 130/143
+            with self.interrupt.hold(last=True) if self.interrupt is not None else nullcontext():
                 resultslog.append(self.config.log_path, records, self.config.log.rotate_bytes)
         except StopNow:
             pass  # asked twice while the records were appended: they are whole; what is left is printing them

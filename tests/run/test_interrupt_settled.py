@@ -1,0 +1,82 @@
+"""A second signal once the records are down, or on their way down: noted, never raised. Stopping at once then
+would only lose records, or cut short the printing of a --json document whose rows are all on record."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+
+from halosync.config.schema import Config
+from halosync.core.models import Row, tally
+from halosync.errors import ExitCode
+from halosync.run import interrupt as interrupt_module
+from halosync.run import sync as sync_module
+from halosync.run.interrupt import Interrupt, StopNow
+from halosync.run.sync import sync
+from halosync.run.wiring import mapping_from_config
+from tests.support import basic_config, read_log
+from tests.support.fakes import FakeSource, FakeStore
+
+ACME = {101: ("Acme Dental", {"edr": 42, "sat": 20}), 104: ("Cedar Law", {"edr": 57, "sat": 55})}
+
+
+@pytest.fixture(autouse=True)
+def _no_second_signal_left_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(interrupt_module, "asked_twice", None)
+
+
+def test_a_second_signal_after_the_last_records_is_noted_not_raised() -> None:
+    with Interrupt() as interrupt:
+        interrupt.writing = True
+        signal.raise_signal(signal.SIGTERM)  # the first: the writes in flight finish
+        with interrupt.hold(last=True):
+            pass  # the run's rows and run record
+        signal.raise_signal(signal.SIGTERM)  # the second, while the summary is printed: no StopNow
+        signal.raise_signal(signal.SIGINT)
+    assert interrupt.signum == signal.SIGTERM  # the exit code stays the first signal's (143)
+
+
+def test_a_second_signal_while_the_last_records_are_appended_stops_nothing_after_them() -> None:
+    with Interrupt() as interrupt:
+        interrupt.writing = True
+        signal.raise_signal(signal.SIGINT)
+        with interrupt.hold(last=True):
+            signal.raise_signal(signal.SIGINT)  # waits until the records are whole, then: nothing left to stop
+    assert interrupt.signum == signal.SIGINT
+
+
+def test_a_second_signal_during_an_ordinary_record_still_stops_right_after_it() -> None:
+    with pytest.raises(StopNow), Interrupt() as interrupt:
+        interrupt.writing = True
+        signal.raise_signal(signal.SIGINT)
+        with interrupt.hold():
+            signal.raise_signal(signal.SIGINT)
+
+
+def test_a_second_signal_as_the_run_record_is_put_together_still_logs_every_row(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # After the last write and before the records are being appended (the run record is being put together):
+    # stopping at once there would leave the log without the run's rows and record, and stdout without a summary.
+    cfg = Config.model_validate(basic_config(log={"path": str(tmp_path / "results.jsonl")}))
+    real_tally = tally
+    signals = iter([signal.SIGTERM, signal.SIGTERM])
+
+    def tally_under_signals(rows: list[Row]) -> dict[str, int]:
+        for signum in signals:
+            signal.raise_signal(signum)  # the first asks the run to stop, the second to stop at once
+        return real_tally(rows)
+
+    monkeypatch.setattr(sync_module, "tally", tally_under_signals)
+    store = FakeStore()
+    with Interrupt() as interrupt:
+        interrupt.writing = True
+        result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False,
+                      interrupt=interrupt)
+    assert result.exit_code == ExitCode.SIGTERM
+    records = read_log(tmp_path / "results.jsonl")
+    assert records[-1]["type"] == "run" and records[-1]["exit_code"] == ExitCode.SIGTERM
+    assert len([r for r in records if r["type"] == "row"]) == len(result.rows) == 4
+    written = [r for r in records if r["type"] == "row" and r["status"] == "ok" and r["action"] == "create"]
+    assert len(written) == len(store.licences_by_id) > 0  # every licence HaloPSA holds is on record as written
