@@ -53,19 +53,41 @@ def config_data(answers: Mapping[str, str | None], *, left_in_environment: Colle
 
 
 def is_loopback(url: str | None) -> bool:
-    """Whether `url` points at this machine (the sandbox): 127.0.0.0/8, ::1 or localhost."""
-    import ipaddress
+    """Whether `url` points at this machine (the sandbox): 127.0.0.0/8 in any form the resolver accepts (127.1,
+    2130706433, 0x7f.1), ::1, an IPv4-mapped loopback, localhost (with or without a trailing dot) or a
+    .localhost name; the unspecified 0.0.0.0 and :: count too, as connecting to them reaches this machine.
+    No DNS lookup: the address is judged as written."""
     from urllib.parse import urlsplit
 
     if not url:
         return False
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return False
+    return _is_local_host(host)
+
+
+def _is_local_host(host: str) -> bool:
+    import ipaddress
+    import socket
+
+    if not host:
+        return False
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
-        return False
+        if ":" in host:
+            return False
+        try:  # the numeric IPv4 forms inet_aton accepts and ip_address does not (127.1, 2130706433, 0x7f000001)
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except (OSError, ValueError):
+            return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_unspecified
 
 
 def log_path(config: Path, given: Path | None, halo_url: str | None, huntress_url: str | None) -> Path | None:
