@@ -98,6 +98,12 @@ def _refuse_before_asking(path: Path, *, halo_url: str | None, huntress_url: str
                                  ("--huntress-url ([huntress] base_url)", huntress_url, huntress_url_problem)):
         if url is not None and (reason := problem(url.strip())):
             fail(f"{option} {reason}; nothing was written", ExitCode.USAGE)
+    if log_path is not None and str(log_path) == ".":  # typer turns --log-path '' into "."
+        fail("--log-path is empty (or the current folder); give the results log's file name, such as "
+             "results.jsonl; nothing was written", ExitCode.USAGE)
+    if log_path is not None and os.path.realpath(log_path.expanduser()) == os.path.realpath(path):
+        fail(f"--log-path {log_path} is the config file itself (--config); the results log must be a file of its "
+             "own, such as results.jsonl; nothing was written", ExitCode.USAGE)
     if log_path is not None and log_path.expanduser().is_dir():
         fail(f"--log-path {log_path} is a folder; give the results log's file name, such as "
              f"{log_path / 'results.jsonl'}; nothing was written", ExitCode.USAGE)

@@ -50,8 +50,9 @@ def load_config(explicit: Path | None = None, *, warn: Callable[[str], None] | N
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
     sources: dict[tuple[str, str], str] = {}
-    secrets_in_file = _resolve_secrets(path, data, warn, sources)
     _anchor_log_path(path, data)
+    _refuse_log_on_own_files(path, data)
+    secrets_in_file = _resolve_secrets(path, data, warn, sources)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
@@ -130,6 +131,28 @@ def _anchor_log_path(path: Path, data: dict[str, Any]) -> None:
         log_path = Path(log["path"]).expanduser()
         if not log_path.is_absolute():
             log["path"] = str(Path(os.path.abspath(path)).parent / log_path)
+
+
+def _refuse_log_on_own_files(path: Path, data: dict[str, Any]) -> None:
+    """[log] path naming the config file itself or a secret file is an error: the first run would append JSON
+    lines to it, breaking the config (every later command refused) or the secret."""
+    log = data.get("log")
+    if not (isinstance(log, dict) and isinstance(log.get("path"), str) and log["path"]):
+        return
+    log_path = os.path.realpath(Path(log["path"]).expanduser())
+    base = Path(os.path.abspath(path)).parent
+    named: list[tuple[str, str]] = [("the config file itself", str(path))]
+    for (section, key), env in SECRET_ENV.items():
+        table = data.get(section)
+        if isinstance(table, dict) and isinstance(table.get(f"{key}_file"), str):
+            where = Path(os.path.expandvars(table[f"{key}_file"])).expanduser()
+            named.append((f"the secret file [{section}] {key}_file", str(base / where)))
+        if os.environ.get(f"{env}_FILE"):
+            named.append((f"the secret file {env}_FILE", str(Path(os.path.expandvars(os.environ[f"{env}_FILE"])).expanduser())))
+    for what, other in named:
+        if log_path == os.path.realpath(other):
+            raise ConfigError(f"config file {path}: [log] path {log['path']} is {what}; the results log must be a "
+                              "file of its own (such as results.jsonl beside the config)")
 
 
 def _read_secret(where: str, named_by: str, base: Path | None = None) -> str:
