@@ -62,7 +62,7 @@ def read_history(path: Path, *, last: int, client: int | None = None, product: s
             if (failed or held) and not (failed and record.get("status") == "failed"
                                          or held and record.get("status") == "held"):
                 continue
-            history.rows.append(record)
+            history.rows.append(_without_odd_name(record))
     history.unreadable = unreadable[0]
     return history
 
@@ -81,6 +81,14 @@ def _rows(record: dict[str, Any], status: str) -> int:
     rows = record.get("rows")
     value = rows.get(status) if isinstance(rows, dict) else None
     return value if isinstance(value, int) else 0
+
+
+def _without_odd_name(record: dict[str, Any]) -> dict[str, Any]:
+    """The row as --json shows it: a `client_name` that is not a string (a hand-edited log) is left out, as
+    Row.load leaves it out, so a reader of the document meets a string or nothing."""
+    if "client_name" in record and not isinstance(record["client_name"], str):
+        return {key: value for key, value in record.items() if key != "client_name"}
+    return record
 
 
 def _learn_name(history: History, record: dict[str, Any]) -> None:
