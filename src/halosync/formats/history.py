@@ -36,6 +36,8 @@ def show_history(history: History, log_path: Path, *, want_rows: bool, json_outp
         console.say(f"No {kind} runs in {log_path}." if kind else f"No runs recorded in {log_path} yet.")
         if not (kind and history.decisions):
             return
+    elif want_rows and kind and not history.rows:  # --failed --client 15 with none: the sentence, not an empty table
+        console.say(f"No {kind} runs in {log_path}.")
     elif want_rows:
         from halosync.core.models import Row
         from halosync.formats.results import print_rows
