@@ -8,6 +8,7 @@ else: another integration (Huntress's own HaloPSA billing sync, most often) or a
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from halosync.core.models import OutsideChange, Row
@@ -87,17 +88,21 @@ def note(change: OutsideChange) -> str:
     return f"halosync left it at {change.was} on {_when(change.since)}; it holds {change.now}"
 
 
-def warning(rows: list[Row]) -> str | None:
-    """One warning naming the licences changed from outside and the likely cause; None when there are none."""
+def warning(rows: list[Row], label: Callable[[Row], str] | None = None) -> str | None:
+    """One warning naming the licences changed from outside and the likely cause; None when there are none.
+    `label` names a row's client and product (formats/labels' rule, from the caller); by ids without it."""
     changed = [r for r in rows if r.outside_change is not None]
     if not changed:
         return None
-    named = "; ".join(f"licence {r.licence_id} (client {r.halo_client_id}, {r.product}): "
+    label = label or (lambda r: f"client {r.halo_client_id}, {r.product}")
+    named = "; ".join(f"licence {r.licence_id} ({label(r)}): "
                       f"{r.outside_change.was} → {r.outside_change.now}" for r in changed[:SHOWN]
                       if r.outside_change is not None)
     more = f"; and {len(changed) - SHOWN} more (see the rows)" if len(changed) > SHOWN else ""
     held = sum(r.status == "held" for r in changed)
-    held_text = f" {held} of these updates are held for approval (`halosync approve`)." if held else ""
+    held_text = ((" This update is held" if len(changed) == 1 else
+                  f" {held} of these updates {'is' if held == 1 else 'are'} held") + " for approval (`halosync approve`)."
+                 if held else "")
     return (f"warning: {len(changed)} licence{'s' if len(changed) != 1 else ''} changed outside halosync since it "
             f"last wrote {'them' if len(changed) != 1 else 'it'}: {named}{more}. Another integration is probably "
             "writing the same licences (Huntress's own HaloPSA billing sync, if it is still on), or a person edited "

@@ -30,8 +30,11 @@ def show_run(result: RunResult, *, json_output: bool, quiet: bool, changes_only:
         console.warn(unmapped.warning())
     if result.rows:
         from halosync.core.outside import warning
+        from halosync.formats.labels import client_label, product_label
 
-        if (outside := warning(result.rows)) is not None:
+        names = result.client_names
+        if (outside := warning(result.rows, lambda r: f"client {client_label(r.halo_client_id, names)}, "
+                                                      f"{product_label(r.product)}")) is not None:
             console.warn(outside)
     if result.record is not None and result.record.error:
         console.error(result.record.error)
