@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from halosync.cli import app
-from halosync.core.models import OutsideChange, Row
+from halosync.core.models import OutsideChange, Row, RowStatus
 from halosync.core.outside import warning
 from halosync.formats.labels import product_label
 from tests.cli.test_switching import with_sync
@@ -13,7 +13,7 @@ from tests.cli.test_switching import with_sync
 runner = CliRunner()
 
 
-def _row(client: int, licence: int, status: str) -> Row:
+def _row(client: int, licence: int, status: RowStatus) -> Row:
     return Row(halo_client_id=client, huntress_organization_ids=[101], product="edr", halo_item_id=1001,
                licence_id=licence, previous_count=48, count=52, action="update", status=status,
                outside_change=OutsideChange(was=48, now=50, since="2026-11-01T02:00:00Z"))
