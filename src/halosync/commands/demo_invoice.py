@@ -40,7 +40,7 @@ def invoice_demo(sandbox: Sandbox, url: str, tmp: Path) -> int:
     _, config = load_config(config_path)
 
     console.say_wrapped('\nInvoice mode: [huntress] counts = "invoiced", [sync] frequency = "invoice" (a reseller\'s '
-                        "credentials).\n4) Huntress has issued invoice 8002. halosync run (hourly from cron) bills each "
+                        "credentials).\n5) Huntress has issued invoice 8002. halosync run (hourly from cron) bills each "
                         "customer the units on its line items:")
     sandbox.state.set_count(111, "edr", 340)  # the glitch of step 3 is over
     codes = []
@@ -51,14 +51,14 @@ def invoice_demo(sandbox: Sandbox, url: str, tmp: Path) -> int:
     console.say_wrapped(f"   {sandbox.count('huntress') - before} Huntress requests: the invoice, then its line items "
                         "(500 a page), whatever the number of organizations.")
 
-    console.say_wrapped("\n5) An hour later, no new invoice:")
+    console.say_wrapped("\n6) An hour later, no new invoice:")
     before = sandbox.count("huntress")
     second = sync_if_due(config)
     codes.append(second.exit_code)
     show_run(second, json_output=False, quiet=False)  # the not-due line
     console.say_wrapped(f"   That call cost {sandbox.count('huntress') - before} Huntress request.")
 
-    console.say_wrapped("\n6) Next month Huntress issues invoice 8003:\n"
+    console.say_wrapped("\n7) Next month Huntress issues invoice 8003:\n"
                         + "\n".join(f"   - {why}" for _, _, _, why in NEXT_INVOICE))
     for org_id, product, units, _ in NEXT_INVOICE:
         sandbox.state.set_count(org_id, product, units)
@@ -70,13 +70,16 @@ def invoice_demo(sandbox: Sandbox, url: str, tmp: Path) -> int:
 
 
 def _show(result: RunResult) -> None:
-    """The changed rows and the summary: the full table is the first steps' (and `halosync run`'s) business."""
+    """The changed rows and the summary: the full table is the first steps' (and `halosync run`'s) business.
+    Clients and products are named as everywhere else (the config's and HaloPSA's client names)."""
+    from halosync.formats.labels import client_label, product_label
     from halosync.formats.text import wrap
 
     for row in result.rows:
         if row.action != "unchanged" or row.status != "ok":
             change = f"{row.previous_count} → {row.count}" if row.previous_count is not None else f"new, {row.count}"
-            console.say(wrap(f"client {row.halo_client_id} · {row.product} · {change} · {row.action} "
+            console.say(wrap(f"client {client_label(row.halo_client_id, result.client_names)} · "
+                             f"{product_label(row.product)} · {change} · {row.action} "
                              f"({row.status}) · invoice {row.huntress_invoice_id}, {(row.period_start or '')[:10]} to "
                              f"{(row.period_end or '')[:10]}", 80, first="   ", indent="     "))
     if result.record is not None:
