@@ -61,7 +61,8 @@ def command(
             if late.exit_code(outcome.exit_code) != outcome.exit_code:
                 outcome.exit_code, outcome.error = late.exit_code(outcome.exit_code), late.message()
             show_decisions(outcome.decisions, outcome.exit_code, json_output=json_output, dry_run=dry_run,
-                           error=outcome.error, client_names=names)
+                           error=outcome.error, client_names=names,
+                           reasons={(c.held_run_id, *c.key): c.row.message for c, _ in choices})
     raise typer.Exit(late.exit_code(outcome.exit_code))
 
 

@@ -4,7 +4,8 @@ Huntress side: usage of a mapped product on organizations nobody mapped or ignor
 (`unmapped_usage`). HaloPSA side, per invoice and item: the lines on one of our items,
 summed, against the licence (`quantity_mismatch`, one per invoice and item); a managed
 licence no line bills (`unbilled`); a client with counts and no recurring invoice
-(`no_invoice`, one per client). Then, on fresh reads, whether a planned fix is still
+(`no_invoice`, one per client); a licence of ours left on a product's previous item
+(`moved_licence`: the sync neither updates it nor creates one on the new item). Then, on fresh reads, whether a planned fix is still
 needed (`recheck`) and whether HaloPSA carried it out (`verify`).
 """
 
@@ -14,13 +15,13 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-from halosync.core.mapping import Mapping, edr_kin, ours, unmapped_organizations
+from halosync.core.mapping import Mapping, edr_kin, elsewhere, ours, unmapped_organizations
 from halosync.core.models import Licence
 from halosync.core.products import AGENT_PRODUCTS, PRODUCTS
 from halosync.core.reconcile import Reconciliation
 
 FindingKind = Literal["unmapped_usage", "unbilled", "quantity_mismatch", "no_invoice", "orphaned_licence",
-                      "billed_twice", "unlinked_line"]
+                      "billed_twice", "unlinked_line", "moved_licence"]
 LIST_PRODUCTS = ("edr", "itdr", "sat", "siem")  # the products the organization list counts
 MANUAL = ("In HaloPSA: Invoices > Recurring Invoices > the client's invoice > add (or open) the line for the item, "
           "and set its Quantity to 'Calculate quantity from Licence count', choosing the licence")
@@ -77,7 +78,8 @@ class Finding:
     units: int | None = None
     line_ids: tuple[int, ...] | None = None  # every line on the item in that invoice (quantity_mismatch)
     licence_ids: tuple[int, ...] | None = None  # every licence a client without an invoice holds (no_invoice)
-    invoice_ids: tuple[int, ...] | None = None  # every invoice that bills the licence (billed_twice)
+    invoice_ids: tuple[int, ...] | None = None  # every invoice that bills the licence (billed_twice, moved_licence)
+    item_id: int | None = None  # the item the licence is on (moved_licence: the product's previous item)
     manual: str | None = None  # why --fix leaves it to a person, and what to do
 
     def as_json(self) -> dict[str, Any]:
@@ -161,10 +163,13 @@ Usage = dict[int, tuple[str, dict[str, int]]]  # Huntress organization -> (name,
 
 def audit(mapping: Mapping, licences: list[Licence], invoices: list[RecurringInvoice],
           usage: Usage | None = None, huntress_invoice: dict[str, Any] | None = None,
-          item_names: dict[int, str] | None = None) -> AuditReport:
-    """Judge both ends. `usage` is every Huntress organization with its list counts (None: Halo side only)."""
+          item_names: dict[int, str] | None = None,
+          written_for: dict[tuple[int, str], set[int]] | None = None) -> AuditReport:
+    """Judge both ends. `usage` is every Huntress organization with its list counts (None: Halo side only).
+    `written_for`: the licences the results log shows halosync wrote per (client, product), to find a product's
+    licences left on its previous item as the sync finds them."""
     report = AuditReport(huntress_invoice=huntress_invoice)
-    _halo_side(report, mapping, licences, invoices, item_names or {})
+    _halo_side(report, mapping, licences, invoices, item_names or {}, written_for or {})
     if usage is not None:
         _huntress_side(report, mapping, usage)
     return report
@@ -308,21 +313,66 @@ def _index(licences: list[Licence], invoices: list[RecurringInvoice]) -> _HaloIn
 
 
 def _halo_side(report: AuditReport, mapping: Mapping, licences: list[Licence], invoices: list[RecurringInvoice],
-               item_names: dict[int, str]) -> None:
+               item_names: dict[int, str], written_for: dict[tuple[int, str], set[int]]) -> None:
     halo = _index(licences, invoices)
     for client_id in sorted(mapping.clients):
         client_invoices = halo.invoices_of.get(client_id, [])
         unbilled: list[_Unbilled] = []
+        to_invoice: list[_Unbilled] = []  # what a new invoice would bill: with the licences left on a previous item
         for product, item_id in mapping.products_of(client_id).items():
+            moved = _moved(report, mapping, halo, client_id, product, item_id, written_for)
+            if moved:
+                to_invoice += [(product, l, l.item_id if l.item_id is not None else item_id, ())
+                               for l in moved if (l.count or 0) > 0 and not halo.billed_by[l.id]]
+                continue
             left = _judge_product(report, mapping, halo, client_id, product, item_id, item_names)
             if left is not None:
                 unbilled.append(left)
-        if not unbilled:
-            continue
-        if not client_invoices:
-            report.findings.append(_no_invoice(client_id, halo.by_client[client_id], unbilled, item_names))
-        else:
+                to_invoice.append(left)
+        if not client_invoices and to_invoice:
+            report.findings.append(_no_invoice(client_id, halo.by_client[client_id], to_invoice, item_names))
+        elif unbilled:  # never a line added for a moved licence: its own finding says the way out
             _unbilled(report, client_id, client_invoices, unbilled, item_names)
+
+
+def _moved(report: AuditReport, mapping: Mapping, halo: _HaloIndex, client_id: int, product: str, item_id: int,
+           written_for: dict[tuple[int, str], set[int]]) -> list[Licence]:
+    """A product with no licence on its item whose licences are still on another item (it was moved in [products]),
+    found as the sync finds them: each is managed (in the table and the totals: it still bills) and a
+    `moved_licence` finding with the way out. The sync fails the pair until then, so nothing follows Huntress."""
+    client_licences = halo.by_client[client_id]
+    if ours(client_licences, client_id, item_id, mapping.licence_names[product]):
+        return []
+    moved = elsewhere(client_licences, client_id, product, mapping, written_for)
+    client_invoices = halo.invoices_of.get(client_id, [])
+    for licence in moved:
+        old = licence.item_id
+        count = licence.count or 0
+        report.managed.append(Managed(client_id, product, licence.id, licence.name, licence.count,
+                                      old if old is not None else item_id, halo.billed_by[licence.id],
+                                      fixed_lines(client_invoices, old) if old is not None else []))
+        if product in PRODUCTS and PRODUCTS[product].key in ("edr", *AGENT_PRODUCTS):
+            report.edr_licences += count
+        lines = [(invoice, line) for invoice in client_invoices for line in invoice.lines
+                 if licence.id in line.licence_ids]
+        on = f"item {old}" if old is not None else "an item HaloPSA does not report"
+        billed = ("billed by " + ", ".join(f"invoice {i.id} line {line.id}" for i, line in lines) if lines
+                  else "billed by no recurring invoice line")
+        back = (f"map {product} back to item {old} in [products]" if old is not None
+                else "put back the [sync] licence_name that named that licence")
+        manual = (f"Either {back}, or end licence {licence.id} in HaloPSA (delete it, after moving each recurring "
+                  f"invoice line that bills from it to bill from the licence the next run creates on item {item_id})")
+        finding = Finding(
+            "moved_licence", halo_client_id=client_id, product=product, licence_id=licence.id, licence_count=count,
+            item_id=old, invoice_ids=tuple(sorted({i.id for i, _ in lines})) or None,
+            line_ids=tuple(line.id for _, line in lines if line.id is not None) or None, manual=manual,
+            message=(f"licence {licence.id} ({licence.name!r}, count {count}) on {on} still bills {product}, which "
+                     f"[products] now maps to item {item_id}; {billed}. The sync neither updates it nor creates a "
+                     f"licence on item {item_id} (that would bill twice), so its count no longer follows Huntress. "
+                     + manual))
+        report.findings.append(finding)
+        report.manual.append(finding)
+    return moved
 
 
 def _judge_product(report: AuditReport, mapping: Mapping, halo: _HaloIndex, client_id: int, product: str,

@@ -68,16 +68,20 @@ def mark(rows: list[Row], ledger: Ledger) -> int:
     return marked
 
 
-def hold(rows: list[Row]) -> int:
-    """With `outside_changes = "hold"`: hold, in place, every update of a licence changed from outside."""
+def hold(rows: list[Row], guard: Callable[[int, int], str | None] | None = None) -> int:
+    """With `outside_changes = "hold"`: hold, in place, every update of a licence changed from outside.
+    `guard` (previous, new) -> the guard's reason or None: a row held here is not judged by the guard again, so
+    its verdict goes on this row's message too; the approver must hear of a 100% drop, not only the outside edit."""
     held = 0
     for i, row in enumerate(rows):
         change = row.outside_change
         if change is None or row.action != "update" or row.status != "ok":
             continue
+        why = guard(row.previous_count or 0, row.count) if guard is not None and row.count is not None else None
+        also = f", and the guard holds it too: {why}" if why else ""
         rows[i] = row.replace(status="held", message=(
             f"held for approval: licence {row.licence_id} was changed outside halosync ({note(change)}); "
-            f"{row.previous_count} → {row.count}; `halosync approve` writes {row.count}, "
+            f"{row.previous_count} → {row.count}{also}; `halosync approve` writes {row.count}, "
             f"`halosync approve --reject` keeps {row.previous_count}"))
         held += 1
     return held

@@ -41,8 +41,18 @@ def describe_for_prompt(change: Pending, n: int, total: int, width: int,
     return wrap(f"[{n}/{total}] {text}", width, indent="  "), "\n".join(lines) + "\n  choice"
 
 
+def held_reason(row_message: str) -> str:
+    """Why a run held the change, from its row's message: without the approve/reject instructions."""
+    import re
+
+    return re.sub(r";\s*`halosync approve` writes .*$", "", row_message).removeprefix("held for approval: ")
+
+
 def show_decisions(decisions: list[Decision], exit_code: int, *, json_output: bool, dry_run: bool = False,
-                   error: str = "", note: str = "", client_names: dict[int, str] | None = None) -> None:
+                   error: str = "", note: str = "", client_names: dict[int, str] | None = None,
+                   reasons: dict[tuple[str, int, str], str] | None = None) -> None:
+    """`reasons`: (held run, client, product) -> the held row's message, so an approver deciding with --all hears
+    why each change was held (an outside edit, the guard's limit) before reading what was written."""
     if json_output:
         payload: dict[str, object] = {"decisions": [d.dump() for d in decisions], "exit_code": exit_code}
         if dry_run:
@@ -59,8 +69,10 @@ def show_decisions(decisions: list[Decision], exit_code: int, *, json_output: bo
         outcome = {"ok": "", "stale": " — STALE", "failed": " — FAILED"}[d.status]
         prefix = "would be " if dry_run else ""
         client = client_label(d.halo_client_id, client_names or {})
+        reason = (reasons or {}).get((d.held_run_id, d.halo_client_id, d.product))
+        held = f" (held: {held_reason(reason)})" if reason else ""
         console.say(wrap(f"{prefix}{verb}{outcome}: client {client} {product_label(d.product)} licence {d.licence_id} "
-                         f"{d.previous_count} → {d.count}: {d.message}", width))
+                         f"{d.previous_count} → {d.count}: {d.message}{held}", width))
     if decisions:
         console.say(f"{len(decisions)} decision(s){' (dry run: nothing written or recorded)' if dry_run else ''}.")
     if error:

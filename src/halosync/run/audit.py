@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from halosync.config.schema import Config
 from halosync.core.audit import MANUAL, AuditReport, Finding, Fix, audit, counted_products, recheck, verify
 from halosync.core.models import InvoiceFix
-from halosync.errors import AuthError, ExitCode, HalosyncError, ServiceError
+from halosync.errors import AuthError, ConfigError, ExitCode, HalosyncError, ServiceError
 from halosync.halo.invoices import read_invoices, write_fix
 from halosync.huntress.usage import summary_count
 from halosync.run import resultslog
@@ -47,7 +47,7 @@ def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any
         latest = services.huntress.latest_invoice()
         licences = services.halo.licences(keep=mapping.is_candidate)
         invoices = read_invoices(services.halo)
-        report = audit(mapping, licences, invoices, usage, latest)
+        report = audit(mapping, licences, invoices, usage, latest, written_for=_written_for(config))
         report.client_names = client_names_for(config, licences)
         report.held_changes = held_not_approved(config.log_path)
         from halosync.run.reconcile import extend_audit  # the reconciliation and orphaned licences
@@ -65,6 +65,16 @@ def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any
     except BaseException:
         services.close()
         raise
+
+
+def _written_for(config: Config) -> dict[tuple[int, str], set[int]]:
+    """The licences halosync wrote per (client, product), to find those left on a product's previous item."""
+    from halosync.run.ledger import read_ledger
+
+    try:
+        return read_ledger(config.log_path).written_for
+    except ConfigError:
+        return {}  # a log that cannot be read: the licence names still find them
 
 
 def _units(summary: dict[str, Any], product: str) -> int:

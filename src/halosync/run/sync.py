@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
+from functools import partial
 from typing import Any
 
 from halosync.config.schema import Config
 from halosync.core import outside
-from halosync.core.guard import GuardRule, hold
+from halosync.core.guard import GuardRule, hold, judge
 from halosync.core.mapping import Mapping
 from halosync.core.models import Row, RunRecord, Unmapped, tally
 from halosync.core.plan import Plan, Stamp, build_plan
@@ -146,11 +147,14 @@ def _read_and_plan(config: Config, mapping: Mapping, huntress: CountSource, halo
 
 def _hold(config: Config, rows: list[Row]) -> None:
     """Hold, in place, what must wait for a person: changes from outside (first: the row says why), then the guard."""
-    if config.sync.outside_changes == "hold":
-        outside.hold(rows)
-    if config.guard is not None:  # judged before any write, in a dry run too: it shows what would be held
+    rule = None
+    if config.guard is not None:
         g = config.guard
-        hold(rows, GuardRule(g.max_decrease_percent, g.max_increase_percent, g.min_units))
+        rule = GuardRule(g.max_decrease_percent, g.max_increase_percent, g.min_units)
+    if config.sync.outside_changes == "hold":  # the guard's verdict goes on these rows' messages too
+        outside.hold(rows, partial(judge, rule) if rule is not None else None)
+    if rule is not None:  # judged before any write, in a dry run too: it shows what would be held
+        hold(rows, rule)
 
 
 def _apply(halo: LicenceStore, mapping: Mapping, rows: list[Row], *, dry_run: bool, interrupt: Interrupt | None,
