@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import time
 import tomllib
 from pathlib import Path
@@ -17,7 +16,7 @@ from halosync.cli import app
 from halosync.sandbox import Sandbox, serve
 from halosync.sandbox.config import sandbox_config
 from tests.support import read_log, write_config
-from tests.support.installed import HALOSYNC, child_env
+from tests.support.installed import start_during_a_licence_write
 
 runner = CliRunner()
 GUARD = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
@@ -101,14 +100,9 @@ def test_a_signal_during_approves_write_finishes_and_records_it(tmp_path, signum
         sandbox.state.set_count(104, "edr", 0)
         sandbox.state.set_count(108, "sat", 350)
         assert cli("run", "--force", "--config", str(config)).exit_code == 6
-        sandbox.faults.latency = 0.6  # the write is in flight long enough to be signalled
         posts = len(sandbox.licence_post_arrivals)
-        process = subprocess.Popen([str(HALOSYNC), "approve", "--all", "--json", "--config", str(config)], text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                   env=child_env())
-        deadline = time.monotonic() + 60
-        while len(sandbox.licence_post_arrivals) == posts and time.monotonic() < deadline:
-            time.sleep(0.01)  # the request has arrived; its answer waits out the latency
+        process = start_during_a_licence_write(sandbox, "approve", "--all", "--json", "--config", str(config),
+                                               latency=0.6)
         process.send_signal(signum)
         stdout, stderr = process.communicate(timeout=60)
         sandbox.faults.latency = 0
@@ -130,14 +124,7 @@ def test_a_second_signal_stops_at_once_but_records_the_write_in_flight_as_unknow
         assert cli("run", "--force", "--config", str(config)).exit_code == 0
         sandbox.state.set_count(104, "edr", 0)
         assert cli("run", "--force", "--config", str(config)).exit_code == 6
-        sandbox.faults.latency = 1.0
-        posts = len(sandbox.licence_post_arrivals)
-        process = subprocess.Popen([str(HALOSYNC), "approve", "--all", "--config", str(config)], text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                   env=child_env())
-        deadline = time.monotonic() + 60
-        while len(sandbox.licence_post_arrivals) == posts and time.monotonic() < deadline:
-            time.sleep(0.01)
+        process = start_during_a_licence_write(sandbox, "approve", "--all", "--config", str(config), latency=1.0)
         process.send_signal(signal.SIGTERM)
         time.sleep(0.2)
         process.send_signal(signal.SIGTERM)

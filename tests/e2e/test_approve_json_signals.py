@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import time
 
 from typer.testing import CliRunner
@@ -14,7 +13,7 @@ from halosync.cli import app
 from halosync.sandbox import Sandbox, serve
 from halosync.sandbox.config import sandbox_config
 from tests.support import read_log, write_config
-from tests.support.installed import HALOSYNC, child_env
+from tests.support.installed import start_during_a_licence_write
 
 GUARD = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
 
@@ -29,14 +28,8 @@ def test_a_second_signal_during_approve_json_still_prints_the_whole_document(tmp
         assert runner.invoke(app, ["run", "--force", "--config", str(config)]).exit_code == 0
         sandbox.state.set_count(104, "edr", 0)
         assert runner.invoke(app, ["run", "--force", "--config", str(config)]).exit_code == 6
-        sandbox.faults.latency = 1.0
-        posts = len(sandbox.licence_post_arrivals)
-        process = subprocess.Popen([str(HALOSYNC), "approve", "--all", "--json", "--config", str(config)], text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                   env=child_env())
-        deadline = time.monotonic() + 60
-        while len(sandbox.licence_post_arrivals) == posts and time.monotonic() < deadline:
-            time.sleep(0.01)
+        process = start_during_a_licence_write(sandbox, "approve", "--all", "--json", "--config", str(config),
+                                               latency=1.0)
         process.send_signal(signal.SIGTERM)
         time.sleep(0.2)
         process.send_signal(signal.SIGTERM)

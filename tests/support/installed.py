@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from halosync.sandbox import Sandbox
 
 HALOSYNC = Path(sys.executable).with_name("halosync")
 
@@ -21,3 +26,16 @@ def halosync(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[st
     assert HALOSYNC.exists(), f"halosync is not installed beside {sys.executable}"
     return subprocess.run([str(HALOSYNC), *args], capture_output=True, text=True, timeout=timeout,
                           env=child_env(), stdin=subprocess.DEVNULL)
+
+
+def start_during_a_licence_write(sandbox: Sandbox, *args: str, latency: float) -> subprocess.Popen[str]:
+    """Start the installed command (`args`) and return once its first licence write has reached the sandbox,
+    which holds the answer for `latency` seconds: the write is in flight, ready to be signalled."""
+    sandbox.faults.latency = latency
+    posts = len(sandbox.licence_post_arrivals)
+    process = subprocess.Popen([str(HALOSYNC), *args], text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, env=child_env())
+    deadline = time.monotonic() + 60
+    while len(sandbox.licence_post_arrivals) == posts and time.monotonic() < deadline:
+        time.sleep(0.01)  # the request has arrived; its answer waits out the latency
+    return process
