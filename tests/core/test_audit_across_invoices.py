@@ -43,3 +43,9 @@ def test_a_line_of_zero_or_an_unknown_quantity_is_not_added_up():
     unknown = audit(only_acme(), [EDR, SAT], [invoice(901, fixed(21, 1003, 24)),
                                               invoice(902, InvoiceLine(31, 1003, None))])
     assert unknown.findings == []  # nothing to add up: the per-invoice judgement stands (it says nothing either)
+
+
+def test_too_much_on_one_invoice_is_a_mismatch_there_not_billed_twice():
+    # Across-invoice judging needs lines on two invoices: one invoice over the licence is that invoice's mismatch.
+    report = audit(only_acme(), [EDR, SAT], [invoice(901, fixed(21, 1003, 20), fixed(22, 1003, 10))])
+    assert [(f.kind, f.invoice_id, f.quantity) for f in report.findings] == [("quantity_mismatch", 901, 30)]
