@@ -212,11 +212,26 @@ def item(item_id, org_id, **usage):
             "period_start": "2026-10-01T00:00:00Z", "period_end": "2026-10-31T23:59:59Z", "actual_usage": usage}
 
 
-def test_line_items_are_summed_per_organization_and_counted_once_by_id():
+def test_line_items_are_counted_once_by_id_and_an_organization_on_two_is_refused_never_summed():
     found, seen = LineItems(invoice_id=1), set[int]()
-    assert add_line_items(found, [item(1, 5, edr=10), item(2, 5, edr=3, sat=2)], seen) == 2
-    assert add_line_items(found, [item(2, 5, edr=3, sat=2)], seen) == 0  # a repeated page adds nothing
-    assert found.units[5]["edr"] == 13 and found.units[5]["sat"] == 2 and found.items == 2
+    assert add_line_items(found, [item(1, 5, edr=10), item(3, 6, sat=4)], seen) == 2
+    assert add_line_items(found, [item(1, 5, edr=10)], seen) == 0  # a repeated page adds nothing
+    assert found.units[5]["edr"] == 10 and found.units[6]["sat"] == 4 and found.items == 2 and not found.bad
+    # A second line item (another id) for organization 5: adding it up could bill twice, picking one is a guess.
+    assert add_line_items(found, [item(2, 5, edr=3, sat=2)], seen) == 1
+    assert all((5, product) in found.bad for product in ("edr", "sat")) and "more than one line item" in found.bad[(5, "edr")]
+    assert (6, "sat") not in found.bad  # the other organizations are billed
+
+
+def test_a_missing_or_null_usage_is_no_count_never_0():
+    found = LineItems(invoice_id=1)
+    missing = item(1, 5)
+    del missing["actual_usage"]
+    add_line_items(found, [missing, item(2, 6, edr=None, sat=3), item(3, 7)], set())
+    assert (5, "edr") in found.bad and "gives no actual_usage" in found.bad[(5, "edr")]
+    assert (6, "edr") in found.bad and "Huntress gave no count" in found.bad[(6, "edr")]
+    assert found.units[6]["sat"] == 3 and (6, "sat") not in found.bad  # the counts it does give are read
+    assert found.units[7]["edr"] == 0 and (7, "edr") not in found.bad  # `{}`: used nothing, a real 0
 
 
 @pytest.mark.parametrize("value", ["12", 12.5, -1, True, 10**9])

@@ -32,9 +32,10 @@ def parse_invoice(row: Any) -> HuntressInvoice:
 def add_line_items(found: LineItems, rows: Iterable[Any], seen: set[int]) -> int:
     """Add one page of `organization_usage_line_items` to `found`; return how many line items were new.
 
-    A line item repeated (by id) on a later page is counted once. Several line items of
-    one organization (two periods, say) are summed. A value that is not a whole number
-    from 0 up is refused for that (organization, product), never truncated or guessed.
+    A line item repeated (by id) on a later page is counted once. An organization on two line
+    items (different ids) is refused, never summed. A missing or null `actual_usage`, a product
+    named with a null count, or a value that is not a whole number from 0 up is refused for
+    that (organization, product): its row fails, never billed as 0, truncated or guessed.
     """
     new = 0
     for row in rows:
@@ -58,20 +59,34 @@ def add_line_items(found: LineItems, rows: Iterable[Any], seen: set[int]) -> int
             found.accounts[org_id] = str(account["name"])
         if isinstance(account.get("id"), int) and not isinstance(account.get("id"), bool):
             found.account_ids[org_id] = account["id"]
-        start, end = str(row.get("period_start") or ""), str(row.get("period_end") or "")
         if org_id in found.periods:
-            was_start, was_end = found.periods[org_id]
-            start, end = min(filter(None, (start, was_start)), default=""), max(end, was_end)
-        found.periods[org_id] = (start, end)
+            # Two line items for one organization on one invoice: adding them up could bill it twice, picking one
+            # is a guess. Its rows fail (the others are billed); the invoice itself is for a person to look at.
+            for product in LINE_ITEM_PRODUCTS:
+                found.bad[(org_id, product)] = (f"Huntress organization {org_id} is on more than one line item of "
+                                                f"this invoice (line item {item_id} among them): not billed; check "
+                                                "the invoice in Huntress")
+            continue
+        found.periods[org_id] = (str(row.get("period_start") or ""), str(row.get("period_end") or ""))
         units = found.units.setdefault(org_id, dict.fromkeys(LINE_ITEM_PRODUCTS, 0))
-        try:  # like `actual_usages`, it may come as a JSON-encoded string; null, {} and "{}" carry no usage
-            usage = parse_usages(row.get("actual_usage"))
+        raw = row.get("actual_usage")
+        if raw is None:  # no usage given at all: unknown, never 0 (a line item of `{}` is one that used nothing)
+            for product in LINE_ITEM_PRODUCTS:
+                found.bad[(org_id, product)] = (f"Huntress organization {org_id}: line item {item_id} gives no "
+                                                "actual_usage (no count, which is not 0)")
+            continue
+        try:  # like `actual_usages`, it may come as a JSON-encoded string
+            usage = parse_usages(raw)
         except ValueError as exc:
             for product in LINE_ITEM_PRODUCTS:
                 found.bad[(org_id, product)] = f"Huntress organization {org_id}: line item {item_id} {exc}"
             continue
         for product in LINE_ITEM_PRODUCTS:
-            try:
+            if product in usage and usage[product] is None:  # named with no count: Huntress gave no count
+                found.bad[(org_id, product)] = (f"Huntress organization {org_id}: line item {item_id} "
+                                                f"actual_usage.{product} is null: Huntress gave no count")
+                continue
+            try:  # a product the line item does not name counts 0, as in `actual_usages`
                 units[product] += _as_count(usage.get(product), f"line item {item_id} actual_usage.{product}")
             except ValueError as exc:
                 found.bad[(org_id, product)] = f"Huntress organization {org_id}: {exc}"
