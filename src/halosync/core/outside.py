@@ -111,7 +111,8 @@ def warning(rows: list[Row], label: Callable[[Row], str] | None = None) -> str |
             f"last wrote {'them' if len(changed) != 1 else 'it'}: {named}{more}. Another integration is probably "
             "writing the same licences (Huntress's own HaloPSA billing sync, if it is still on), or a person edited "
             "the counts in HaloPSA. Keep one writer: turn the other off (in Huntress: the HaloPSA integration's "
-            "Billing tab)." + held_text)
+            "Billing tab). If an earlier halosync run ended with exit 74 or was killed, its own last write may not "
+            "be on record: append the records it printed to the log, or approve the change." + held_text)
 
 
 def _when(stamp: str) -> str:

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from halosync.core.models import Row
 from halosync.core.outside import note
+from halosync.errors import ExitCode
 from halosync.formats.labels import client_label, organization_label, percent_label, product_label
 from halosync.formats.text import fits_table, visible, wrap, wrap_parts
 from halosync.run.result import RunResult
@@ -129,8 +130,10 @@ def print_results(console: Console, result: RunResult, *, only_failed: bool = Fa
     if left_out:
         say_wrapped(console, f"{left_out} more rows not shown (unchanged rows first); `halosync history --rows "
                              "--last 1` or `halosync run --json` lists them all.")
-    console.print(wrap_parts(result.record.summary().split(" · "), console.width), markup=False, highlight=False,
-                  soft_wrap=True)
+    summary = result.record.summary()
+    if result.exit_code == ExitCode.LOG_UNWRITABLE:  # the record says how the sync ended; the process ends 74
+        summary += f" · exit {ExitCode.LOG_UNWRITABLE}: the results log could not take these records (see stderr)"
+    console.print(wrap_parts(summary.split(" · "), console.width), markup=False, highlight=False, soft_wrap=True)
 
 
 def say_wrapped(console: Console, text: str) -> None:
