@@ -15,7 +15,7 @@ from halosync.core.models import Counts, Organization
 from halosync.core.products import AGENT_PRODUCTS, PRODUCTS, CountMode, needs_detail
 from halosync.errors import AuthError, ServiceError, UnreachableError
 from halosync.huntress.invoices import add_line_items, parse_invoice
-from halosync.huntress.usage import billable_count, is_server, parse_usages, summary_count
+from halosync.huntress.usage import _as_count, billable_count, is_server, parse_usages, summary_count
 from halosync.transport.http import RetryPolicy, Service
 from halosync.transport.pool import POOL_SIZE, concurrently
 
@@ -265,12 +265,11 @@ class HuntressClient:
         if not wanted:
             return split
         def agents_of(org: int) -> int:
-            value = organizations[org].summary.get("agents_count")
-            try:
-                return _whole(value or 0)
-            except ValueError:
+            try:  # the same reader as every other count: "12", 2.5 or -1 is the vendor's bad value
+                return _as_count(organizations[org].summary.get("agents_count"), "agents_count")
+            except ValueError as exc:
                 if org in split:
-                    unreadable[org] = f"Huntress organization {org}: agents_count is not a whole number ({value!r})"
+                    unreadable[org] = f"Huntress organization {org}: {exc}"
                 return 0
 
         per_organization = sum(pages_for(agents_of(org)) for org in wanted)
@@ -356,7 +355,7 @@ def _incomplete(path: str, key: str, filters: dict[str, Any] | None, why: str) -
 
 
 def _whole(value: Any) -> int:
-    """A count or id from Huntress as a whole number from 0 up; anything else (text, 2.5, -1, true) is ValueError."""
+    """An id from Huntress as a whole number from 0 up (counts go through usage._as_count); anything else (text, 2.5, -1, true) is ValueError."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         if isinstance(value, float) and value.is_integer() and value >= 0:
             return int(value)
