@@ -22,6 +22,8 @@ from halosync.transport.pool import POOL_SIZE, concurrently
 PAGE_LIMIT = 500  # the maximum Huntress allows; its default is 10
 MAX_PAGES = 10_000  # guards against a server that never stops handing out tokens
 SUMMARY_FIELDS = [p.summary_field for p in PRODUCTS.values() if p.summary_field]
+# The account's own invoices come in no promised order: "newest" is asked for, wherever one is read.
+NEWEST_OWN_INVOICE: dict[str, Any] = {"limit": 1, "sort_field": "created_at", "sort_direction": "desc"}
 # Huntress's 60 requests a minute are per account, shared with every other tool using it: a 429 is
 # waited out for up to 90 s in all, a "Retry-After: 1" while the window stays full growing into a back-off.
 RATE_LIMIT = RetryPolicy(rate_limited_attempts=1000, rate_limited_budget=90.0, min_retry_after=1.0)
@@ -66,7 +68,7 @@ class HuntressClient:
 
     def latest_invoice(self) -> dict[str, Any] | None:
         """Huntress's newest invoice to the account (one request): date, plan, quantity."""
-        body = self.service.json_object(self.service.request("GET", "/invoices", params={"limit": 1}))
+        body = self.service.json_object(self.service.request("GET", "/invoices", params=NEWEST_OWN_INVOICE))
         invoices = body.get("invoices")
         return invoices[0] if isinstance(invoices, list) and invoices and isinstance(invoices[0], dict) else None
 
@@ -77,7 +79,7 @@ class HuntressClient:
         if reseller:
             path, params = "/reseller/invoices", {"limit": 1}
         else:
-            path, params = "/invoices", {"limit": 1, "sort_field": "created_at", "sort_direction": "desc"}
+            path, params = "/invoices", NEWEST_OWN_INVOICE
         body = self.service.json_object(self.service.request("GET", path, params=params))
         invoices = body.get("invoices")
         if not isinstance(invoices, list):
