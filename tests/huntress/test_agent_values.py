@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 
 import httpx
+import pytest
 from typer.testing import CliRunner
 
 from halosync.cli import app
@@ -64,3 +65,16 @@ def test_through_the_cli_the_organizations_rows_fail_and_the_others_sync(sandbox
     assert failed == {(r["halo_client_id"], r["product"]) for r in rows}
     assert all("one-hundred-and-four" in r["message"] for r in rows)
     assert "internal error" not in result.output
+
+
+@pytest.mark.parametrize("value", ["12", 2.5, -1, True, 10**9])
+def test_agents_count_is_read_like_every_other_count(mock, value):
+    # summary_count refuses these for the other products: the EDR split must not bill a value they refuse.
+    mock.get(f"{HUNTRESS}/v1/agents").mock(side_effect=lambda request: httpx.Response(200, json={
+        "agents": agents(int(request.url.params["organization_id"]), 1, 1), "pagination": {}}))
+    orgs = {101: Organization(101, "A", {"agents_count": 2}), 102: Organization(102, "B", {"agents_count": value}),
+            103: Organization(103, "C", {"agents_count": 5000})}  # listing per organization is cheaper
+    unreadable: dict[int, str] = {}
+    split = huntress_client().agent_counts(orgs, [101, 102], unreadable)
+    assert split == {101: {"edr_servers": 1, "edr_workstations": 1}}
+    assert list(unreadable) == [102] and "agents_count" in unreadable[102] and str(value) in unreadable[102]

@@ -42,9 +42,18 @@ class LineItems:
     bad: dict[tuple[int, str], str] = field(default_factory=dict)  # (organization, product) -> why refused
     items: int = 0  # line items read (distinct ids)
 
+    def totals(self) -> dict[str, int]:
+        """Per product, the units of every line item that could be read (a refused value counts nothing)."""
+        found: dict[str, int] = {}
+        for org, units in self.units.items():
+            for product, n in units.items():
+                if (org, product) not in self.bad:
+                    found[product] = found.get(product, 0) + n
+        return found
+
     def billed_units(self) -> int:
         """Units of every product on every line item that could be read: 0 means the line items carry no usage."""
-        return sum(n for org, units in self.units.items() for p, n in units.items() if (org, p) not in self.bad)
+        return sum(self.totals().values())
 
     def period(self, organizations: Iterable[int]) -> tuple[str | None, str | None]:
         """The billing period of some organizations: earliest start, latest end. An organization without a
@@ -104,19 +113,14 @@ def looks_short(invoice: HuntressInvoice, line_items: LineItems) -> bool:
     so the account usage line items are asked (`short_reason`)."""
     if not invoice.quantity:
         return False
-    edr = sum(units.get("edr", 0) for org, units in line_items.units.items() if (org, "edr") not in line_items.bad)
-    return edr * 2 < invoice.quantity
+    return line_items.totals().get("edr", 0) * 2 < invoice.quantity
 
 
 def short_reason(invoice: HuntressInvoice, line_items: LineItems, actual: dict[str, int] | None) -> str | None:
     """For line items that `looks_short`: None when the account usage line items (`actual`: per product, the
     units the organizations used) are all accounted for by the organization line items, so the gap to the
     header is the subscription minimum; else why the invoice cannot be billed from yet."""
-    totals: dict[str, int] = {}
-    for org, units in line_items.units.items():
-        for product, n in units.items():
-            if (org, product) not in line_items.bad:
-                totals[product] = totals.get(product, 0) + n
+    totals = line_items.totals()
     edr = totals.get("edr", 0)
     header = f"{invoice.describe()}: its organization usage line items carry {edr:,} EDR units, under half the "
     if actual is None:

@@ -15,13 +15,15 @@ from halosync.core.models import Counts, Organization
 from halosync.core.products import AGENT_PRODUCTS, PRODUCTS, CountMode, needs_detail
 from halosync.errors import AuthError, ServiceError, UnreachableError
 from halosync.huntress.invoices import add_line_items, parse_invoice
-from halosync.huntress.usage import billable_count, is_server, parse_usages, summary_count
+from halosync.huntress.usage import _as_count, billable_count, is_server, parse_usages, summary_count
 from halosync.transport.http import RetryPolicy, Service
 from halosync.transport.pool import POOL_SIZE, concurrently
 
 PAGE_LIMIT = 500  # the maximum Huntress allows; its default is 10
 MAX_PAGES = 10_000  # guards against a server that never stops handing out tokens
 SUMMARY_FIELDS = [p.summary_field for p in PRODUCTS.values() if p.summary_field]
+# The account's own invoices come in no promised order: "newest" is asked for, wherever one is read.
+NEWEST_OWN_INVOICE: dict[str, Any] = {"limit": 1, "sort_field": "created_at", "sort_direction": "desc"}
 # Huntress's 60 requests a minute are per account, shared with every other tool using it: a 429 is
 # waited out for up to 90 s in all, a "Retry-After: 1" while the window stays full growing into a back-off.
 RATE_LIMIT = RetryPolicy(rate_limited_attempts=1000, rate_limited_budget=90.0, min_retry_after=1.0)
@@ -66,7 +68,7 @@ class HuntressClient:
 
     def latest_invoice(self) -> dict[str, Any] | None:
         """Huntress's newest invoice to the account (one request): date, plan, quantity."""
-        body = self.service.json_object(self.service.request("GET", "/invoices", params={"limit": 1}))
+        body = self.service.json_object(self.service.request("GET", "/invoices", params=NEWEST_OWN_INVOICE))
         invoices = body.get("invoices")
         return invoices[0] if isinstance(invoices, list) and invoices and isinstance(invoices[0], dict) else None
 
@@ -77,7 +79,7 @@ class HuntressClient:
         if reseller:
             path, params = "/reseller/invoices", {"limit": 1}
         else:
-            path, params = "/invoices", {"limit": 1, "sort_field": "created_at", "sort_direction": "desc"}
+            path, params = "/invoices", NEWEST_OWN_INVOICE
         body = self.service.json_object(self.service.request("GET", path, params=params))
         invoices = body.get("invoices")
         if not isinstance(invoices, list):
@@ -91,20 +93,17 @@ class HuntressClient:
 
     def invoice_line_items(self, invoice_id: int) -> LineItems:
         """Every organization usage line item of a reseller invoice (500 a page, all pages), added up per
-        organization. A page that brings no new line item, or a line item that cannot be read, is an error:
-        billing from part of an invoice would bill customers too little."""
+        organization. A page that brings no new line item (_pages refuses it), or a line item that cannot be
+        read, is an error: billing from part of an invoice would bill customers too little."""
         path = f"/reseller/invoices/{invoice_id}/organization_usage_line_items"
         found = LineItems(invoice_id=invoice_id)
         seen: set[int] = set()
         try:
-            for page, rows in enumerate(self._pages(path, "organization_usage_line_items"), start=1):
+            for rows in self._pages(path, "organization_usage_line_items"):
                 try:
-                    new = add_line_items(found, rows, seen)
+                    add_line_items(found, rows, seen)
                 except ValueError as exc:
                     raise ServiceError("Huntress", f"Huntress invoice {invoice_id}: {exc}; nothing was written") from None
-                if page > 1 and rows and not new:
-                    raise ServiceError("Huntress", f"Huntress repeated page {page - 1} of the line items of invoice "
-                                       f"{invoice_id} (GET /v1{path}): the list is incomplete; nothing was written")
         except ServiceError as exc:
             if exc.status != 404 or isinstance(exc, AuthError):
                 raise
@@ -268,12 +267,11 @@ class HuntressClient:
         if not wanted:
             return split
         def agents_of(org: int) -> int:
-            value = organizations[org].summary.get("agents_count")
-            try:
-                return _whole(value or 0)
-            except ValueError:
+            try:  # the same reader as every other count: "12", 2.5 or -1 is the vendor's bad value
+                return _as_count(organizations[org].summary.get("agents_count"), "agents_count")
+            except ValueError as exc:
                 if org in split:
-                    unreadable[org] = f"Huntress organization {org}: agents_count is not a whole number ({value!r})"
+                    unreadable[org] = f"Huntress organization {org}: {exc}"
                 return 0
 
         per_organization = sum(pages_for(agents_of(org)) for org in wanted)
@@ -359,7 +357,7 @@ def _incomplete(path: str, key: str, filters: dict[str, Any] | None, why: str) -
 
 
 def _whole(value: Any) -> int:
-    """A count or id from Huntress as a whole number from 0 up; anything else (text, 2.5, -1, true) is ValueError."""
+    """An id from Huntress as a whole number from 0 up (counts go through usage._as_count); anything else (text, 2.5, -1, true) is ValueError."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         if isinstance(value, float) and value.is_integer() and value >= 0:
             return int(value)

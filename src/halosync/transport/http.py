@@ -230,7 +230,7 @@ class Service:
                 raise self._rate_limit_exhausted(what, tries.rate_limited_waited, max(asked, 0.0))
             wait = min(wait, left)
         if tries.rate_limited >= self.retry.rate_limited_attempts:
-            raise UnreachableError(self.name, f"{self.name} kept answering 429 Too Many Requests to {what}", 429)
+            raise UnreachableError(self.name, self.redact(f"{self.name} kept answering 429 Too Many Requests to {what}"), 429)
         told = "its Retry-After" if response.headers.get("Retry-After") else "no Retry-After: backing off"
         self._wait(wait, f"{self.name} answered 429 Too Many Requests to {what} ({told})")
         tries.rate_limited_waited += wait
