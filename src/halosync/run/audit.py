@@ -47,12 +47,13 @@ def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any
         latest = services.huntress.latest_invoice()
         licences = services.halo.licences(keep=mapping.is_candidate)
         invoices = read_invoices(services.halo)
-        report = audit(mapping, licences, invoices, usage, latest, written_for=_written_for(config))
+        written_for = _written_for(config)  # read once: the orphaned licences need it too
+        report = audit(mapping, licences, invoices, usage, latest, written_for=written_for)
         report.client_names = client_names_for(config, licences)
         report.held_changes = held_not_approved(config.log_path)
         from halosync.run.reconcile import extend_audit  # the reconciliation and orphaned licences
 
-        extend_audit(report, config, services, organizations, mapping)
+        extend_audit(report, config, services, organizations, mapping, written_for)
         from halosync.run.unlinked import extend_unlinked  # the lines --fix created that HaloPSA did not link
 
         extend_unlinked(report, config, invoices)

@@ -59,8 +59,9 @@ def fetch_reconciliation(config: Config, huntress: HuntressClient, organizations
 
 
 def extend_audit(report: AuditReport, config: Config, services: Services, organizations: list[Organization],
-                 mapping: Mapping) -> None:
-    """The audit's hook: the reconciliation, and an `orphaned_licence` finding per licence nothing maintains."""
+                 mapping: Mapping, written_for: dict[tuple[int, str], set[int]]) -> None:
+    """The audit's hook: the reconciliation, and an `orphaned_licence` finding per licence nothing maintains.
+    `written_for`: the results log's licences per (client, product), as the audit read it (read once per audit)."""
     if config.accounts:  # organizations an [[accounts]] entry bills are mapped, not "unmapped usage"
         billed = {a.huntress_account_id for a in config.accounts}
         by_account = {org.id for org in organizations if org.account_id in billed}
@@ -69,7 +70,7 @@ def extend_audit(report: AuditReport, config: Config, services: Services, organi
     report.reconciliation = fetch_reconciliation(config, services.huntress, organizations, mapping,
                                                  report.huntress_invoice)
     managed = {m.licence_id for m in report.managed}
-    for orphan in fetch_orphans(config, services.halo, mapping, managed):
+    for orphan in fetch_orphans(config, services.halo, mapping, managed, written_for=written_for):
         report.findings.append(Finding(kind="orphaned_licence", message=orphan.message(), halo_client_id=orphan.client_id,
                                        product=orphan.product, licence_id=orphan.licence_id,
                                        licence_count=orphan.count))
@@ -116,15 +117,16 @@ def _list_units(org: Organization, products: list[str]) -> dict[str, int]:
     return found
 
 
-def fetch_orphans(config: Config, halo: HaloClient, mapping: Mapping,
-                  managed: set[int] | None = None) -> list[OrphanedLicence]:
+def fetch_orphans(config: Config, halo: HaloClient, mapping: Mapping, managed: set[int] | None = None, *,
+                  written_for: dict[tuple[int, str], set[int]] | None = None) -> list[OrphanedLicence]:
     """Licences of ours with a count that nothing maintains: on clients no mapping maintains, or of a product taken
     out of [products] (core.reconcile.retired_licences); one more listing of the licences (the audit's own listing
-    keeps only mapped clients). `managed`: the licences the audit manages."""
+    keeps only mapped clients). `managed`: the licences the audit manages; `written_for`: the results log's
+    licences per (client, product) when the caller read it already (read here when None)."""
     maintained = set(mapping.clients) | {a.halo_client_id for a in config.accounts}
     items = {item: product for product, item in mapping.products.items()}
     names = {name: product for product, name in mapping.licence_names.items()}
-    retired, retired_names = _retired(config, mapping)
+    retired, retired_names = _retired(config, mapping, written_for)
     mapped_items = set(mapping.products.values())
 
     def keep(l: Licence) -> bool:
@@ -147,7 +149,8 @@ def fetch_orphans(config: Config, halo: HaloClient, mapping: Mapping,
     return found(last_written(config, {o.licence_id for o in orphans}))
 
 
-def _retired(config: Config, mapping: Mapping) -> tuple[dict[int, str], dict[str, str]]:
+def _retired(config: Config, mapping: Mapping,
+             written_for: dict[tuple[int, str], set[int]] | None) -> tuple[dict[int, str], dict[str, str]]:
     """The licences halosync wrote for products no longer in [products] (licence -> product, from the results log),
     and the rendered licence names of those products (name -> product: a licence halosync made again after the
     log was rotated away, or a colleague's copy). EDR's other form still mapped keeps EDR mapped:
@@ -155,10 +158,11 @@ def _retired(config: Config, mapping: Mapping) -> tuple[dict[int, str], dict[str
     gone = {p for p in PRODUCTS if p not in mapping.products and not edr_kin(p) & set(mapping.products)}
     if not gone:
         return {}, {}
-    try:
-        written_for = read_ledger(config.log_path).written_for
-    except ConfigError:
-        return {}, {}  # a log that cannot be read says nothing of what was mapped before
+    if written_for is None:
+        try:
+            written_for = read_ledger(config.log_path).written_for
+        except ConfigError:
+            return {}, {}  # a log that cannot be read says nothing of what was mapped before
     written = {licence: product for (_, product), ids in written_for.items() if product in gone for licence in ids}
     # Names only of products halosync billed before: a product never mapped may be another tool's to maintain.
     names = {rendered: p for p in set(written.values()) if (rendered := mapping.rendered_name(p))}
