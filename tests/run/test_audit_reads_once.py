@@ -25,7 +25,7 @@ def test_an_audit_with_a_retired_product_reads_the_ledger_once(sandbox_mock, tmp
     reads = []
     real = ledger.read_ledger
 
-    def counted(log_path):  # type: ignore[no-untyped-def]
+    def counted(log_path):
         reads.append(log_path)
         return real(log_path)
 
