@@ -34,3 +34,25 @@ def test_an_audit_with_a_retired_product_reads_the_ledger_once(sandbox_mock, tmp
     result = runner.invoke(app, ["audit", "--json", "--config", str(path)])
     assert '"orphaned_licence"' in result.stdout  # the retired product's licences were judged
     assert len(reads) == 1
+
+
+def test_an_audit_lists_the_licences_once_and_still_finds_the_orphans(sandbox_mock, tmp_path, monkeypatch):
+    from halosync.halo.client import HaloClient
+
+    data = sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl"))
+    path = write_config(tmp_path / "config.toml", data)
+    _, config = load_config(path)
+    assert sync_if_due(config, force=True).exit_code == 0
+    del data["products"]["siem"]
+    write_config(path, data)
+    listings = []
+    real = HaloClient.licences
+
+    def counted(self, **kwargs):
+        listings.append(kwargs)
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(HaloClient, "licences", counted)
+    result = runner.invoke(app, ["audit", "--json", "--config", str(path)])
+    assert '"orphaned_licence"' in result.stdout
+    assert len(listings) == 1

@@ -3,6 +3,7 @@ judge with core.reconcile. Returns data; prints nothing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from halosync.config.schema import Config
@@ -59,9 +60,9 @@ def fetch_reconciliation(config: Config, huntress: HuntressClient, organizations
 
 
 def extend_audit(report: AuditReport, config: Config, services: Services, organizations: list[Organization],
-                 mapping: Mapping, written_for: dict[tuple[int, str], set[int]]) -> None:
+                 mapping: Mapping, scope: OrphanScope, listed: list[Licence]) -> None:
     """The audit's hook: the reconciliation, and an `orphaned_licence` finding per licence nothing maintains.
-    `written_for`: the results log's licences per (client, product), as the audit read it (read once per audit)."""
+    `listed`: the audit's one listing of the licences, taken with `scope.keep` among its filters."""
     if config.accounts:  # organizations an [[accounts]] entry bills are mapped, not "unmapped usage"
         billed = {a.huntress_account_id for a in config.accounts}
         by_account = {org.id for org in organizations if org.account_id in billed}
@@ -70,7 +71,7 @@ def extend_audit(report: AuditReport, config: Config, services: Services, organi
     report.reconciliation = fetch_reconciliation(config, services.huntress, organizations, mapping,
                                                  report.huntress_invoice)
     managed = {m.licence_id for m in report.managed}
-    for orphan in fetch_orphans(config, services.halo, mapping, managed, written_for=written_for):
+    for orphan in orphans_among(config, scope, [l for l in listed if scope.keep(l)], managed):
         report.findings.append(Finding(kind="orphaned_licence", message=orphan.message(), halo_client_id=orphan.client_id,
                                        product=orphan.product, licence_id=orphan.licence_id,
                                        licence_count=orphan.count))
@@ -117,31 +118,52 @@ def _list_units(org: Organization, products: list[str]) -> dict[str, int]:
     return found
 
 
-def fetch_orphans(config: Config, halo: HaloClient, mapping: Mapping, managed: set[int] | None = None, *,
-                  written_for: dict[tuple[int, str], set[int]] | None = None) -> list[OrphanedLicence]:
-    """Licences of ours with a count that nothing maintains: on clients no mapping maintains, or of a product taken
-    out of [products] (core.reconcile.retired_licences); one more listing of the licences (the audit's own listing
-    keeps only mapped clients). `managed`: the licences the audit manages; `written_for`: the results log's
-    licences per (client, product) when the caller read it already (read here when None)."""
-    maintained = set(mapping.clients) | {a.halo_client_id for a in config.accounts}
-    items = {item: product for product, item in mapping.products.items()}
-    names = {name: product for product, name in mapping.licence_names.items()}
-    retired, retired_names = _retired(config, mapping, written_for)
-    mapped_items = set(mapping.products.values())
+@dataclass(frozen=True)
+class OrphanScope:
+    """Which licences could be orphaned: ours with a count, on clients no mapping maintains, or of a product taken
+    out of [products] (core.reconcile.retired_licences)."""
 
-    def keep(l: Licence) -> bool:
+    maintained: set[int]
+    items: dict[int, str]  # mapped item -> product
+    names: dict[str, str]  # rendered licence name -> product
+    retired: dict[int, str]  # licence halosync wrote for a product no longer mapped -> product
+    retired_names: dict[str, str]
+    mapped_items: set[int]
+
+    def keep(self, l: Licence) -> bool:
         if l.deleted or not l.count:
             return False
-        if l.client_id not in maintained:
+        if l.client_id not in self.maintained:
             return True
-        return l.item_id not in mapped_items and (l.id in retired or l.name in retired_names)
+        return l.item_id not in self.mapped_items and (l.id in self.retired or l.name in self.retired_names)
 
-    candidates = halo.licences(keep=keep)
+
+def orphan_scope(config: Config, mapping: Mapping,
+                 written_for: dict[tuple[int, str], set[int]] | None = None) -> OrphanScope:
+    """`written_for`: the results log's licences per (client, product) when the caller read it (read here when None)."""
+    retired, retired_names = _retired(config, mapping, written_for)
+    return OrphanScope(maintained=set(mapping.clients) | {a.halo_client_id for a in config.accounts},
+                       items={item: product for product, item in mapping.products.items()},
+                       names={name: product for product, name in mapping.licence_names.items()},
+                       retired=retired, retired_names=retired_names, mapped_items=set(mapping.products.values()))
+
+
+def fetch_orphans(config: Config, halo: HaloClient, mapping: Mapping, managed: set[int] | None = None) -> list[OrphanedLicence]:
+    """The orphaned licences on their own listing (the audit shares its listing: extend_audit).
+    `managed`: the licences the audit manages."""
+    scope = orphan_scope(config, mapping)
+    return orphans_among(config, scope, halo.licences(keep=scope.keep), managed)
+
+
+def orphans_among(config: Config, scope: OrphanScope, candidates: list[Licence],
+                  managed: set[int] | None = None) -> list[OrphanedLicence]:
+    """The orphans among the licences `scope.keep` kept; the results log tells when halosync last wrote them."""
     def found(written: dict[int, str]) -> list[OrphanedLicence]:
-        unmapped = orphaned_licences(candidates, maintained, items, names, written)
+        unmapped = orphaned_licences(candidates, scope.maintained, scope.items, scope.names, written)
         seen = {o.licence_id for o in unmapped}
-        return [*unmapped, *(o for o in retired_licences(candidates, maintained, mapped_items, managed or set(),
-                                                           retired, retired_names, written) if o.licence_id not in seen)]
+        return [*unmapped, *(o for o in retired_licences(candidates, scope.maintained, scope.mapped_items,
+                                                           managed or set(), scope.retired, scope.retired_names,
+                                                           written) if o.licence_id not in seen)]
 
     orphans = found({})
     if not orphans:
