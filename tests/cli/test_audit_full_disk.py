@@ -6,9 +6,9 @@ import json
 
 from typer.testing import CliRunner
 
-import halosync.run.audit as run_audit
 from halosync.cli import app
 from halosync.errors import LogWriteError
+from halosync.run import resultslog
 from tests.cli.test_audit import invoice_writes, synced  # noqa: F401 (the fixture)
 from tests.support import read_log
 
@@ -17,7 +17,7 @@ runner = CliRunner()
 
 def test_a_full_disk_after_an_invoice_write_prints_the_record_and_exits_74(synced, monkeypatch):  # noqa: F811
     sandbox, config = synced
-    real = run_audit.resultslog.append
+    real = resultslog.append
 
     def full(path, records, rotate_bytes=None):
         if any(getattr(r, "type", "") == "invoice_fix" for r in records):
@@ -25,7 +25,7 @@ def test_a_full_disk_after_an_invoice_write_prints_the_record_and_exits_74(synce
                                 [json.dumps(r.dump()) for r in records])
         real(path, records, rotate_bytes)
 
-    monkeypatch.setattr(run_audit.resultslog, "append", full)
+    monkeypatch.setattr(resultslog, "append", full)
     result = runner.invoke(app, ["audit", "--fix", "--yes", "--config", str(config)])
     assert result.exit_code == 74, result.output
     assert invoice_writes(sandbox) == 1  # the first change was made; none started once its record was lost
