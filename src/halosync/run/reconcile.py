@@ -13,7 +13,6 @@ from halosync.core.models import Licence, Organization
 from halosync.core.products import PRODUCTS
 from halosync.core.reconcile import OrphanedLicence, Reconciliation, orphaned_licences, reconcile, retired_licences
 from halosync.errors import ConfigError, ServiceError, UnreachableError
-from halosync.halo.client import HaloClient
 from halosync.huntress.client import HuntressClient
 from halosync.huntress.invoices import parse_invoice
 from halosync.huntress.usage import _as_count, summary_count
@@ -140,7 +139,8 @@ class OrphanScope:
 
 def orphan_scope(config: Config, mapping: Mapping,
                  written_for: dict[tuple[int, str], set[int]] | None = None) -> OrphanScope:
-    """`written_for`: the results log's licences per (client, product) when the caller read it (read here when None)."""
+    """`written_for`: the results log's licences per (client, product) when the caller read it (read here when None).
+    The audit lists the licences once with `keep` among its filters (extend_audit)."""
     retired, retired_names = _retired(config, mapping, written_for)
     return OrphanScope(maintained=set(mapping.clients) | {a.halo_client_id for a in config.accounts},
                        items={item: product for product, item in mapping.products.items()},
@@ -148,16 +148,10 @@ def orphan_scope(config: Config, mapping: Mapping,
                        retired=retired, retired_names=retired_names, mapped_items=set(mapping.products.values()))
 
 
-def fetch_orphans(config: Config, halo: HaloClient, mapping: Mapping, managed: set[int] | None = None) -> list[OrphanedLicence]:
-    """The orphaned licences on their own listing (the audit shares its listing: extend_audit).
-    `managed`: the licences the audit manages."""
-    scope = orphan_scope(config, mapping)
-    return orphans_among(config, scope, halo.licences(keep=scope.keep), managed)
-
-
 def orphans_among(config: Config, scope: OrphanScope, candidates: list[Licence],
                   managed: set[int] | None = None) -> list[OrphanedLicence]:
-    """The orphans among the licences `scope.keep` kept; the results log tells when halosync last wrote them."""
+    """The orphans among the licences `scope.keep` kept; the results log tells when halosync last wrote them.
+    `managed`: the licences the audit manages."""
     def found(written: dict[int, str]) -> list[OrphanedLicence]:
         unmapped = orphaned_licences(candidates, scope.maintained, scope.items, scope.names, written)
         seen = {o.licence_id for o in unmapped}
