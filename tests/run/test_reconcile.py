@@ -9,7 +9,7 @@ from halosync.config.load import load_config
 from halosync.core.models import Licence
 from halosync.core.reconcile import Reconciliation, orphaned_licences, reconcile
 from halosync.formats.reconcile import reconciliation_lines
-from halosync.run.reconcile import fetch_orphans, fetch_reconciliation
+from halosync.run.reconcile import fetch_reconciliation, orphan_scope, orphans_among
 from halosync.run.runner import sync_if_due
 from halosync.run.wiring import Services, mapping_from_config
 from halosync.sandbox.config import sandbox_config
@@ -123,7 +123,8 @@ def test_a_licence_left_behind_by_an_unmapped_client_is_found_with_its_last_writ
                if r["type"] == "row" and r["halo_client_id"] == 22 and r["action"] == "create"}
     data["organizations"] = [o for o in data["organizations"] if o["halo_client_id"] != 22]  # Kestrel unmapped
     _, config = load_config(write_config(path, data))
+    scope = orphan_scope(config, mapping_from_config(config))
     with Services(config) as services:
-        orphans = fetch_orphans(config, services.halo, mapping_from_config(config))
+        orphans = orphans_among(config, scope, services.halo.licences(keep=scope.keep))
     assert {o.licence_id: o.last_written for o in orphans} == written
     assert {o.product for o in orphans} == {"edr", "itdr", "sat"} and all(o.client_id == 22 for o in orphans)

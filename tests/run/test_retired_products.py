@@ -1,4 +1,4 @@
-"""`orphaned_licence` for a product taken out of [products] (run.reconcile.fetch_orphans): the client is still
+"""`orphaned_licence` for a product taken out of [products] (run.reconcile.orphans_among): the client is still
 mapped, but nothing updates that product's licences any more."""
 
 from __future__ import annotations

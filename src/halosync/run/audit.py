@@ -45,14 +45,18 @@ def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any
         counted = counted_products(mapping)
         usage = {org.id: (org.name, {p: _units(org.summary, p) for p in counted}) for org in organizations}
         latest = services.huntress.latest_invoice()
-        licences = services.halo.licences(keep=mapping.is_candidate)
+        from halosync.run.reconcile import extend_audit, orphan_scope  # the reconciliation and orphaned licences
+
+        written_for = _written_for(config)  # read once: the orphaned licences need it too
+        scope = orphan_scope(config, mapping, written_for)
+        # One listing for both: the mapped clients' licences, and those that could be orphaned.
+        listed = services.halo.licences(keep=lambda l: mapping.is_candidate(l) or scope.keep(l))
+        licences = [l for l in listed if mapping.is_candidate(l)]
         invoices = read_invoices(services.halo)
-        report = audit(mapping, licences, invoices, usage, latest, written_for=_written_for(config))
+        report = audit(mapping, licences, invoices, usage, latest, written_for=written_for)
         report.client_names = client_names_for(config, licences)
         report.held_changes = held_not_approved(config.log_path)
-        from halosync.run.reconcile import extend_audit  # the reconciliation and orphaned licences
-
-        extend_audit(report, config, services, organizations, mapping)
+        extend_audit(report, config, services, organizations, mapping, scope, listed)
         from halosync.run.unlinked import extend_unlinked  # the lines --fix created that HaloPSA did not link
 
         extend_unlinked(report, config, invoices)

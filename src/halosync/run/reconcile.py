@@ -3,6 +3,7 @@ judge with core.reconcile. Returns data; prints nothing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from halosync.config.schema import Config
@@ -12,7 +13,6 @@ from halosync.core.models import Licence, Organization
 from halosync.core.products import PRODUCTS
 from halosync.core.reconcile import OrphanedLicence, Reconciliation, orphaned_licences, reconcile, retired_licences
 from halosync.errors import ConfigError, ServiceError, UnreachableError
-from halosync.halo.client import HaloClient
 from halosync.huntress.client import HuntressClient
 from halosync.huntress.invoices import parse_invoice
 from halosync.huntress.usage import _as_count, summary_count
@@ -59,8 +59,9 @@ def fetch_reconciliation(config: Config, huntress: HuntressClient, organizations
 
 
 def extend_audit(report: AuditReport, config: Config, services: Services, organizations: list[Organization],
-                 mapping: Mapping) -> None:
-    """The audit's hook: the reconciliation, and an `orphaned_licence` finding per licence nothing maintains."""
+                 mapping: Mapping, scope: OrphanScope, listed: list[Licence]) -> None:
+    """The audit's hook: the reconciliation, and an `orphaned_licence` finding per licence nothing maintains.
+    `listed`: the audit's one listing of the licences, taken with `scope.keep` among its filters."""
     if config.accounts:  # organizations an [[accounts]] entry bills are mapped, not "unmapped usage"
         billed = {a.huntress_account_id for a in config.accounts}
         by_account = {org.id for org in organizations if org.account_id in billed}
@@ -69,7 +70,7 @@ def extend_audit(report: AuditReport, config: Config, services: Services, organi
     report.reconciliation = fetch_reconciliation(config, services.huntress, organizations, mapping,
                                                  report.huntress_invoice)
     managed = {m.licence_id for m in report.managed}
-    for orphan in fetch_orphans(config, services.halo, mapping, managed):
+    for orphan in orphans_among(config, scope, [l for l in listed if scope.keep(l)], managed):
         report.findings.append(Finding(kind="orphaned_licence", message=orphan.message(), halo_client_id=orphan.client_id,
                                        product=orphan.product, licence_id=orphan.licence_id,
                                        licence_count=orphan.count))
@@ -116,30 +117,47 @@ def _list_units(org: Organization, products: list[str]) -> dict[str, int]:
     return found
 
 
-def fetch_orphans(config: Config, halo: HaloClient, mapping: Mapping,
-                  managed: set[int] | None = None) -> list[OrphanedLicence]:
-    """Licences of ours with a count that nothing maintains: on clients no mapping maintains, or of a product taken
-    out of [products] (core.reconcile.retired_licences); one more listing of the licences (the audit's own listing
-    keeps only mapped clients). `managed`: the licences the audit manages."""
-    maintained = set(mapping.clients) | {a.halo_client_id for a in config.accounts}
-    items = {item: product for product, item in mapping.products.items()}
-    names = {name: product for product, name in mapping.licence_names.items()}
-    retired, retired_names = _retired(config, mapping)
-    mapped_items = set(mapping.products.values())
+@dataclass(frozen=True)
+class OrphanScope:
+    """Which licences could be orphaned: ours with a count, on clients no mapping maintains, or of a product taken
+    out of [products] (core.reconcile.retired_licences)."""
 
-    def keep(l: Licence) -> bool:
+    maintained: set[int]
+    items: dict[int, str]  # mapped item -> product
+    names: dict[str, str]  # rendered licence name -> product
+    retired: dict[int, str]  # licence halosync wrote for a product no longer mapped -> product
+    retired_names: dict[str, str]
+    mapped_items: set[int]
+
+    def keep(self, l: Licence) -> bool:
         if l.deleted or not l.count:
             return False
-        if l.client_id not in maintained:
+        if l.client_id not in self.maintained:
             return True
-        return l.item_id not in mapped_items and (l.id in retired or l.name in retired_names)
+        return l.item_id not in self.mapped_items and (l.id in self.retired or l.name in self.retired_names)
 
-    candidates = halo.licences(keep=keep)
+
+def orphan_scope(config: Config, mapping: Mapping,
+                 written_for: dict[tuple[int, str], set[int]] | None = None) -> OrphanScope:
+    """`written_for`: the results log's licences per (client, product) when the caller read it (read here when None).
+    The audit lists the licences once with `keep` among its filters (extend_audit)."""
+    retired, retired_names = _retired(config, mapping, written_for)
+    return OrphanScope(maintained=set(mapping.clients) | {a.halo_client_id for a in config.accounts},
+                       items={item: product for product, item in mapping.products.items()},
+                       names={name: product for product, name in mapping.licence_names.items()},
+                       retired=retired, retired_names=retired_names, mapped_items=set(mapping.products.values()))
+
+
+def orphans_among(config: Config, scope: OrphanScope, candidates: list[Licence],
+                  managed: set[int] | None = None) -> list[OrphanedLicence]:
+    """The orphans among the licences `scope.keep` kept; the results log tells when halosync last wrote them.
+    `managed`: the licences the audit manages."""
     def found(written: dict[int, str]) -> list[OrphanedLicence]:
-        unmapped = orphaned_licences(candidates, maintained, items, names, written)
+        unmapped = orphaned_licences(candidates, scope.maintained, scope.items, scope.names, written)
         seen = {o.licence_id for o in unmapped}
-        return [*unmapped, *(o for o in retired_licences(candidates, maintained, mapped_items, managed or set(),
-                                                           retired, retired_names, written) if o.licence_id not in seen)]
+        return [*unmapped, *(o for o in retired_licences(candidates, scope.maintained, scope.mapped_items,
+                                                           managed or set(), scope.retired, scope.retired_names,
+                                                           written) if o.licence_id not in seen)]
 
     orphans = found({})
     if not orphans:
@@ -147,7 +165,8 @@ def fetch_orphans(config: Config, halo: HaloClient, mapping: Mapping,
     return found(last_written(config, {o.licence_id for o in orphans}))
 
 
-def _retired(config: Config, mapping: Mapping) -> tuple[dict[int, str], dict[str, str]]:
+def _retired(config: Config, mapping: Mapping,
+             written_for: dict[tuple[int, str], set[int]] | None) -> tuple[dict[int, str], dict[str, str]]:
     """The licences halosync wrote for products no longer in [products] (licence -> product, from the results log),
     and the rendered licence names of those products (name -> product: a licence halosync made again after the
     log was rotated away, or a colleague's copy). EDR's other form still mapped keeps EDR mapped:
@@ -155,10 +174,11 @@ def _retired(config: Config, mapping: Mapping) -> tuple[dict[int, str], dict[str
     gone = {p for p in PRODUCTS if p not in mapping.products and not edr_kin(p) & set(mapping.products)}
     if not gone:
         return {}, {}
-    try:
-        written_for = read_ledger(config.log_path).written_for
-    except ConfigError:
-        return {}, {}  # a log that cannot be read says nothing of what was mapped before
+    if written_for is None:
+        try:
+            written_for = read_ledger(config.log_path).written_for
+        except ConfigError:
+            return {}, {}  # a log that cannot be read says nothing of what was mapped before
     written = {licence: product for (_, product), ids in written_for.items() if product in gone for licence in ids}
     # Names only of products halosync billed before: a product never mapped may be another tool's to maintain.
     names = {rendered: p for p in set(written.values()) if (rendered := mapping.rendered_name(p))}
