@@ -56,8 +56,8 @@ def command(
 
         console.say_wrapped(f"\nThe results log of these runs was {config.log_path} (deleted with the demo's temp directory).\n"
                             "Next: `halosync init` writes your config with your credentials; then `halosync check-permissions`, "
-                            "`halosync map` and `halosync run --force --dry-run` (--force: a plain run is not due before the 1st "
-                            "and would preview nothing); `halosync audit` checks that the recurring invoices "
+                            "`halosync map` and `halosync run --force --dry-run` (--force: it previews whenever you ask; a plain run "
+                            "is due only once a period); `halosync audit` checks that the recurring invoices "
                             "bill every licence.")
     raise typer.Exit(demo_exit_code(first, second, third, approved, invoiced))
 

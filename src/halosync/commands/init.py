@@ -78,8 +78,9 @@ def command(
                                   show_default=False).strip() or None
     missing = starter.missing_options(answers, from_environment)
     if missing:
-        fail(f"init needs {', '.join(missing)} (on a terminal it asks for them; a secret may instead be left in its "
-             "HALOSYNC_* environment variable)", ExitCode.CONFIG)
+        fail(f"init needs {', '.join(missing)} (on a terminal it asks for them; from a script, leave each secret in "
+             "its HALOSYNC_* environment variable or a HALOSYNC_*_FILE rather than on the command line, where shell "
+             "history and ps can see it)", ExitCode.CONFIG)
     log = starter.log_path(path, log_path, answers["halo_url"], huntress_url)
     data = starter.config_data(answers, left_in_environment=from_environment, huntress_url=huntress_url,
                                tenant=tenant, log=log)

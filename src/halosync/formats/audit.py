@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from halosync.core.audit import AuditReport, Finding, Managed
 from halosync.formats import console
 from halosync.formats.json_output import document
-from halosync.formats.text import fits_table, wrap, wrap_parts
+from halosync.formats.text import fits_table, wrap, wrap_lines, wrap_parts
 
 if TYPE_CHECKING:
     from halosync.core.models import InvoiceFix
@@ -93,8 +93,10 @@ def _show_licences(report: AuditReport) -> None:
     else:
         out.print(title, markup=False, highlight=False)
         for m in report.managed:
-            out.print(wrap_parts([f"client {client_label(m.client_id, report.client_names)}", PRODUCTS[m.product].display_name, f"licence {m.licence_id}",
-                                  f"count {m.count}", f"billed by: {billed[id(m)]}"], out.width),
+            # The "billed by" part is prose that can be wider than the page: wrap_lines breaks it between words.
+            out.print(wrap_lines(wrap_parts([f"client {client_label(m.client_id, report.client_names)}", PRODUCTS[m.product].display_name,
+                                             f"licence {m.licence_id}", f"count {m.count}", f"billed by: {billed[id(m)]}"],
+                                            out.width), out.width),
                       markup=False, highlight=False, soft_wrap=True)
 
 
