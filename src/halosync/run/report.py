@@ -130,11 +130,11 @@ class _Reader:
         self.run_id = self.run_bytes = None
         if not is_completed(record):
             return True  # its rows are passed over: a dry run's, or one that ended early or broke off
-        month = _month(record["started"])
-        if month is None:
-            return True
         moment = parse_iso(record["started"], naive_is_utc=False)
-        if self.latest is not None and moment is not None and moment > self.latest:
+        if moment is None:
+            return True
+        month = _month(moment)
+        if self.latest is not None and moment > self.latest:
             self.collector.future.append((str(record["run_id"]), str(record["started"])))
             return True  # its rows are passed over
         collector = self.collector
@@ -168,13 +168,7 @@ class _Reader:
             collector.kept(slot, client, product, item_id)
 
 
-def _month(stamp: str) -> int | None:
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
+def _month(moment: datetime) -> int:
     moment = moment.astimezone(UTC)
     return moment.year * 12 + moment.month - 1
 
