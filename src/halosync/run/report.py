@@ -173,11 +173,10 @@ def _month(moment: datetime) -> int:
     return moment.year * 12 + moment.month - 1
 
 
-def fetch_prices(config: Config, collector: Collector, **service_options: Any
-                 ) -> tuple[dict[tuple[int, str], Price], dict[str, int]]:
+def fetch_prices(config: Config, collector: Collector, **service_options: Any) -> dict[tuple[int, str], Price]:
     """Today's price and cost of every pair, from one read of the recurring invoices and one of the items.
 
-    Returns the prices and the requests sent. The clients' names come from the log and the config, as without
+    The clients' names come from the log and the config, as without
     --money: the report never names a client differently because it read the invoices.
     """
     mapped = config.products.mapped()
@@ -185,6 +184,5 @@ def fetch_prices(config: Config, collector: Collector, **service_options: Any
     with Services(config, extra_scopes=MONEY_SCOPES, **service_options) as services:
         invoices = services.halo.recurring_invoices()
         items = services.halo.items()
-        requests = services.requests
     unit_costs: dict[str, float] = {str(key): cost for key, cost in config.report.unit_cost.items()}
-    return prices(pairs, priced_lines(invoices), item_prices(items), unit_costs), requests
+    return prices(pairs, priced_lines(invoices), item_prices(items), unit_costs)
