@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from halosync.core.report import Price, Report, Series
-from halosync.formats.report import fit, show_report
+from halosync.formats.report import show_report
+from halosync.formats.text import wrap_lines
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 10)]
 
@@ -40,5 +41,5 @@ def test_the_empty_reports_sentences_fit_too(width):
 
 
 def test_a_word_longer_than_the_line_stays_whole():
-    assert fit("  see /a/very/long/path/that/does/not/fit/anywhere/at/all.jsonl now", 30) == \
+    assert wrap_lines("  see /a/very/long/path/that/does/not/fit/anywhere/at/all.jsonl now", 30) == \
         "  see\n    /a/very/long/path/that/does/not/fit/anywhere/at/all.jsonl\n    now"

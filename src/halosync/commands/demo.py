@@ -156,6 +156,6 @@ def _report_step(config: Config) -> None:
                         "the demo's temp directory); this month is the real runs above. Prices come from the sandbox's "
                         "recurring invoices and items.\n")
     collected, unreadable = collect(config.log_path, SIMULATED_MONTHS + 1)
-    prices, _ = fetch_prices(config, collected)
+    prices = fetch_prices(config, collected)
     report = build(collected, client_names_for(config, logged=collected.names), prices, unreadable)
     show_report(report, config.log_path, page_width())

@@ -73,7 +73,7 @@ def _build(cfg: Config, months: int, clients: list[int], products: list[str], mo
     names = client_names_for(cfg, logged=collected.names)
     prices = None
     if money and collected.newest is not None:
-        prices, _ = fetch_prices(cfg, collected)
+        prices = fetch_prices(cfg, collected)
     report = build(collected, names, prices if money else None, unreadable)
     if money and prices is None:
         report.money = True

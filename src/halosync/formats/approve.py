@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from halosync.formats import console
@@ -25,10 +26,8 @@ def describe_for_prompt(change: Pending, n: int, total: int, width: int,
                         client_names: dict[int, str] | None = None) -> tuple[str, str]:
     """The change and its choices, for the question `approve` asks on a terminal, wrapped to the terminal.
     The row's own "`halosync approve` writes it, ..." is left out: the choices below say it, in numbers."""
-    import re
-
     row = change.row
-    text = re.sub(r";\s*`halosync approve` writes .*$", "", describe_change(change, client_names))
+    text = _without_instructions(describe_change(change, client_names))
     choices = [f"a: approve (write {row.count})", f"r: reject (keep {row.previous_count})", "s: skip", "q: quit"]
     lines: list[str] = []
     line = " "
@@ -43,9 +42,12 @@ def describe_for_prompt(change: Pending, n: int, total: int, width: int,
 
 def held_reason(row_message: str) -> str:
     """Why a run held the change, from its row's message: without the approve/reject instructions."""
-    import re
+    return _without_instructions(row_message).removeprefix("held for approval: ")
 
-    return re.sub(r";\s*`halosync approve` writes .*$", "", row_message).removeprefix("held for approval: ")
+
+def _without_instructions(text: str) -> str:
+    """`text` less the held row's closing "; `halosync approve` writes ..." (the choices offered say it)."""
+    return re.sub(r";\s*`halosync approve` writes .*$", "", text)
 
 
 def show_decisions(decisions: list[Decision], exit_code: int, *, json_output: bool, dry_run: bool = False,

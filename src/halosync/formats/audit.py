@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from halosync.core.audit import AuditReport, Finding, Managed
 from halosync.formats import console
-from halosync.formats.json_output import document
+from halosync.formats.json_output import document, error_object
 from halosync.formats.text import fits_table, wrap, wrap_lines, wrap_parts
 
 if TYPE_CHECKING:
@@ -49,11 +49,10 @@ def _audit_document(report: AuditReport, exit_code: int, *, fix: bool, dry_run: 
     if dry_run:
         payload["dry_run"] = True
     if exit_code:
-        payload["error"] = {"message": stopped or (
+        payload["error"] = error_object(stopped or (
             f"{len(remaining)} finding(s) to act on"
             + (", a fix failed" if any(a.status == "failed" for a in applied) else "")
-            + (", a fix could not be checked" if any(a.status == "unverified" for a in applied) else "")),
-            "exit_code": exit_code}
+            + (", a fix could not be checked" if any(a.status == "unverified" for a in applied) else "")), exit_code)
     return payload
 
 

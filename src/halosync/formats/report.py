@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from halosync.core.products import PRODUCTS
 from halosync.core.report import COLUMNS, Report, Series, row, sparkline, values
 from halosync.errors import ConfigError
-from halosync.formats.text import visible, wrap, wrap_parts
+from halosync.formats.text import visible, wrap, wrap_lines, wrap_parts
 
 ESTIMATED = ("Money is estimated with today's prices: the recurring invoice lines and items as they are now, "
              "and [report] unit_cost; past months may have been billed at other prices.")
@@ -98,20 +98,7 @@ def _json_number(value: int | float | None) -> str:
 
 def show_report(report: Report, log_path: Path, width: int, out: TextIO | None = None) -> None:
     out = out or sys.stdout
-    out.writelines(fit(line, max(width, 40)) + "\n" for line in lines(report, log_path, width))
-
-
-def fit(text: str, width: int) -> str:
-    """Each line of `text` within the page: one wider than it (a header on a narrow terminal) is wrapped at spaces,
-    its continuation indented two more; a word longer than the line stays whole."""
-    out = []
-    for line in text.split("\n"):
-        if len(line) <= width:
-            out.append(line)
-            continue
-        lead = line[: len(line) - len(line.lstrip(" "))]
-        out.append(wrap(line, width, first=lead, indent=lead + "  "))
-    return "\n".join(out)
+    out.writelines(wrap_lines(line, max(width, 40)) + "\n" for line in lines(report, log_path, width))
 
 
 def lines(report: Report, log_path: Path, width: int) -> Iterator[str]:

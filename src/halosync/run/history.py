@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from halosync.core.runs import is_done
+from halosync.errors import ExitCode
 from halosync.run import resultslog
 from halosync.run.names import logged_name
 
@@ -74,7 +75,7 @@ def run_failed(record: dict[str, Any]) -> bool:
 
 def run_held(record: dict[str, Any]) -> bool:
     """A run that held changes for `halosync approve` (exit 6, or held rows beside failed ones: exit 1)."""
-    return record.get("exit_code") == 6 or _rows(record, "held") > 0
+    return record.get("exit_code") == ExitCode.HELD or _rows(record, "held") > 0
 
 
 def _rows(record: dict[str, Any], status: str) -> int:

@@ -130,11 +130,11 @@ class _Reader:
         self.run_id = self.run_bytes = None
         if not is_completed(record):
             return True  # its rows are passed over: a dry run's, or one that ended early or broke off
-        month = _month(record["started"])
-        if month is None:
-            return True
         moment = parse_iso(record["started"], naive_is_utc=False)
-        if self.latest is not None and moment is not None and moment > self.latest:
+        if moment is None:
+            return True
+        month = _month(moment)
+        if self.latest is not None and moment > self.latest:
             self.collector.future.append((str(record["run_id"]), str(record["started"])))
             return True  # its rows are passed over
         collector = self.collector
@@ -168,22 +168,15 @@ class _Reader:
             collector.kept(slot, client, product, item_id)
 
 
-def _month(stamp: str) -> int | None:
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
+def _month(moment: datetime) -> int:
     moment = moment.astimezone(UTC)
     return moment.year * 12 + moment.month - 1
 
 
-def fetch_prices(config: Config, collector: Collector, **service_options: Any
-                 ) -> tuple[dict[tuple[int, str], Price], dict[str, int]]:
+def fetch_prices(config: Config, collector: Collector, **service_options: Any) -> dict[tuple[int, str], Price]:
     """Today's price and cost of every pair, from one read of the recurring invoices and one of the items.
 
-    Returns the prices and the requests sent. The clients' names come from the log and the config, as without
+    The clients' names come from the log and the config, as without
     --money: the report never names a client differently because it read the invoices.
     """
     mapped = config.products.mapped()
@@ -191,6 +184,5 @@ def fetch_prices(config: Config, collector: Collector, **service_options: Any
     with Services(config, extra_scopes=MONEY_SCOPES, **service_options) as services:
         invoices = services.halo.recurring_invoices()
         items = services.halo.items()
-        requests = services.requests
     unit_costs: dict[str, float] = {str(key): cost for key, cost in config.report.unit_cost.items()}
-    return prices(pairs, priced_lines(invoices), item_prices(items), unit_costs), requests
+    return prices(pairs, priced_lines(invoices), item_prices(items), unit_costs)
