@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -39,3 +40,11 @@ def start_during_a_licence_write(sandbox: Sandbox, *args: str, latency: float) -
     while len(sandbox.licence_post_arrivals) == posts and time.monotonic() < deadline:
         time.sleep(0.01)  # the request has arrived; its answer waits out the latency
     return process
+
+
+def interrupted_twice(process: subprocess.Popen[str], signum: int = signal.SIGTERM) -> tuple[str, str]:
+    """Ask the running command to stop, and 0.2 s later ask again (stop at once); its (stdout, stderr)."""
+    process.send_signal(signum)
+    time.sleep(0.2)
+    process.send_signal(signum)
+    return process.communicate(timeout=60)
