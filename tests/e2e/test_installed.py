@@ -374,11 +374,8 @@ def test_an_interrupt_before_the_writes_writes_nothing_and_is_on_record(tmp_path
     sandbox.faults.latency = 0.3
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
-        process = subprocess.Popen([str(HALOSYNC), "run", "--config", str(config), "--force"], text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while sandbox.count("huntress") < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        process = start("run", "--config", str(config), "--force")
+        wait_for(lambda: sandbox.count("huntress") >= 2, seconds=30)
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 143, stderr
