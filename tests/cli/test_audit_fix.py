@@ -15,7 +15,7 @@ from halosync.sandbox import Sandbox, State, serve
 from halosync.sandbox.config import sandbox_config
 from tests.support import read_log, recorded, write_config
 from tests.support.contract import assert_conforms
-from tests.support.installed import halosync, start, wait_for
+from tests.support.installed import start_fixing_during_an_invoice_write
 
 runner = CliRunner()
 ACME, ACME_SAT_LINE, DELTA = 901, 9013, 903  # the seeded invoices: Acme's SAT bills a fixed 20, Delta's no Huntress line
@@ -121,11 +121,7 @@ def test_a_signal_during_the_fixes_finishes_and_records_the_write_in_flight(tmp_
     sandbox = Sandbox(State.seeded())
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
-        assert halosync("run", "--config", str(config)).returncode == 0
-        # Slow answers from the audit's invoice read on: a write is in flight long enough to be signalled.
-        sandbox.faults.invoice_hook = lambda state: setattr(sandbox.faults, "latency", 0.4)
-        process = start("audit", "--fix", "--yes", "--json", "--config", str(config))
-        wait_for(lambda: sandbox.invoice_write_arrivals)
+        process = start_fixing_during_an_invoice_write(sandbox, config, latency=0.4)
         signalled = time.monotonic()
         process.send_signal(signum)
         stdout, stderr = process.communicate(timeout=60)

@@ -11,7 +11,7 @@ import pytest
 from halosync.sandbox import Sandbox, State, serve
 from halosync.sandbox.config import sandbox_config
 from tests.support import read_log, write_config
-from tests.support.installed import halosync, interrupted_twice, start, summary_config, wait_for
+from tests.support.installed import halosync, interrupted_twice, start, start_fixing_during_an_invoice_write, summary_config, wait_for
 
 ACME = 901
 
@@ -21,10 +21,7 @@ def test_a_second_signal_during_an_invoice_write_records_it_unverified(tmp_path,
     sandbox = Sandbox(State.seeded())
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
-        assert halosync("run", "--config", str(config)).returncode == 0
-        sandbox.faults.invoice_hook = lambda state: setattr(sandbox.faults, "latency", 1.0)
-        process = start("audit", "--fix", "--yes", "--json", "--config", str(config))
-        wait_for(lambda: sandbox.invoice_write_arrivals)
+        process = start_fixing_during_an_invoice_write(sandbox, config, latency=1.0)
         stdout, stderr = interrupted_twice(process, signum)  # asked twice: stop now
     assert process.returncode == code, stderr
     assert "Traceback" not in stderr

@@ -66,6 +66,16 @@ def start_during_a_licence_write(sandbox: Sandbox, *args: str, latency: float) -
     return process
 
 
+def start_fixing_during_an_invoice_write(sandbox: Sandbox, config: Path, latency: float) -> subprocess.Popen[str]:
+    """Sync once, then start `audit --fix --yes --json` and return once its first invoice write has reached the
+    sandbox, whose answers are slow (`latency` seconds) from the audit's invoice read on: the write is in flight."""
+    assert halosync("run", "--config", str(config)).returncode == 0
+    sandbox.faults.invoice_hook = lambda state: setattr(sandbox.faults, "latency", latency)
+    process = start("audit", "--fix", "--yes", "--json", "--config", str(config))
+    wait_for(lambda: sandbox.invoice_write_arrivals)
+    return process
+
+
 def interrupted_twice(process: subprocess.Popen[str], signum: int = signal.SIGTERM) -> tuple[str, str]:
     """Ask the running command to stop, and 0.2 s later ask again (stop at once); its (stdout, stderr)."""
     process.send_signal(signum)
