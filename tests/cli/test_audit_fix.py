@@ -4,9 +4,7 @@ a read-back that fails, a line HaloPSA creates without linking it, and a signal 
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 import time
 
 import pytest
@@ -17,7 +15,7 @@ from halosync.sandbox import Sandbox, State, serve
 from halosync.sandbox.config import sandbox_config
 from tests.support import read_log, recorded, write_config
 from tests.support.contract import assert_conforms
-from tests.support.installed import HALOSYNC
+from tests.support.installed import start_fixing_during_an_invoice_write
 
 runner = CliRunner()
 ACME, ACME_SAT_LINE, DELTA = 901, 9013, 903  # the seeded invoices: Acme's SAT bills a fixed 20, Delta's no Huntress line
@@ -123,16 +121,7 @@ def test_a_signal_during_the_fixes_finishes_and_records_the_write_in_flight(tmp_
     sandbox = Sandbox(State.seeded())
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
-        env = {**os.environ, "COLUMNS": "200"}
-        subprocess.run([str(HALOSYNC), "run", "--config", str(config)], capture_output=True, env=env, check=True)
-        # Slow answers from the audit's invoice read on: a write is in flight long enough to be signalled.
-        sandbox.faults.invoice_hook = lambda state: setattr(sandbox.faults, "latency", 0.4)
-        process = subprocess.Popen([str(HALOSYNC), "audit", "--fix", "--yes", "--json", "--config", str(config)],
-                                   text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   stdin=subprocess.DEVNULL, env=env)
-        deadline = time.monotonic() + 60
-        while not sandbox.invoice_write_arrivals and time.monotonic() < deadline:
-            time.sleep(0.01)
+        process = start_fixing_during_an_invoice_write(sandbox, config, latency=0.4)
         signalled = time.monotonic()
         process.send_signal(signum)
         stdout, stderr = process.communicate(timeout=60)

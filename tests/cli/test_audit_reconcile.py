@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from halosync.cli import app
 from halosync.sandbox.config import sandbox_config
-from tests.support import SANDBOX_HOST, write_config
+from tests.support import SANDBOX_HOST, add_northwind, write_config
 
 runner = CliRunner()
 
@@ -56,15 +56,11 @@ def test_a_licence_no_mapping_maintains_is_an_orphaned_licence_that_fix_leaves_a
 
 
 def test_organizations_an_account_entry_bills_are_not_unmapped_usage(sandbox_mock, tmp_path):
-    state = sandbox_mock.state
-    state.accounts[2] = {"id": 2, "name": "Northwind", "subdomain": "northwind", "status": "enabled"}
-    state.add_organization(201, "Clinic", edr=5, itdr=[0, 0], sat=0, siem=0, ispm=[0])
-    state.organizations[201]["account_id"] = 2
-    state.clients[40] = {"id": 40, "name": "Northwind Group", "inactive": False, "toplevel_id": 1}
+    add_northwind(sandbox_mock)
     data = sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl"))
     data["accounts"] = [{"huntress_account_id": 2, "halo_client_id": 40}]
     path = write_config(tmp_path / "config.toml", data)
     payload = json.loads(audit(path, "--json").stdout)
     unmapped = {f.get("huntress_organization_id") for f in payload["findings"] if f["kind"] == "unmapped_usage"}
-    assert unmapped == {103}  # Bob's Bakery only: the Clinic is billed through its account
+    assert unmapped == {103}  # Bob's Bakery only: the Clinic and the Dental Lab are billed through their account
     assert payload["reconciliation"]["products"]["edr"]["unmapped"] == 3

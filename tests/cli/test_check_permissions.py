@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 from typer.testing import CliRunner
 
 from halosync.cli import app
@@ -104,19 +105,16 @@ def test_token_granted_without_a_needed_scope(sandbox_mock, tmp_path):
     assert scopes["status"] == "fail" and "edit:softwarelicensing" in scopes["detail"]
 
 
-def test_agent_without_licence_permission(sandbox_mock, sandbox_config_file):
-    sandbox_mock.faults.halo_denied_scopes = {"read:softwarelicensing"}
+@pytest.mark.parametrize(("denied", "name", "level"), [
+    ("read:softwarelicensing", "Read software licences", "Software Licensing Access Level"),
+    ("read:items", "Item 1001 (Managed EDR)", "Products Access Level"),
+])
+def test_agent_without_a_permission(sandbox_mock, sandbox_config_file, denied, name, level):
+    sandbox_mock.faults.halo_denied_scopes = {denied}
     result, payload = check(sandbox_config_file)
     assert result.exit_code == 3
-    read = by_name(payload, "Read software licences")
-    assert read["status"] == "fail" and "Software Licensing Access Level" in read["fix"]
-
-
-def test_agent_without_items_permission(sandbox_mock, sandbox_config_file):
-    sandbox_mock.faults.halo_denied_scopes = {"read:items"}
-    result, payload = check(sandbox_config_file)
-    assert result.exit_code == 3
-    assert "Products Access Level" in by_name(payload, "Item 1001 (Managed EDR)")["fix"]
+    found = by_name(payload, name)
+    assert found["status"] == "fail" and level in found["fix"]
 
 
 def test_missing_and_inactive_items_and_missing_organizations(sandbox_mock, tmp_path):

@@ -11,7 +11,7 @@ from halosync.core.invoice import HuntressInvoice, LineItems, unusable_reason
 from halosync.huntress.invoices import add_line_items
 from halosync.sandbox import reseller
 from halosync.sandbox.config import sandbox_config
-from tests.support import SANDBOX_HOST, read_log, write_config
+from tests.support import SANDBOX_HOST, add_northwind, read_log, write_config
 
 runner = CliRunner()
 
@@ -96,13 +96,7 @@ def test_actual_usage_that_is_not_json_is_refused_for_that_organization():
 
 @pytest.fixture
 def northwind(sandbox_mock):
-    state = sandbox_mock.state
-    state.accounts[2] = {"id": 2, "name": "Northwind", "subdomain": "northwind", "status": "enabled"}
-    for org_id, name, edr in ((201, "Clinic", 5), (202, "Dental Lab", 7)):
-        state.add_organization(org_id, name, edr=edr, itdr=[0, 0], sat=2, siem=0, ispm=[0])
-        state.organizations[org_id]["account_id"] = 2
-    state.clients[40] = {"id": 40, "name": "Northwind Group", "inactive": False, "toplevel_id": 1}
-    return sandbox_mock
+    return add_northwind(sandbox_mock)
 
 
 def test_an_account_the_credentials_do_not_see_is_a_configuration_error_with_invoiced_counts(northwind, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from halosync.cli import app
-from tests.support import write_config
+from tests.support import read_log, write_config
 
 runner = CliRunner()
 ORG = "Cedar [/] Law [bold]Group"
@@ -51,7 +51,7 @@ def test_history_check_permissions_map_and_audit_print_names_as_they_are(marked)
     _, config = marked
     assert cli("run", "--force", "--config", str(config)).exit_code == 0
     log = config.parent / "results.jsonl"
-    records = [json.loads(line) for line in log.read_text().splitlines()]
+    records = read_log(log)
     said = "HaloPSA said: [bold]no[/] such [/] item"  # a vendor's own words, kept in a row's message
     records[0]["message"] = said
     log.write_text("".join(json.dumps(r) + "\n" for r in records))

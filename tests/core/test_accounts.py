@@ -12,7 +12,7 @@ from halosync.cli import app
 from halosync.core.accounts import account_clients
 from halosync.core.models import Organization
 from halosync.sandbox.config import sandbox_config
-from tests.support import SANDBOX_HOST, write_config
+from tests.support import SANDBOX_HOST, add_northwind, write_config
 
 runner = CliRunner()
 
@@ -20,13 +20,7 @@ runner = CliRunner()
 @pytest.fixture
 def reseller(sandbox_mock):
     """The seeded MSP plus a sub-account, Northwind, with two organizations, and a HaloPSA client for it."""
-    state = sandbox_mock.state
-    state.accounts[2] = {"id": 2, "name": "Northwind", "subdomain": "northwind", "status": "enabled"}
-    for org_id, name, edr in ((201, "Clinic", 5), (202, "Dental Lab", 7)):
-        state.add_organization(org_id, name, edr=edr, itdr=[0, 0], sat=2, siem=0, ispm=[0])
-        state.organizations[org_id]["account_id"] = 2
-    state.clients[40] = {"id": 40, "name": "Northwind Group", "inactive": False, "toplevel_id": 1}
-    return sandbox_mock
+    return add_northwind(sandbox_mock)
 
 
 def config(tmp_path, **changes):

@@ -5,25 +5,15 @@ from __future__ import annotations
 import json
 import signal
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from halosync.cli import app
 from halosync.sandbox import Sandbox, serve
-from halosync.sandbox.config import sandbox_config
-from tests.support import read_log, write_config
-from tests.support.installed import start_during_a_licence_write
-
-runner = CliRunner()
-GUARD = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
-
-
-def cli(*args: str):
-    return runner.invoke(app, list(args))
+from tests.support import read_log
+from tests.support.held import GLITCH, cli, held_at, held_run
+from tests.support.installed import interrupted_twice, start_during_a_licence_write
 
 
 def decisions(config: Path) -> list[dict[str, Any]]:
@@ -38,13 +28,7 @@ def edr_of_14(sandbox) -> int:
 @pytest.fixture
 def held(sandbox_mock, sandbox_config_file):
     """Cedar Law's EDR (client 14) held: 57 -> 0."""
-    data = tomllib.loads(sandbox_config_file.read_text())
-    data["guard"] = GUARD
-    write_config(sandbox_config_file, data)
-    assert cli("run", "--force", "--config", str(sandbox_config_file)).exit_code == 0
-    sandbox_mock.state.set_count(104, "edr", 0)
-    assert cli("run", "--force", "--config", str(sandbox_config_file)).exit_code == 6
-    return sandbox_mock, sandbox_config_file
+    return held_run(sandbox_mock, sandbox_config_file, {(104, "edr"): 0})
 
 
 def test_a_write_halo_applied_but_answered_500_is_approved_ok_after_a_reread(held):
@@ -93,13 +77,7 @@ def test_a_write_refused_outright_stays_pending_and_is_written_next_time(held):
 def test_a_signal_during_approves_write_finishes_and_records_it(tmp_path, signum, code):
     sandbox = Sandbox()
     with serve(sandbox) as url:
-        data = sandbox_config(url, str(tmp_path / "results.jsonl"))
-        data["guard"] = GUARD
-        config = write_config(tmp_path / "config.toml", data)
-        assert cli("run", "--force", "--config", str(config)).exit_code == 0
-        sandbox.state.set_count(104, "edr", 0)
-        sandbox.state.set_count(108, "sat", 350)
-        assert cli("run", "--force", "--config", str(config)).exit_code == 6
+        config = held_at(sandbox, url, tmp_path, GLITCH)
         posts = len(sandbox.licence_post_arrivals)
         process = start_during_a_licence_write(sandbox, "approve", "--all", "--json", "--config", str(config),
                                                latency=0.6)
@@ -118,17 +96,9 @@ def test_a_signal_during_approves_write_finishes_and_records_it(tmp_path, signum
 def test_a_second_signal_stops_at_once_but_records_the_write_in_flight_as_unknown(tmp_path):
     sandbox = Sandbox()
     with serve(sandbox) as url:
-        data = sandbox_config(url, str(tmp_path / "results.jsonl"))
-        data["guard"] = GUARD
-        config = write_config(tmp_path / "config.toml", data)
-        assert cli("run", "--force", "--config", str(config)).exit_code == 0
-        sandbox.state.set_count(104, "edr", 0)
-        assert cli("run", "--force", "--config", str(config)).exit_code == 6
+        config = held_at(sandbox, url, tmp_path, {(104, "edr"): 0})
         process = start_during_a_licence_write(sandbox, "approve", "--all", "--config", str(config), latency=1.0)
-        process.send_signal(signal.SIGTERM)
-        time.sleep(0.2)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=60)
+        _, stderr = interrupted_twice(process)
         time.sleep(1.0)  # the sandbox carries the write out anyway, as Halo would
         sandbox.faults.latency = 0
         assert process.returncode == 143, stderr  # the second signal's code, though it stopped at once

@@ -21,7 +21,7 @@ from halosync.run.resultslog import lock_path
 from halosync.sandbox import Sandbox, serve
 from halosync.sandbox.config import sandbox_config
 from tests.support import read_log, write_config
-from tests.support.installed import HALOSYNC, WAIT_SCALE, child_env, halosync
+from tests.support.installed import HALOSYNC, WAIT_SCALE, child_env, halosync, start, summary_config, wait_for
 
 
 @pytest.fixture
@@ -344,15 +344,9 @@ def test_an_interrupt_mid_writes_finishes_what_is_in_flight_and_records_every_ro
     sandbox = Sandbox(State.generated(150))  # 600 rows: 12 batches of 50, 4 at a time
     sandbox.faults.latency = 0.5
     with serve(sandbox) as url:
-        data = sandbox_config(url, str(tmp_path / "results.jsonl"), sandbox.state)
-        data["huntress"]["counts"] = "summary"  # one Huntress request: the test is about the writes
-        config = write_config(tmp_path / "config.toml", data)
-        process = subprocess.Popen([str(HALOSYNC), "run", "--config", str(config), "--force"], text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                   env=child_env())
-        deadline = time.monotonic() + 60
-        while sandbox.licence_posts == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        config = summary_config(url, tmp_path, sandbox.state)
+        process = start("run", "--config", str(config), "--force")
+        wait_for(lambda: sandbox.licence_posts)  # a first batch answered
         at_signal = sandbox.licence_posts
         signalled = time.monotonic()
         process.send_signal(signum)
@@ -380,11 +374,8 @@ def test_an_interrupt_before_the_writes_writes_nothing_and_is_on_record(tmp_path
     sandbox.faults.latency = 0.3
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
-        process = subprocess.Popen([str(HALOSYNC), "run", "--config", str(config), "--force"], text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while sandbox.count("huntress") < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        process = start("run", "--config", str(config), "--force")
+        wait_for(lambda: sandbox.count("huntress") >= 2, seconds=30)
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 143, stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -14,9 +13,8 @@ from typer.testing import CliRunner
 
 from halosync.cli import app
 from halosync.sandbox import Sandbox, serve
-from halosync.sandbox.config import sandbox_config
-from tests.support import read_log, write_config
-from tests.support.installed import HALOSYNC, child_env
+from tests.support import read_log
+from tests.support.installed import start_during_a_licence_write, summary_config
 
 runner = CliRunner()
 
@@ -35,17 +33,22 @@ def raw_sigterm():
     signal.signal(signal.SIGTERM, previous)
 
 
+def signal_before(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> None:
+    """`module.name` sends this process SIGTERM, then does its work."""
+    original = getattr(module, name)
+
+    def signalled(*args: object, **kwargs: object) -> object:
+        os.kill(os.getpid(), signal.SIGTERM)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, signalled)
+
+
 def test_a_signal_while_the_run_record_is_appended_still_exits_143(sandbox_mock, sandbox_config_file, monkeypatch,
                                                                     raw_sigterm):
     from halosync.run import resultslog
 
-    append = resultslog.append
-
-    def append_signalled(*args, **kwargs):
-        os.kill(os.getpid(), signal.SIGTERM)
-        return append(*args, **kwargs)
-
-    monkeypatch.setattr(resultslog, "append", append_signalled)
+    signal_before(monkeypatch, resultslog, "append")
     result = runner.invoke(app, ["run", "--force", "--json", "--config", str(sandbox_config_file)])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 143
@@ -60,13 +63,7 @@ def test_a_signal_while_the_summary_is_printed_exits_143_not_by_the_signal(sandb
                                                                           monkeypatch, raw_sigterm):
     from halosync.formats import run as run_format
 
-    show = run_format.show_run
-
-    def show_signalled(*args, **kwargs):
-        os.kill(os.getpid(), signal.SIGTERM)
-        return show(*args, **kwargs)
-
-    monkeypatch.setattr(run_format, "show_run", show_signalled)
+    signal_before(monkeypatch, run_format, "show_run")
     result = runner.invoke(app, ["run", "--force", "--json", "--config", str(sandbox_config_file)])
     assert not isinstance(result.exception, Raw)
     assert result.exit_code == 143
@@ -74,17 +71,10 @@ def test_a_signal_while_the_summary_is_printed_exits_143_not_by_the_signal(sandb
 
 def test_sigterm_during_the_only_write_exits_143_and_the_record_and_json_say_interrupted(tmp_path: Path):
     sandbox = Sandbox()  # 40 rows: one batch, so the signal lands while the last write is in flight
-    sandbox.faults.latency = 0.5
     with serve(sandbox) as url:
-        data = sandbox_config(url, str(tmp_path / "results.jsonl"))
-        data["huntress"]["counts"] = "summary"
-        config = write_config(tmp_path / "config.toml", data)
-        process = subprocess.Popen([str(HALOSYNC), "run", "--config", str(config), "--force", "--json"], text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                   env=child_env())
-        deadline = time.monotonic() + 60
-        while not sandbox.licence_post_arrivals and time.monotonic() < deadline:
-            time.sleep(0.01)
+        config = summary_config(url, tmp_path)
+        process = start_during_a_licence_write(sandbox, "run", "--config", str(config), "--force", "--json",
+                                               latency=0.5)
         time.sleep(0.1)
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=60)
@@ -100,17 +90,10 @@ def test_sigterm_around_the_end_of_a_run_never_kills_it_by_the_raw_signal(tmp_pa
     the process is as good as gone, its own exit code; never -15, and a 143 the record or the output explains."""
     for n, delay in enumerate((0.45, 0.5, 0.55, 0.6, 0.65)):
         sandbox = Sandbox()
-        sandbox.faults.latency = 0.5
         with serve(sandbox) as url:
-            data = sandbox_config(url, str(tmp_path / f"results{n}.jsonl"))
-            data["huntress"]["counts"] = "summary"
-            config = write_config(tmp_path / f"config{n}.toml", data)
-            process = subprocess.Popen([str(HALOSYNC), "run", "--config", str(config), "--force", "--json"],
-                                       text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                       stdin=subprocess.DEVNULL, env=child_env())
-            deadline = time.monotonic() + 60
-            while not sandbox.licence_post_arrivals and time.monotonic() < deadline:
-                time.sleep(0.005)
+            config = summary_config(url, tmp_path, suffix=str(n))
+            process = start_during_a_licence_write(sandbox, "run", "--config", str(config), "--force", "--json",
+                                                   latency=0.5)
             time.sleep(delay)
             process.send_signal(signal.SIGTERM)
             stdout, stderr = process.communicate(timeout=60)

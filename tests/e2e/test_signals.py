@@ -4,37 +4,16 @@ while a write is in flight (the write's record is never lost), and a signal whil
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from halosync.sandbox import Sandbox, State, serve
 from halosync.sandbox.config import sandbox_config
 from tests.support import read_log, write_config
+from tests.support.installed import halosync, interrupted_twice, start, start_fixing_during_an_invoice_write, summary_config, wait_for
 
-HALOSYNC = Path(sys.executable).with_name("halosync")
 ACME = 901
-
-
-def env():
-    return {**os.environ, "COLUMNS": "200", "HALOSYNC_TEST_WAIT_SCALE": "0.01"}
-
-
-def start(*args):
-    return subprocess.Popen([str(HALOSYNC), *args], text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, env=env())
-
-
-def wait_for(condition, seconds=60):
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert condition()
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
@@ -42,14 +21,8 @@ def test_a_second_signal_during_an_invoice_write_records_it_unverified(tmp_path,
     sandbox = Sandbox(State.seeded())
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
-        subprocess.run([str(HALOSYNC), "run", "--config", str(config)], capture_output=True, env=env(), check=True)
-        sandbox.faults.invoice_hook = lambda state: setattr(sandbox.faults, "latency", 1.0)
-        process = start("audit", "--fix", "--yes", "--json", "--config", str(config))
-        wait_for(lambda: sandbox.invoice_write_arrivals)
-        process.send_signal(signum)
-        time.sleep(0.1)
-        process.send_signal(signum)  # asked twice: stop now
-        stdout, stderr = process.communicate(timeout=60)
+        process = start_fixing_during_an_invoice_write(sandbox, config, latency=1.0)
+        stdout, stderr = interrupted_twice(process, signum)  # asked twice: stop now
     assert process.returncode == code, stderr
     assert "Traceback" not in stderr
     fixes = [r for r in read_log(tmp_path / "results.jsonl") if r["type"] == "invoice_fix"]
@@ -66,15 +39,10 @@ def test_a_second_signal_during_the_licence_writes_keeps_every_row_on_record(tmp
     sandbox = Sandbox(State.generated(150))  # 600 rows: 12 batches of 50, 4 at a time
     sandbox.faults.latency = 0.8
     with serve(sandbox) as url:
-        data = sandbox_config(url, str(tmp_path / "results.jsonl"), sandbox.state)
-        data["huntress"]["counts"] = "summary"
-        config = write_config(tmp_path / "config.toml", data)
+        config = summary_config(url, tmp_path, sandbox.state)
         process = start("run", "--config", str(config), "--force", "--json")
         wait_for(lambda: sandbox.licence_posts)
-        process.send_signal(signum)
-        time.sleep(0.1)
-        process.send_signal(signum)
-        stdout, stderr = process.communicate(timeout=60)
+        stdout, stderr = interrupted_twice(process, signum)
     assert process.returncode == code, stderr
     assert "Traceback" not in stderr
     records = read_log(tmp_path / "results.jsonl")
@@ -94,7 +62,7 @@ def test_a_signal_while_the_audit_reads_is_the_error_document_and_nothing_writte
     sandbox = Sandbox(State.seeded())
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
-        subprocess.run([str(HALOSYNC), "run", "--config", str(config)], capture_output=True, env=env(), check=True)
+        assert halosync("run", "--config", str(config)).returncode == 0
         sandbox.faults.latency = 0.5
         before = len(sandbox.requests)
         process = start(*args, "--config", str(config))

@@ -2,57 +2,21 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import respx
 
 from halosync.config.schema import NotifyConfig
 from halosync.run.notify import Notifier, ping_url
+from tests.support.notify import EdgeReceiver
 from tests.support.notify import run_record as record
-
-
-class Trickler:
-    """A receiver on 127.0.0.1 that answers one byte every 0.3 s for as long as it is let: httpx's timeouts
-    restart with each byte, so only a deadline on the wall clock stops it."""
-
-    def __enter__(self) -> str:
-        stop = self.stop = threading.Event()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self.send_response(200)
-                self.send_header("Content-Length", "1000")
-                self.end_headers()
-                for _ in range(1000):
-                    if stop.wait(0.3):
-                        return
-                    try:
-                        self.wfile.write(b"x")
-                        self.wfile.flush()
-                    except OSError:
-                        return
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self.server.server_address[1]}/ping/s3cret-key"
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def test_a_trickling_receiver_cannot_hold_the_run_past_the_timeout():
     warnings: list[str] = []
-    with Trickler() as url:
+    with EdgeReceiver() as host:
+        url = f"http://{host}/trickle/ping/s3cret-key"
         notifier = Notifier(NotifyConfig(healthcheck_url=url, webhook_url=url, timeout=1), warnings.append)
         started = time.monotonic()
         notifier.start()

@@ -52,5 +52,17 @@ def recorded(sandbox: Sandbox) -> list[Sent]:
     return [Sent(r.service, r.method, r.path, r.query, r.form, r.json) for r in sandbox.requests]
 
 
+def add_northwind(sandbox: Sandbox) -> Sandbox:
+    """A sub-account, Northwind (account 2), with two organizations (201 Clinic, 202 Dental Lab) and a HaloPSA
+    client for it (40, Northwind Group)."""
+    state = sandbox.state
+    state.accounts[2] = {"id": 2, "name": "Northwind", "subdomain": "northwind", "status": "enabled"}
+    for org_id, name, edr in ((201, "Clinic", 5), (202, "Dental Lab", 7)):
+        state.add_organization(org_id, name, edr=edr, itdr=[0, 0], sat=2, siem=0, ispm=[0])
+        state.organizations[org_id]["account_id"] = 2
+    state.clients[40] = {"id": 40, "name": "Northwind Group", "inactive": False, "toplevel_id": 1}
+    return sandbox
+
+
 def read_log(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

@@ -10,6 +10,7 @@ from typer.testing import CliRunner, Result
 
 from halosync.cli import app
 from halosync.sandbox import Sandbox
+from halosync.sandbox.config import sandbox_config
 from tests.support import write_config
 from tests.support.installed import HALOSYNC
 
@@ -38,6 +39,13 @@ def held_run(sandbox: Sandbox, config_file: Path, counts: dict[tuple[int, str], 
     result = cli("run", "--force", "--config", str(config_file))
     assert result.exit_code == 6, result.output
     return sandbox, config_file
+
+
+def held_at(sandbox: Sandbox, url: str, folder: Path, counts: dict[tuple[int, str], int]) -> Path:
+    """A config in `folder` aimed at the sandbox served at `url`, and a sync it held (see held_run)."""
+    config = write_config(folder / "config.toml", sandbox_config(url, str(folder / "results.jsonl")))
+    held_run(sandbox, config, counts)
+    return config
 
 
 # Cedar Law's EDR (organization 104, client 14) reads 0; Granite's SAT (108, client 18) doubles.

@@ -57,3 +57,61 @@ def with_people(config_file: Path, urls: list[str], **extra: Any) -> Path:
     data["notify"] = {"urls": urls, **extra}
     data["guard"] = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
     return write_config(config_file, data)
+
+
+class EdgeReceiver:
+    """On 127.0.0.1, a receiver that misbehaves by path: /trickle... answers one byte every 0.3 s for 300 s
+    (httpx's timeouts restart with each byte, so only a deadline on the wall clock stops it); /redir... answers
+    302 to /ok; anything else answers 200. Entering gives "127.0.0.1:port"; `seen` lists (method, path)."""
+
+    def __enter__(self) -> str:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        stop = self.stop = threading.Event()
+        seen: list[tuple[str, str]] = []
+        self.seen = seen
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                seen.append((self.command, self.path))
+                if self.path.startswith("/trickle"):
+                    self.send_response(200)
+                    self.send_header("Content-Length", "1000")
+                    self.end_headers()
+                    for _ in range(1000):
+                        if stop.wait(0.3):
+                            return
+                        try:
+                            self.wfile.write(b"x")
+                            self.wfile.flush()
+                        except OSError:
+                            return
+                elif self.path.startswith("/redir"):
+                    self.send_response(302)
+                    self.send_header("Location", f"http://127.0.0.1:{self.server.server_address[1]}/ok")  # type: ignore[index]
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                else:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK")
+
+            do_GET = do_POST
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"127.0.0.1:{self.server.server_address[1]}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
