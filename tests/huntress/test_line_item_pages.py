@@ -24,8 +24,9 @@ def test_a_page_of_line_items_handed_out_again_is_an_incomplete_list(mock):
         huntress_client().invoice_line_items(7)
 
 
-def test_line_items_over_two_pages_are_summed(mock):
-    pages = iter([([line_item(1, 5, 10)], "a"), ([line_item(2, 5, 3)], None)])
+def test_line_items_over_two_pages_are_all_read(mock):
+    # Two organizations, one a page: both pages count (an organization on two line items is refused: test_invoice).
+    pages = iter([([line_item(1, 5, 10)], "a"), ([line_item(2, 6, 3)], None)])
 
     def page(request: httpx.Request) -> httpx.Response:
         rows, token = next(pages)
@@ -33,4 +34,4 @@ def test_line_items_over_two_pages_are_summed(mock):
 
     mock.get(LINE_ITEMS).mock(side_effect=page)
     found = huntress_client().invoice_line_items(7)
-    assert found.units[5]["edr"] == 13 and found.items == 2
+    assert found.units[5]["edr"] == 10 and found.units[6]["edr"] == 3 and found.items == 2 and not found.bad
