@@ -26,7 +26,6 @@ class Applied:
     rows: list[Row]
     written: int  # licences created or updated
     denied: AuthError | None = None  # Halo refused writes outright; nothing after it was tried
-    stopped_now: bool = False  # a second signal stopped the writes at once (rows in flight say so)
 
     @property
     def denial_message(self) -> str:
@@ -69,7 +68,7 @@ class Applier:
                 elif i not in self._ended:
                     self._mark_stopped(rows, [i])
             written = sum(1 for i in pending if i in self._ended and rows[i].status == "ok")
-            return Applied(rows=rows, written=written, denied=self._denied, stopped_now=True)
+            return Applied(rows=rows, written=written, denied=self._denied)
         return Applied(rows=rows, written=written, denied=self._denied)
 
     def _tracked(self, rows: list[Row], batch: list[int]) -> int:
