@@ -66,13 +66,7 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         return sync_exit_code(rows, refused_before_writing=refused,
                               interrupted=interrupt_exit_code(signum) if signum is not None else None), stopped
 
-    while True:
-        try:
-            return log.finish(0, rows, plan.unmapped, ending=ending)
-        except StopNow:
-            # Asked twice after the last write, before the records were being appended: nothing of them is down
-            # yet, and stopping at once must never lose them; put them down whole (the signal is in `ending`).
-            continue
+    return log.finish(0, rows, plan.unmapped, ending=ending)
 
 
 class _Log:
@@ -91,6 +85,17 @@ class _Log:
                ending: Callable[[], tuple[int, str]] | None = None) -> RunResult:
         """Append the rows and the run record; a log that refuses them ends the run with 74, records in hand.
         `ending` gives the exit code and error when they depend on a signal that may still arrive."""
+        while True:
+            try:
+                return self._finish(exit_code, rows, unmapped, error, ending)
+            except StopNow:
+                # Asked twice before the records were being appended (once the append starts, a second signal
+                # waits for it and is then only noted): nothing of them is down yet, and stopping at once must
+                # never lose them; put them down whole (the signal is in `ending` and in `late` below).
+                continue
+
+    def _finish(self, exit_code: int, rows: list[Row], unmapped: list[Unmapped], error: str,
+                ending: Callable[[], tuple[int, str]] | None) -> RunResult:
         if self.interrupt is not None:
             self.interrupt.writing = True  # a signal now must not cut the record short
         if ending is not None:
@@ -110,8 +115,6 @@ class _Log:
             # is printed whole, and the process still exits 130/143
             with self.interrupt.hold(last=True) if self.interrupt is not None else nullcontext():
                 resultslog.append(self.config.log_path, records, self.config.log.rotate_bytes)
-        except StopNow:
-            pass  # asked twice while the records were appended: they are whole; what is left is printing them
         except LogWriteError as exc:
             result.exit_code = ExitCode.LOG_UNWRITABLE
             result.log_error = str(exc)
