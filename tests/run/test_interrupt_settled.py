@@ -4,6 +4,7 @@ would only lose records, or cut short the printing of a --json document whose ro
 from __future__ import annotations
 
 import signal
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -92,12 +93,12 @@ def test_a_second_signal_as_the_append_begins_still_logs_every_row_once(tmp_path
         real_hold = interrupt.hold
         signals = iter([signal.SIGTERM, signal.SIGTERM])
 
-        def hold_under_signals(*, last: bool = False):  # type: ignore[no-untyped-def]
+        def hold_under_signals(*, last: bool = False) -> AbstractContextManager[None]:
             for signum in signals:
                 signal.raise_signal(signum)  # the first asks the run to stop, the second to stop at once
             return real_hold(last=last)
 
-        interrupt.hold = hold_under_signals  # type: ignore[method-assign]
+        interrupt.hold = hold_under_signals  # type: ignore[method-assign, assignment]
         result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False,
                       interrupt=interrupt)
     assert result.exit_code == ExitCode.SIGTERM
