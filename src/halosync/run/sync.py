@@ -20,7 +20,7 @@ from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, S
 from halosync.halo.apply import BATCH_SIZE, IN_FLIGHT, NOT_STARTED, Applier
 from halosync.run import resultslog
 from halosync.run.clock import now_utc
-from halosync.run.interrupt import Interrupt, Interrupted, StopNow, late_message
+from halosync.run.interrupt import Interrupt, Interrupted, StopNow, late_message, with_signal
 from halosync.run.interrupt import exit_code as interrupt_exit_code
 from halosync.run.ledger import read_ledger
 from halosync.run.names import client_names_for, named_rows
@@ -120,7 +120,7 @@ class _Log:
             result.log_error = str(exc)
             result.unsaved = exc.unsaved
         late = self.interrupt.signum if self.interrupt is not None else None
-        if late is not None and result.exit_code not in (ExitCode.SIGINT, ExitCode.SIGTERM, ExitCode.LOG_UNWRITABLE):
+        if late is not None and with_signal(result.exit_code, late) != result.exit_code:
             # The signal came while the record was being appended: the record says how the run ended, the
             # process still exits by the signal (a late signal is never lost).
             result.exit_code = interrupt_exit_code(late)
