@@ -4,6 +4,7 @@ would only lose records, or cut short the printing of a --json document whose ro
 from __future__ import annotations
 
 import signal
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,28 @@ def test_a_second_signal_as_the_run_record_is_put_together_still_logs_every_row(
     assert len([r for r in records if r["type"] == "row"]) == len(result.rows) == 4
     written = [r for r in records if r["type"] == "row" and r["status"] == "ok" and r["action"] == "create"]
     assert len(written) == len(store.licences_by_id) > 0  # every licence HaloPSA holds is on record as written
+
+
+def test_a_second_signal_as_the_append_begins_still_logs_every_row_once(tmp_path: Path) -> None:
+    # The second signal lands as the hold around the append is being entered, before it holds anything: it
+    # stops at once, with nothing of the records down yet. They must still go down, and only once.
+    cfg = Config.model_validate(basic_config(log={"path": str(tmp_path / "results.jsonl")}))
+    store = FakeStore()
+    with Interrupt() as interrupt:
+        interrupt.writing = True
+        real_hold = interrupt.hold
+        signals = iter([signal.SIGTERM, signal.SIGTERM])
+
+        def hold_under_signals(*, last: bool = False) -> AbstractContextManager[None]:
+            for signum in signals:
+                signal.raise_signal(signum)  # the first asks the run to stop, the second to stop at once
+            return real_hold(last=last)
+
+        interrupt.hold = hold_under_signals  # type: ignore[method-assign, assignment]
+        result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False,
+                      interrupt=interrupt)
+    assert result.exit_code == ExitCode.SIGTERM
+    records = read_log(tmp_path / "results.jsonl")
+    assert [r["type"] for r in records].count("run") == 1
+    assert records[-1]["type"] == "run" and records[-1]["exit_code"] == ExitCode.SIGTERM
+    assert len([r for r in records if r["type"] == "row"]) == len(result.rows) == 4

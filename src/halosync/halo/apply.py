@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from halosync.core.mapping import Mapping, ours
 from halosync.core.models import Licence, Row
 from halosync.errors import AuthError, ServiceError
+from halosync.halo.invoices import as_id
 from halosync.halo.menus import EDIT_LICENCES
 from halosync.transport.pool import POOL_SIZE, concurrently
 
@@ -26,7 +27,6 @@ class Applied:
     rows: list[Row]
     written: int  # licences created or updated
     denied: AuthError | None = None  # Halo refused writes outright; nothing after it was tried
-    stopped_now: bool = False  # a second signal stopped the writes at once (rows in flight say so)
 
     @property
     def denial_message(self) -> str:
@@ -69,7 +69,7 @@ class Applier:
                 elif i not in self._ended:
                     self._mark_stopped(rows, [i])
             written = sum(1 for i in pending if i in self._ended and rows[i].status == "ok")
-            return Applied(rows=rows, written=written, denied=self._denied, stopped_now=True)
+            return Applied(rows=rows, written=written, denied=self._denied)
         return Applied(rows=rows, written=written, denied=self._denied)
 
     def _tracked(self, rows: list[Row], batch: list[int]) -> int:
@@ -226,12 +226,10 @@ def _confirmed(row: Row, licence: Licence, exc: ServiceError) -> Row:
 
 
 def _created_ids(rows: list[Row], answer: list[dict[str, Any]]) -> list[int | None]:
-    """Ids of created licences from Halo's answer: by position when it echoes the batch, else by content."""
+    """Ids of created licences from Halo's answer: by position when it echoes the batch, else by content. An id
+    that is no whole number (true, 7.5) is none: a truncated one would put another licence's id on record."""
     def id_of(obj: dict[str, Any]) -> int | None:
-        try:
-            return int(obj["id"])
-        except (KeyError, TypeError, ValueError):
-            return None
+        return as_id(obj.get("id")) if isinstance(obj, dict) else None
 
     if len(answer) == len(rows):
         return [id_of(obj) for obj in answer]

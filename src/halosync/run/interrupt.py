@@ -79,7 +79,7 @@ class Interrupt:
             if last:
                 self.settle()  # before the hold ends: no bytecode between them where a signal could still raise
             self._holding -= 1
-        if not self._holding and self._stop_pending and self.signum is not None and not self._settled:
+        if not self._holding and self._stop_pending and self.signum is not None:  # settle() clears it
             self._stop_pending = False
             raise StopNow(self.signum)
 
@@ -146,10 +146,14 @@ class AfterSignals:
         return late_message(self.signum or signal.SIGTERM)
 
     def exit_code(self, code: int) -> int:
-        """The command's exit code: the signal's, if one arrived and the outcome does not already say so."""
-        if self.signum is None or code in (ExitCode.SIGINT, ExitCode.SIGTERM, ExitCode.LOG_UNWRITABLE):
-            return code  # 74 outranks it: records that are not in the log must be noticed
-        return exit_code(self.signum)
+        return with_signal(code, self.signum)
+
+
+def with_signal(code: int, signum: int | None) -> int:
+    """A command's exit code: the signal's, if one arrived and the outcome does not already say so."""
+    if signum is None or code in (ExitCode.SIGINT, ExitCode.SIGTERM, ExitCode.LOG_UNWRITABLE):
+        return code  # 74 outranks it: records that are not in the log must be noticed
+    return exit_code(signum)
 
 
 def late_message(signum: int) -> str:

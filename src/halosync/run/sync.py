@@ -20,7 +20,7 @@ from halosync.errors import AuthError, ExitCode, HalosyncError, LogWriteError, S
 from halosync.halo.apply import BATCH_SIZE, IN_FLIGHT, NOT_STARTED, Applier
 from halosync.run import resultslog
 from halosync.run.clock import now_utc
-from halosync.run.interrupt import Interrupt, Interrupted, StopNow, late_message
+from halosync.run.interrupt import Interrupt, Interrupted, StopNow, late_message, with_signal
 from halosync.run.interrupt import exit_code as interrupt_exit_code
 from halosync.run.ledger import read_ledger
 from halosync.run.names import client_names_for, named_rows
@@ -66,13 +66,7 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         return sync_exit_code(rows, refused_before_writing=refused,
                               interrupted=interrupt_exit_code(signum) if signum is not None else None), stopped
 
-    while True:
-        try:
-            return log.finish(0, rows, plan.unmapped, ending=ending)
-        except StopNow:
-            # Asked twice after the last write, before the records were being appended: nothing of them is down
-            # yet, and stopping at once must never lose them; put them down whole (the signal is in `ending`).
-            continue
+    return log.finish(0, rows, plan.unmapped, ending=ending)
 
 
 class _Log:
@@ -91,6 +85,17 @@ class _Log:
                ending: Callable[[], tuple[int, str]] | None = None) -> RunResult:
         """Append the rows and the run record; a log that refuses them ends the run with 74, records in hand.
         `ending` gives the exit code and error when they depend on a signal that may still arrive."""
+        while True:
+            try:
+                return self._finish(exit_code, rows, unmapped, error, ending)
+            except StopNow:
+                # Asked twice before the records were being appended (once the append starts, a second signal
+                # waits for it and is then only noted): nothing of them is down yet, and stopping at once must
+                # never lose them; put them down whole (the signal is in `ending` and in `late` below).
+                continue
+
+    def _finish(self, exit_code: int, rows: list[Row], unmapped: list[Unmapped], error: str,
+                ending: Callable[[], tuple[int, str]] | None) -> RunResult:
         if self.interrupt is not None:
             self.interrupt.writing = True  # a signal now must not cut the record short
         if ending is not None:
@@ -110,14 +115,12 @@ class _Log:
             # is printed whole, and the process still exits 130/143
             with self.interrupt.hold(last=True) if self.interrupt is not None else nullcontext():
                 resultslog.append(self.config.log_path, records, self.config.log.rotate_bytes)
-        except StopNow:
-            pass  # asked twice while the records were appended: they are whole; what is left is printing them
         except LogWriteError as exc:
             result.exit_code = ExitCode.LOG_UNWRITABLE
             result.log_error = str(exc)
             result.unsaved = exc.unsaved
         late = self.interrupt.signum if self.interrupt is not None else None
-        if late is not None and result.exit_code not in (ExitCode.SIGINT, ExitCode.SIGTERM, ExitCode.LOG_UNWRITABLE):
+        if late is not None and with_signal(result.exit_code, late) != result.exit_code:
             # The signal came while the record was being appended: the record says how the run ended, the
             # process still exits by the signal (a late signal is never lost).
             result.exit_code = interrupt_exit_code(late)
