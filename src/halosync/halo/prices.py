@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from halosync.core.report import Price, PricedLine
+from halosync.halo.invoices import as_id
 
 
 def amount(value: Any) -> float | None:
@@ -17,15 +18,6 @@ def amount(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if number > 0 and math.isfinite(number) else None
-
-
-def _id(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
 
 
 def priced_lines(invoices: list[dict[str, Any]]) -> list[PricedLine]:
@@ -40,7 +32,7 @@ def priced_lines(invoices: list[dict[str, Any]]) -> list[PricedLine]:
             if not isinstance(line, dict) or line.get("isinactive"):
                 continue
             entries = line.get("quantity_licences")
-            licence_ids = tuple(i for i in (_id(e.get("licence_id")) for e in (entries if isinstance(entries, list) else [])
+            licence_ids = tuple(i for i in (as_id(e.get("licence_id")) for e in (entries if isinstance(entries, list) else [])
                                             if isinstance(e, dict)) if i is not None)
             found.append(PricedLine(licence_ids, amount(line.get("unit_price")), amount(line.get("unit_cost"))))
     return found
