@@ -139,3 +139,27 @@ def test_a_vendors_error_list_reads_as_words(mock):
     with service() as s, pytest.raises(AuthError) as raised:
         s.request("GET", "/account")
     assert "Invalid API credentials; x" in str(raised.value) and "[" not in str(raised.value)
+
+
+def test_every_client_of_a_process_shares_one_tls_context(monkeypatch):
+    """Loading the trust roots costs about 20 ms; a run builds three clients and paid it three times."""
+    from halosync.transport import http
+
+    built: list[object] = []
+    real = httpx.create_ssl_context
+
+    def counting() -> object:
+        built.append(real())
+        return built[-1]
+
+    http._tls_context.cache_clear()
+    monkeypatch.setattr(httpx, "create_ssl_context", counting)
+    try:
+        services = [Service(name, f"https://{name}.example/api", per_minute=60) for name in ("a", "b", "c")]
+        pools = [s._client._transport._pool for s in services]  # type: ignore[attr-defined]
+        assert len(built) == 1
+        assert all(pool._ssl_context is built[0] for pool in pools)
+        for s in services:
+            s.close()
+    finally:
+        http._tls_context.cache_clear()
