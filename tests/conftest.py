@@ -13,6 +13,7 @@ import respx
 from halosync.sandbox import Request, Sandbox, serve
 from halosync.sandbox.config import sandbox_config
 from tests.support import SANDBOX_HOST, basic_config, recorded, write_config
+from tests.support import cli as _cli_built_once  # noqa: F401  (typer runner: one command build per process)
 from tests.support.contract import assert_conforms, from_httpx
 
 

@@ -59,8 +59,10 @@ def _name_default_config(command: Any) -> None:
     from halosync.config.paths import default_config_path
 
     for param in command.params:
-        if param.name == "config" and param.help and DEFAULT_CONFIG_HELP in param.help:
-            param.help = param.help.replace(DEFAULT_CONFIG_HELP, str(default_config_path()))
+        template = getattr(param, "help_template", None) or param.help  # kept, so a second help is rendered afresh
+        if param.name == "config" and template and DEFAULT_CONFIG_HELP in template:
+            param.help_template = template
+            param.help = template.replace(DEFAULT_CONFIG_HELP, str(default_config_path()))
 
 
 app = typer.Typer(
