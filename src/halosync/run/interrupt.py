@@ -3,7 +3,9 @@ let the ones in flight finish, and put every row on record."""
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,6 +106,23 @@ class Interrupt:
         self.event.set()
         if not self.writing and not self._settled:
             raise Interrupted(signum)
+        if not self._settled:
+            _say_stopping(signum)
+
+
+SHORT_NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
+
+
+def _say_stopping(signum: int) -> None:
+    """One line at once, so a person at the terminal (or whoever sent SIGTERM) knows the signal was heard and why
+    the process has not ended yet. Written straight to the file descriptor: the handler may have interrupted the
+    main thread halfway through its own write to sys.stderr, which a second buffered write would break."""
+    name = SHORT_NAMES.get(signal.Signals(signum), str(signum))
+    line = f"halosync: {name}: no new writes; finishing what is in flight (again: stop now)\n"
+    try:
+        os.write(sys.stderr.fileno(), line.encode())
+    except (AttributeError, OSError, ValueError):  # no real stderr (closed, or a test's in-memory stream)
+        pass
 
 
 class AfterSignals:
