@@ -131,7 +131,7 @@ def main() -> None:
 
                 sys.stderr.write(f"halosync: error: interrupted twice: stopped at once. {writes_so_far.last_words()}\n")
                 stop.code = interrupt.exit_code(interrupt.asked_twice)
-            _exit_now_if_a_notification_was_left_behind(stop.code)
+            _exit_now_if_something_was_left_behind(stop.code)
             raise
     except KeyboardInterrupt as stop:  # outside a sync, or a second signal (a sync records its own interruption)
         from halosync import writes_so_far
@@ -152,11 +152,20 @@ def main() -> None:
         interrupt.FOR_GOOD = False  # for a caller that goes on (tests call main() in-process)
 
 
-def _exit_now_if_a_notification_was_left_behind(code: object) -> None:
-    """A notification past its [notify] timeout is still trickling in a thread Python would join at exit: the
-    command is done (its record written, its lock released), so end the process now with its exit code."""
+def _exit_now_if_something_was_left_behind(code: object) -> None:
+    """The command is done (its records written, its lock released), but a thread Python would join at exit is
+    still waiting: a notification past its [notify] timeout, or, once asked twice to stop at once, a write in
+    flight whose unknown outcome is on record. End the process now, with the command's exit code."""
+    import threading
+
+    from halosync.run import interrupt
+
     notify = sys.modules.get("halosync.run.notify")
-    if notify is None or not notify.LEFT_BEHIND.is_set():
+    left_notification = notify is not None and notify.LEFT_BEHIND.is_set()
+    left_write = interrupt.asked_twice is not None and any(
+        thread is not threading.main_thread() and not thread.daemon and thread.is_alive()
+        for thread in threading.enumerate())
+    if not (left_notification or left_write):
         return
     sys.stdout.flush()
     sys.stderr.flush()

@@ -51,6 +51,7 @@ class Applier:
         self._total = 0
         self._in_flight: set[int] = set()  # rows whose batch has started and not ended
         self._ended: set[int] = set()
+        self._abandoned = False  # asked twice: batches still in flight can no longer change a row or report
 
     def apply(self, rows: list[Row]) -> Applied:
         """Write every create and update, a few batches at a time. Replaces each written row in `rows`
@@ -61,14 +62,18 @@ class Applier:
         try:
             written = sum(concurrently(lambda batch: self._tracked(rows, batch), batches, self.workers))
         except KeyboardInterrupt:
-            # Asked twice: stop now. Batches in other threads have ended by now (their rows say how); a write
-            # this thread had in flight has an unknown outcome. Every row still goes on record.
+            # Asked twice: stop now, without waiting for the writes in flight in other threads. Their rows are
+            # taken as they are now: a batch still in flight has an unknown outcome, whatever it may answer later
+            # (which can no longer change a row). Every row still goes on record.
+            with self._lock:
+                self._abandoned = True
+                in_flight, ended = set(self._in_flight), set(self._ended)
             for i in pending:
-                if i in self._in_flight:
+                if i in in_flight:
                     rows[i] = self._interrupted(rows[i])
-                elif i not in self._ended:
-                    self._mark_stopped(rows, [i])
-            written = sum(1 for i in pending if i in self._ended and rows[i].status == "ok")
+                elif i not in ended:
+                    rows[i] = rows[i].replace(status="failed", message=NOT_STARTED)
+            written = sum(1 for i in pending if i in ended and rows[i].status == "ok")
             return Applied(rows=rows, written=written, denied=self._denied)
         return Applied(rows=rows, written=written, denied=self._denied)
 
@@ -104,7 +109,7 @@ class Applier:
             return self._one_by_one_batch(rows, batch, exc)
         for i, licence_id in zip(batch, _created_ids([rows[i] for i in batch], answer), strict=True):
             if rows[i].action == "create":
-                rows[i] = rows[i].replace(licence_id=licence_id)
+                self._put(rows, i, rows[i].replace(licence_id=licence_id))
         self._report(len(batch))
         return len(batch)
 
@@ -123,21 +128,30 @@ class Applier:
                 return written + self._mark_stopped(rows, batch[n:])
             row = rows[i]
             if row.action == "create" and exc.ambiguous and existing.get(row.halo_client_id) is None:
-                rows[i] = self._unknown(row, exc)
+                self._put(rows, i, self._unknown(row, exc))
                 continue
             found = self._match(existing.get(row.halo_client_id), row) if row.action == "create" else None
             try:
-                rows[i] = _confirmed(row, found, exc) if found else self._one_by_one(row)
+                outcome = _confirmed(row, found, exc) if found else self._one_by_one(row)
             except AuthError as denied:
                 self._denied = self._denied or denied
                 return written + self._mark_denied(rows, batch[n:])
-            written += rows[i].status == "ok"
+            self._put(rows, i, outcome)
+            written += outcome.status == "ok"
         self._report(len(batch))
         return written
+
+    def _put(self, rows: list[Row], i: int, row: Row) -> None:
+        """A batch's outcome for one row, unless the batch was abandoned (asked twice): then its row stays unknown."""
+        with self._lock:
+            if not self._abandoned:
+                rows[i] = row
 
     def _report(self, done: int) -> None:
         if self.progress and self._total > self.batch_size:
             with self._lock:
+                if self._abandoned:
+                    return
                 self._sent += done
                 self.progress(f"HaloPSA: {self._sent} of {self._total} licences written")
 
@@ -207,12 +221,12 @@ class Applier:
 
     def _mark_stopped(self, rows: list[Row], indices: list[int]) -> int:
         for i in indices:
-            rows[i] = rows[i].replace(status="failed", message=NOT_STARTED)
+            self._put(rows, i, rows[i].replace(status="failed", message=NOT_STARTED))
         return 0
 
     def _mark_denied(self, rows: list[Row], indices: list[int]) -> int:
         for i in indices:
-            rows[i] = rows[i].replace(status="failed", message=f"HaloPSA refused the write: {self._denied}")
+            self._put(rows, i, rows[i].replace(status="failed", message=f"HaloPSA refused the write: {self._denied}"))
         return 0
 
 
