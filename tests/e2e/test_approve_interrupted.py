@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 from halosync.sandbox import Sandbox, serve
 from tests.support import read_log
 from tests.support.held import GLITCH, cli, held_at, held_run
-from tests.support.installed import interrupted_twice, start_during_a_licence_write
+from tests.support.installed import interrupted_twice, let_go, start_during_a_licence_write
 
 
 def decisions(config: Path) -> list[dict[str, Any]]:
@@ -79,11 +78,10 @@ def test_a_signal_during_approves_write_finishes_and_records_it(tmp_path, signum
     with serve(sandbox) as url:
         config = held_at(sandbox, url, tmp_path, GLITCH)
         posts = len(sandbox.licence_post_arrivals)
-        process = start_during_a_licence_write(sandbox, "approve", "--all", "--json", "--config", str(config),
-                                               latency=0.6)
-        process.send_signal(signum)
+        process = start_during_a_licence_write(sandbox, "approve", "--all", "--json", "--config", str(config))
+        process.heard(signum)
+        let_go(sandbox)
         stdout, stderr = process.communicate(timeout=60)
-        sandbox.faults.latency = 0
     assert process.returncode == code, stderr
     document = json.loads(stdout)
     assert document["exit_code"] == code and "interrupted by" in document["error"]["message"]
@@ -97,10 +95,9 @@ def test_a_second_signal_stops_at_once_but_records_the_write_in_flight_as_unknow
     sandbox = Sandbox()
     with serve(sandbox) as url:
         config = held_at(sandbox, url, tmp_path, {(104, "edr"): 0})
-        process = start_during_a_licence_write(sandbox, "approve", "--all", "--config", str(config), latency=1.0)
+        process = start_during_a_licence_write(sandbox, "approve", "--all", "--config", str(config))
         _, stderr = interrupted_twice(process)
-        time.sleep(1.0)  # the sandbox carries the write out anyway, as Halo would
-        sandbox.faults.latency = 0
+        let_go(sandbox)  # the sandbox carries the write out anyway, as Halo would
         assert process.returncode == 143, stderr  # the second signal's code, though it stopped at once
         assert "interrupted twice" in stderr
         [d] = decisions(config)

@@ -21,7 +21,17 @@ from halosync.run.resultslog import lock_path
 from halosync.sandbox import Sandbox, serve
 from halosync.sandbox.config import sandbox_config
 from tests.support import read_log, write_config
-from tests.support.installed import HALOSYNC, WAIT_SCALE, child_env, halosync, start, summary_config, wait_for
+from tests.support.installed import (
+    HALOSYNC,
+    WAIT_SCALE,
+    child_env,
+    halosync,
+    let_go,
+    start,
+    start_during_a_licence_write,
+    summary_config,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -342,19 +352,19 @@ def test_an_interrupt_mid_writes_finishes_what_is_in_flight_and_records_every_ro
     from halosync.sandbox import State
 
     sandbox = Sandbox(State.generated(150))  # 600 rows: 12 batches of 50, 4 at a time
-    sandbox.faults.latency = 0.5
     with serve(sandbox) as url:
         config = summary_config(url, tmp_path, sandbox.state)
-        process = start("run", "--config", str(config), "--force")
-        wait_for(lambda: sandbox.licence_posts)  # a first batch answered
+        # A first round of 4 batches answered; the next 4 in flight, held unanswered until the signal is heard.
+        process = start_during_a_licence_write(sandbox, "run", "--config", str(config), "--force", after=4, in_flight=4)
         at_signal = sandbox.licence_posts
         signalled = time.monotonic()
-        process.send_signal(signum)
+        process.heard(signum)
+        let_go(sandbox)
         stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == code, stderr
-    # Writes in flight finish; none starts after the signal. Each round of writes takes the sandbox's 0.5 s,
-    # so a write started after the signal was handled would arrive a round later, not within a quarter second.
-    assert at_signal >= 1 and all(t <= signalled + 0.25 for t in sandbox.licence_post_arrivals)
+    # Writes in flight finish; none starts after the signal, though the pool was free again once they were answered.
+    assert at_signal == 4 and len(sandbox.licence_post_arrivals) == 8
+    assert all(t <= signalled for t in sandbox.licence_post_arrivals)
     assert sandbox.licence_posts < 12  # the run stopped early: not every batch went out
     records = read_log(tmp_path / "results.jsonl")
     run_record = records[-1]
@@ -371,7 +381,7 @@ def test_an_interrupt_mid_writes_finishes_what_is_in_flight_and_records_every_ro
 
 def test_an_interrupt_before_the_writes_writes_nothing_and_is_on_record(tmp_path):
     sandbox = Sandbox()
-    sandbox.faults.latency = 0.3
+    sandbox.faults.latency = 0.15  # each read: the signal comes while the run is still reading
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
         process = start("run", "--config", str(config), "--force")

@@ -11,7 +11,15 @@ import pytest
 from halosync.sandbox import Sandbox, State, serve
 from halosync.sandbox.config import sandbox_config
 from tests.support import read_log, write_config
-from tests.support.installed import halosync, interrupted_twice, start, start_fixing_during_an_invoice_write, summary_config, wait_for
+from tests.support.installed import (
+    halosync,
+    interrupted_twice,
+    start,
+    start_during_a_licence_write,
+    start_fixing_during_an_invoice_write,
+    summary_config,
+    wait_for,
+)
 
 ACME = 901
 
@@ -21,7 +29,7 @@ def test_a_second_signal_during_an_invoice_write_records_it_unverified(tmp_path,
     sandbox = Sandbox(State.seeded())
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
-        process = start_fixing_during_an_invoice_write(sandbox, config, latency=1.0)
+        process = start_fixing_during_an_invoice_write(sandbox, config)  # its answer held back
         stdout, stderr = interrupted_twice(process, signum)  # asked twice: stop now
     assert process.returncode == code, stderr
     assert "Traceback" not in stderr
@@ -37,11 +45,11 @@ def test_a_second_signal_during_an_invoice_write_records_it_unverified(tmp_path,
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_second_signal_during_the_licence_writes_keeps_every_row_on_record(tmp_path, signum, code):
     sandbox = Sandbox(State.generated(150))  # 600 rows: 12 batches of 50, 4 at a time
-    sandbox.faults.latency = 0.8
     with serve(sandbox) as url:
         config = summary_config(url, tmp_path, sandbox.state)
-        process = start("run", "--config", str(config), "--force", "--json")
-        wait_for(lambda: sandbox.licence_posts)
+        # The first 4 batches answered, the next 4 in flight (held unanswered) when the signals come.
+        process = start_during_a_licence_write(sandbox, "run", "--config", str(config), "--force", "--json",
+                                               after=4, in_flight=4)
         stdout, stderr = interrupted_twice(process, signum)
     assert process.returncode == code, stderr
     assert "Traceback" not in stderr
@@ -52,6 +60,7 @@ def test_a_second_signal_during_the_licence_writes_keeps_every_row_on_record(tmp
     ok_writes = [r for r in logged if r["status"] == "ok" and r["action"] == "create"]
     # Every licence HaloPSA holds is on record: as written, or as a write whose outcome is unknown.
     unknown = [r for r in logged if r["status"] == "failed" and "in flight" in r["message"]]
+    assert (len(ok_writes), len(unknown)) == (200, 200)
     assert len(ok_writes) <= len(sandbox.live_licences()) <= len(ok_writes) + len(unknown)
     assert json.loads(stdout)["run"]["exit_code"] == code
 
@@ -63,7 +72,7 @@ def test_a_signal_while_the_audit_reads_is_the_error_document_and_nothing_writte
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
         assert halosync("run", "--config", str(config)).returncode == 0
-        sandbox.faults.latency = 0.5
+        sandbox.faults.latency = 0.2  # each read: the signal comes while the audit is still reading
         before = len(sandbox.requests)
         process = start(*args, "--config", str(config))
         wait_for(lambda: len(sandbox.requests) > before)

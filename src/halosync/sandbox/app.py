@@ -57,10 +57,17 @@ class Sandbox(HuntressSide, HaloSide):
             with self._lock:
                 return control(self.state, request)
         arrived = time.monotonic()
-        if request.method == "POST" and request.path.endswith("/api/SoftwareLicence"):
-            self.licence_post_arrivals.append(arrived)  # on arrival, before any simulated latency
-        if request.method == "POST" and "/api/RecurringInvoice/" in request.path:
-            self.invoice_write_arrivals.append(arrived)
+        licence_write = request.method == "POST" and request.path.endswith("/api/SoftwareLicence")
+        invoice_write = request.method == "POST" and "/api/RecurringInvoice/" in request.path
+        with self._lock:
+            if licence_write:
+                self.licence_post_arrivals.append(arrived)  # on arrival, before any simulated latency
+            if invoice_write:
+                self.invoice_write_arrivals.append(arrived)
+            nth_write = len(self.licence_post_arrivals) + len(self.invoice_write_arrivals)
+        held = self.faults.hold_writes
+        if (licence_write or invoice_write) and held is not None and nth_write > self.faults.hold_writes_after:
+            held.wait(60)
         if self.faults.latency:
             time.sleep(self.faults.latency)
         with self._lock:

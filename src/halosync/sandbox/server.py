@@ -64,6 +64,8 @@ def serve(sandbox: Sandbox, port: int = 0, verbose: bool = False) -> Iterator[st
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
+        if (held := sandbox.faults.hold_writes) is not None:
+            held.set()  # writes still held in flight are let go: closing waits for their answers
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

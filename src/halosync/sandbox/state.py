@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +64,10 @@ class Faults:
     """Switches for tests and rehearsals. Counters count down as they fire."""
 
     latency: float = 0.0  # seconds added to every answer
+    # Writes held in flight: while this is set and clear, each licence POST and invoice-line write waits for it (at
+    # most a minute) before it is carried out and answered, as a HaloPSA slow to answer; whoever holds it lets go.
+    hold_writes: threading.Event | None = None
+    hold_writes_after: int = 0  # with hold_writes: the sandbox's first N writes (licence and invoice) are not held
     huntress_429: int = 0  # the next N Huntress requests answer 429
     halo_429: int = 0  # the next N HaloPSA API requests answer 429
     retry_after: str | None = "1"  # Retry-After sent with those 429s (None: none sent)
