@@ -60,7 +60,7 @@ def with_people(config_file: Path, urls: list[str], **extra: Any) -> Path:
 
 
 class EdgeReceiver:
-    """On 127.0.0.1, a receiver that misbehaves by path: /trickle... answers one byte every 0.3 s for 300 s
+    """On 127.0.0.1, a receiver that misbehaves by path: /trickle... answers one byte every 0.1 s for 100 s
     (httpx's timeouts restart with each byte, so only a deadline on the wall clock stops it); /redir... answers
     302 to /ok; anything else answers 200. Entering gives "127.0.0.1:port"; `seen` lists (method, path)."""
 
@@ -83,7 +83,7 @@ class EdgeReceiver:
                     self.send_header("Content-Length", "1000")
                     self.end_headers()
                     for _ in range(1000):
-                        if stop.wait(0.3):
+                        if stop.wait(0.1):
                             return
                         try:
                             self.wfile.write(b"x")
