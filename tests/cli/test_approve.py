@@ -133,13 +133,13 @@ def test_on_a_terminal_ctrl_c_decides_nothing_and_q_carries_out_what_was_chosen(
 
     from halosync.sandbox import Sandbox, serve
     from halosync.sandbox.config import sandbox_config
-    from tests.support.held import held_by_the_installed_command
+    from tests.support.held import held_for_a_terminal
     from tests.support.terminal import on_a_terminal
 
     sandbox = Sandbox()
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl"), guard=True))
-        held_by_the_installed_command(sandbox, config)
+        held_for_a_terminal(sandbox, config)
         code, text = on_a_terminal(["approve", "--config", str(config)], [b"a\r", b"\x03"])
         assert code == 130 and "nothing was decided" in text
         assert decisions(config) == [] and licence(sandbox, 14, 1001)["count"] == 57

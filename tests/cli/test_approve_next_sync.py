@@ -59,13 +59,13 @@ def test_the_terminal_prompt_names_the_counts_and_fits_80_columns(tmp_path, monk
     monkeypatch.setenv("COLUMNS", "80")  # the test terminal has no size; a person's has one
     from halosync.sandbox import Sandbox, serve
     from halosync.sandbox.config import sandbox_config
-    from tests.support.held import held_by_the_installed_command
+    from tests.support.held import held_for_a_terminal
     from tests.support.terminal import on_a_terminal
 
     sandbox = Sandbox()
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl"), guard=True))
-        held_by_the_installed_command(sandbox, config)
+        held_for_a_terminal(sandbox, config)
         code, text = on_a_terminal(["approve", "--config", str(config)], [b"x\r", b"s\r", b"s\r"])
     assert code == 0, text
     assert "a: approve (write 0)  r: reject (keep 57)  s: skip  q: quit" in text

@@ -15,6 +15,7 @@ from halosync.sandbox import Sandbox, serve
 from halosync.sandbox.config import sandbox_config
 from tests.support import read_log, recorded, write_config
 from tests.support.contract import assert_conforms
+from tests.support.held import synced
 from tests.support.installed import halosync
 
 
@@ -37,8 +38,7 @@ def slots(sandbox: Sandbox) -> Counter[tuple[int, int]]:
 
 def test_halo_serving_short_pages_is_read_to_record_count_and_no_licence_is_duplicated(served):
     sandbox, config = served
-    first = halosync("run", "--config", str(config))
-    assert first.returncode == 0, first.stderr
+    synced(config)
     created = len(sandbox.live_licences())
     sandbox.faults.halo_page_cap = 4  # 10 asked, 4 served; record_count still the whole list
     before = sandbox.count("halo", "GET", "/api/SoftwareLicence")
@@ -53,7 +53,7 @@ def test_halo_serving_short_pages_is_read_to_record_count_and_no_licence_is_dupl
 
 def test_halo_skipping_rows_between_short_pages_stops_the_run_with_exit_5(served):
     sandbox, config = served
-    assert halosync("run", "--config", str(config)).returncode == 0
+    synced(config)
     sandbox.faults.halo_page_cap = 4
     sandbox.faults.halo_page_skips = True  # page 2 starts at row 10: rows 4-9 are never served
     result = halosync("run", "--force", "--config", str(config))
@@ -66,7 +66,7 @@ def test_halo_skipping_rows_between_short_pages_stops_the_run_with_exit_5(served
 
 def test_halo_ignoring_page_no_stops_the_run_with_exit_5(served):
     sandbox, config = served
-    assert halosync("run", "--config", str(config)).returncode == 0
+    synced(config)
     sandbox.faults.halo_ignores_page_no = True  # every page is page 1: old code read 10 and created the rest again
     result = halosync("run", "--force", "--config", str(config))
     assert result.returncode == 5 and "list of licences" in result.stderr

@@ -11,8 +11,8 @@ import pytest
 from halosync.sandbox import Sandbox, State, serve
 from halosync.sandbox.config import sandbox_config
 from tests.support import read_log, write_config
+from tests.support.held import synced
 from tests.support.installed import (
-    halosync,
     interrupted_twice,
     start,
     start_during_a_licence_write,
@@ -71,7 +71,7 @@ def test_a_signal_while_the_audit_reads_is_the_error_document_and_nothing_writte
     sandbox = Sandbox(State.seeded())
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
-        assert halosync("run", "--config", str(config)).returncode == 0
+        synced(config)
         sandbox.faults.latency = 0.2  # each read: the signal comes while the audit is still reading
         before = len(sandbox.requests)
         process = start(*args, "--config", str(config))

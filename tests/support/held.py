@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import tomllib
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from halosync.cli import app
 from halosync.sandbox import Sandbox
 from halosync.sandbox.config import sandbox_config
 from tests.support import write_config
-from tests.support.installed import HALOSYNC
 
 GUARD = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
 runner = CliRunner()
@@ -52,14 +50,18 @@ def held_at(sandbox: Sandbox, url: str, folder: Path, counts: dict[tuple[int, st
 GLITCH = {(104, "edr"): 0, (108, "sat"): 350}
 
 
-def held_by_the_installed_command(sandbox: Sandbox, config_file: Path,
-                                  counts: dict[tuple[int, str], int] = GLITCH) -> None:
-    """The same held sync, by the installed command (for tests that go on at a terminal): a first run, then
-    the counts changed and a forced run held them (exit 6). The config's guard is already on."""
-    first = subprocess.run([str(HALOSYNC), "run", "--config", str(config_file)], capture_output=True, text=True)
-    assert first.returncode == 0, first.stderr
+def synced(config_file: Path, *args: str) -> Result:
+    """A sync in process (exit 0), as the setup of a test about what the installed command does next."""
+    result = cli("run", "--config", str(config_file), *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def held_for_a_terminal(sandbox: Sandbox, config_file: Path, counts: dict[tuple[int, str], int] = GLITCH) -> None:
+    """The same held sync for tests that go on at a terminal, whose config already has the guard on: a first
+    run, then the counts changed and a forced run held them (exit 6). In process: it is only their setup."""
+    synced(config_file)
     for (organization, product), count in counts.items():
         sandbox.state.set_count(organization, product, count)
-    second = subprocess.run([str(HALOSYNC), "run", "--force", "--config", str(config_file)], capture_output=True,
-                            text=True)
-    assert second.returncode == 6, second.stderr
+    second = cli("run", "--force", "--config", str(config_file))
+    assert second.exit_code == 6, second.output

@@ -125,7 +125,9 @@ def start_during_a_licence_write(sandbox: Sandbox, *args: str, after: int = 0, i
 def start_fixing_during_an_invoice_write(sandbox: Sandbox, config: Path) -> Started:
     """Sync once, then start `audit --fix --yes --json` and return once its first invoice write has reached the
     sandbox, which holds it unanswered (see `let_go`): the write is in flight."""
-    assert halosync("run", "--config", str(config)).returncode == 0
+    from tests.support.held import synced
+
+    synced(config)
     hold_writes(sandbox)
     process = start("audit", "--fix", "--yes", "--json", "--config", str(config))
     wait_for(lambda: sandbox.invoice_write_arrivals or process.process.poll() is not None)
