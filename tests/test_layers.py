@@ -7,6 +7,7 @@ layer that needs a higher one has its job in the wrong place.
 from __future__ import annotations
 
 import ast
+import functools
 from datetime import UTC
 from pathlib import Path
 
@@ -32,7 +33,9 @@ def part_of(module: str) -> str:
     return parts[1] if len(parts) > 1 else "__init__"
 
 
+@functools.cache
 def modules() -> dict[str, Path]:
+    """Every module of the package by name (read once: callers must not change it)."""
     found = {}
     for path in PACKAGE.rglob("*.py"):
         relative = path.relative_to(PACKAGE.parent).with_suffix("")
@@ -41,7 +44,8 @@ def modules() -> dict[str, Path]:
     return found
 
 
-def imports_of(path: Path, name: str) -> set[str]:
+@functools.cache
+def imports_of(path: Path, name: str) -> frozenset[str]:
     tree = ast.parse(path.read_text())
     found: set[str] = set()
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
@@ -56,7 +60,7 @@ def imports_of(path: Path, name: str) -> set[str]:
                 known = modules()
                 for alias in node.names:  # `from halosync.run import resultslog` imports the module halosync.run.resultslog
                     found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
-    return found
+    return frozenset(found)
 
 
 def test_every_import_points_down_or_stays_in_its_part():
