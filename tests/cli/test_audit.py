@@ -72,7 +72,7 @@ def test_a_fixed_quantity_equal_to_the_count_is_billed_and_never_gets_a_second_l
 
 @pytest.fixture
 def synced(sandbox_mock, sandbox_config_file):
-    assert runner.invoke(app, ["run", "--force", "--config", str(sandbox_config_file)]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--force", "--config", str(sandbox_config_file)]).exit_code == 0
     return sandbox_mock, sandbox_config_file
 
 

@@ -23,7 +23,7 @@ ACME, ACME_SAT_LINE, DELTA = 901, 9013, 903  # the seeded invoices: Acme's SAT b
 
 @pytest.fixture
 def synced(sandbox_mock, sandbox_config_file):
-    assert runner.invoke(app, ["run", "--force", "--config", str(sandbox_config_file)]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--force", "--config", str(sandbox_config_file)]).exit_code == 0
     return sandbox_mock, sandbox_config_file
 
 

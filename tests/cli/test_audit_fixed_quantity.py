@@ -47,7 +47,7 @@ def test_a_differing_fixed_line_is_named_without_matches_and_is_a_finding():
 
 def test_against_the_sandbox_the_note_is_information_and_the_exit_is_unchanged(sandbox_mock, sandbox_config_file):
     config = str(sandbox_config_file)
-    assert runner.invoke(app, ["run", "--force", "--config", config]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--force", "--config", config]).exit_code == 0
     before = runner.invoke(app, ["audit", "--json", "--config", config])
     payload = json.loads(before.stdout)
     # Make Acme Dental's fixed SAT line match its licence: billed, no finding for it, a note.

@@ -19,7 +19,7 @@ def audit_json(config):
 
 
 def test_licences_left_on_the_old_item_are_findings_counted_in_the_totals(sandbox_mock, sandbox_config_file):
-    assert runner.invoke(app, ["run", "--force", "--config", str(sandbox_config_file)]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--force", "--config", str(sandbox_config_file)]).exit_code == 0
     _, before = audit_json(sandbox_config_file)
     old_edr = {l["licence_id"]: l for l in before["licences"] if l["product"] == "edr"}
     assert old_edr and all(l["item_id"] == 1001 for l in old_edr.values())

@@ -22,7 +22,7 @@ def test_audit_reconciles_the_invoice_in_json_and_in_a_few_lines(sandbox_mock, t
     data = sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl"))
     data["huntress"]["counts"] = "invoiced"
     path = write_config(tmp_path / "config.toml", data)
-    assert runner.invoke(app, ["run", "--config", str(path), "--force"]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--config", str(path), "--force"]).exit_code == 0
     payload = json.loads(audit(path, "--json").stdout)
     edr = payload["reconciliation"]["products"]["edr"]
     assert payload["reconciliation"]["invoice"]["id"] == 8002
@@ -36,7 +36,7 @@ def test_audit_reconciles_the_invoice_in_json_and_in_a_few_lines(sandbox_mock, t
 def test_a_licence_no_mapping_maintains_is_an_orphaned_licence_that_fix_leaves_alone(sandbox_mock, tmp_path):
     data = sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl"))
     path = write_config(tmp_path / "config.toml", data)
-    assert runner.invoke(app, ["run", "--config", str(path), "--force"]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--config", str(path), "--force"]).exit_code == 0
     data["organizations"] = [o for o in data["organizations"] if o["halo_client_id"] != 22]  # Kestrel unmapped
     write_config(path, data)
     result = audit(path, "--json")

@@ -23,7 +23,7 @@ def audit_json(config, *args):
 
 def test_a_created_line_halo_did_not_link_is_reported_until_it_bills_from_the_licence(sandbox_mock, sandbox_config_file):
     sandbox, config = sandbox_mock, sandbox_config_file
-    assert runner.invoke(app, ["run", "--force", "--config", str(config)]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--force", "--config", str(config)]).exit_code == 0
     sandbox.faults.invoice_links_ignored = True
     audit_json(config, "--fix", "--yes")
     sandbox.faults.invoice_links_ignored = False

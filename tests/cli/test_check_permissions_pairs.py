@@ -45,7 +45,7 @@ def test_the_builtin_sync_left_on_is_held_with_hold(sandbox_mock, sandbox_config
     data = tomllib.loads(sandbox_config_file.read_text())
     data.setdefault("sync", {})["outside_changes"] = "hold"
     config = write_config(sandbox_config_file, data)
-    assert runner.invoke(app, ["run", "--force", "--config", str(config)]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--force", "--config", str(config)]).exit_code == 0
     sandbox_mock.faults.huntress_sync_on = True  # it writes its own (lagging) count before halosync's next token
     result = runner.invoke(app, ["run", "--force", "--json", "--config", str(config)])
     assert result.exit_code == 6, result.output
@@ -100,7 +100,7 @@ def test_a_resellers_audit_names_both_invoices_and_says_which_bills_customers(sa
     data = sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl"))
     data["huntress"]["counts"] = "invoiced"
     path = write_config(tmp_path / "config.toml", data)
-    assert runner.invoke(app, ["run", "--config", str(path), "--force"]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--config", str(path), "--force"]).exit_code == 0
     text = " ".join(runner.invoke(app, ["audit", "--config", str(path)]).stdout.split())
     assert "Huntress's latest direct invoice 7002 (to your own account" in text
     assert "not the reseller invoice 8002 your customers are billed from" in text
@@ -124,7 +124,7 @@ def test_a_client_without_an_invoice_is_told_to_create_one_by_name(sandbox_mock,
     from tests.support import SANDBOX_HOST, write_config
 
     path = write_config(tmp_path / "config.toml", sandbox_config(SANDBOX_HOST, str(tmp_path / "results.jsonl")))
-    assert runner.invoke(app, ["run", "--config", str(path), "--force"]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--config", str(path), "--force"]).exit_code == 0
     payload = json.loads(runner.invoke(app, ["audit", "--json", "--config", str(path)]).stdout)
     [finding] = [f for f in payload["findings"] if f["kind"] == "no_invoice"]
     assert "the client's invoice" not in finding["manual"] and "open" not in finding["manual"]

@@ -16,12 +16,12 @@ def history(config, *args):
 
 
 def three_runs(sandbox, config):
-    runner.invoke(app, ["run", "--force", "--config", str(config)])
+    runner.invoke(app, ["run", "--json", "--force", "--config", str(config)])
     sandbox.state.set_count(106, "edr", 20)
     sandbox.faults.fail_writes_for_clients = {16}
-    runner.invoke(app, ["run", "--force", "--config", str(config)])
+    runner.invoke(app, ["run", "--json", "--force", "--config", str(config)])
     sandbox.faults.fail_writes_for_clients = set()
-    runner.invoke(app, ["run", "--force", "--config", str(config)])
+    runner.invoke(app, ["run", "--json", "--force", "--config", str(config)])
 
 
 def test_runs_newest_first(sandbox_mock, sandbox_config_file):
@@ -58,11 +58,11 @@ def test_rows_of_one_client_and_product(sandbox_mock, sandbox_config_file):
 
 
 def test_a_corrupt_line_in_the_middle_is_skipped_and_counted(sandbox_mock, sandbox_config_file):
-    runner.invoke(app, ["run", "--force", "--config", str(sandbox_config_file)])
+    runner.invoke(app, ["run", "--json", "--force", "--config", str(sandbox_config_file)])
     log = sandbox_config_file.parent / "results.jsonl"
     with log.open("a") as f:
         f.write('{"type": "row", "broken\n')
-    runner.invoke(app, ["run", "--force", "--config", str(sandbox_config_file)])
+    runner.invoke(app, ["run", "--json", "--force", "--config", str(sandbox_config_file)])
     result = history(sandbox_config_file, "--json")
     assert len(json.loads(result.stdout)["runs"]) == 2
     assert json.loads(result.stdout)["unreadable_lines"] == 1
@@ -76,7 +76,7 @@ def test_empty_log_and_bad_product(sandbox_config_file):
 
 
 def test_a_record_of_the_wrong_shape_is_skipped_and_counted_by_history(sandbox_mock, sandbox_config_file):
-    runner.invoke(app, ["run", "--force", "--config", str(sandbox_config_file)])
+    runner.invoke(app, ["run", "--json", "--force", "--config", str(sandbox_config_file)])
     log = sandbox_config_file.parent / "results.jsonl"
     with log.open("a") as f:
         f.write(json.dumps({"type": "run", "run_id": "bad", "started": "2026-11-02T02:00:00Z", "exit_code": 0,

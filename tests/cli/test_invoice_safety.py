@@ -38,7 +38,7 @@ def test_line_items_without_usage_fail_the_run_write_nothing_and_are_retried(san
                                                                                variant, guard):
     extra = {"guard": {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}} if guard else {}
     config = make_config(tmp_path, **extra)
-    assert runner.invoke(app, ["run", "--config", str(config)]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--config", str(config)]).exit_code == 0
     licences = {lic["id"]: lic["count"] for lic in sandbox_mock.live_licences()}
     sandbox_mock.state.reseller_invoice_id += 1
     original = reseller.organization_line_items
@@ -55,7 +55,7 @@ def test_line_items_without_usage_fail_the_run_write_nothing_and_are_retried(san
     runs = [r for r in read_log(tmp_path / "results.jsonl") if r["type"] == "run"]
     assert runs[-1]["exit_code"] == 5
     monkeypatch.undo()
-    assert runner.invoke(app, ["run", "--config", str(config)]).exit_code == 0  # not followed: retried next hour
+    assert runner.invoke(app, ["run", "--json", "--config", str(config)]).exit_code == 0  # not followed: retried next hour
     runs = [r for r in read_log(tmp_path / "results.jsonl") if r["type"] == "run"]
     assert runs[-1]["exit_code"] == 0 and runs[-1]["huntress_invoice"]["id"] == 8003
 
@@ -143,7 +143,7 @@ def keep_only_the_smallest(monkeypatch):
 
 def test_line_items_far_below_the_header_and_the_account_line_items_fail_the_run(sandbox_mock, tmp_path, monkeypatch):
     config = make_config(tmp_path)
-    assert runner.invoke(app, ["run", "--config", str(config)]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--config", str(config)]).exit_code == 0
     licences = {lic["id"]: lic["count"] for lic in sandbox_mock.live_licences()}
     sandbox_mock.state.reseller_invoice_id += 1
     keep_only_the_smallest(monkeypatch)
@@ -152,7 +152,7 @@ def test_line_items_far_below_the_header_and_the_account_line_items_fail_the_run
     assert "under half" in result.output and "looks incomplete" in result.output
     assert {lic["id"]: lic["count"] for lic in sandbox_mock.live_licences()} == licences
     monkeypatch.undo()
-    assert runner.invoke(app, ["run", "--config", str(config)]).exit_code == 0  # retried, then billed
+    assert runner.invoke(app, ["run", "--json", "--config", str(config)]).exit_code == 0  # retried, then billed
 
 
 def test_a_subscription_minimum_that_explains_the_gap_is_billed(sandbox_mock, tmp_path, monkeypatch):
@@ -168,5 +168,5 @@ def test_a_subscription_minimum_that_explains_the_gap_is_billed(sandbox_mock, tm
 
 
 def test_line_items_near_the_header_cost_no_extra_request(sandbox_mock, tmp_path):
-    assert runner.invoke(app, ["run", "--config", str(make_config(tmp_path))]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--config", str(make_config(tmp_path))]).exit_code == 0
     assert not [r for r in sandbox_mock.requests if r.path.endswith("account_usage_line_items")]

@@ -47,7 +47,7 @@ def test_a_run_record_with_an_impossible_time_is_skipped_and_counted():
 
 
 def test_history_skips_a_record_with_an_impossible_time(sandbox_mock, sandbox_config_file):
-    assert runner.invoke(app, ["run", "--force", "--config", str(sandbox_config_file)]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--force", "--config", str(sandbox_config_file)]).exit_code == 0
     log = sandbox_config_file.parent / "results.jsonl"
     bad = {"type": "run", "run_id": "bad", "started": "2026-13-45T99:00:00Z", "exit_code": 0, "rows": {},
            "requests": {}}

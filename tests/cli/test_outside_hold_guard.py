@@ -19,7 +19,7 @@ def test_an_outside_change_held_also_says_the_guard_would_hold_it(sandbox_mock, 
     data["sync"]["outside_changes"] = "hold"
     data["guard"] = dict(RECOMMENDED_GUARD)  # 20% down at most
     config = write_config(sandbox_config_file, data)
-    assert runner.invoke(app, ["run", "--force", "--config", str(config)]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--force", "--config", str(config)]).exit_code == 0
     licence = next(l for l in sandbox_mock.live_licences(21) if l["item_id"] == 1001)
     licence["count"] = 90  # edited outside halosync
     for org in data["organizations"]:
@@ -47,7 +47,7 @@ def test_a_guard_without_hold_is_unchanged_for_outside_warnings(sandbox_mock, sa
     data = tomllib.loads(sandbox_config_file.read_text())
     data["guard"] = dict(RECOMMENDED_GUARD)
     config = write_config(sandbox_config_file, data)
-    assert runner.invoke(app, ["run", "--force", "--config", str(config)]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--force", "--config", str(config)]).exit_code == 0
     licence = next(l for l in sandbox_mock.live_licences(21) if l["item_id"] == 1001)
     licence["count"] = 90
     for org in data["organizations"]:

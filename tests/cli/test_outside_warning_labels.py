@@ -35,7 +35,7 @@ def test_the_label_names_client_and_product():
 
 def test_run_names_the_client_and_product_it_knows(sandbox_mock, sandbox_config_file):
     config = with_sync(sandbox_config_file, outside_changes="hold")
-    assert runner.invoke(app, ["run", "--force", "--config", str(config)]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--force", "--config", str(config)]).exit_code == 0
     licence = next(l for l in sandbox_mock.live_licences(21) if l["item_id"] == 1001)
     licence["count"] += 3
     result = runner.invoke(app, ["run", "--force", "--config", str(config)])

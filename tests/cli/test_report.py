@@ -129,7 +129,7 @@ def test_money_prices_from_invoice_lines_then_items_then_the_config(tmp_path, sa
     config = tomllib.loads(sandbox_config_file.read_text())
     config["report"] = {"unit_cost": {"sat": 1.1}}
     write_config(sandbox_config_file, config)
-    assert runner.invoke(app, ["run", "--force", "--config", str(sandbox_config_file)]).exit_code == 0
+    assert runner.invoke(app, ["run", "--json", "--force", "--config", str(sandbox_config_file)]).exit_code == 0
     before = len(sandbox_mock.requests)
     out_csv = tmp_path / "money.csv"
     result = invoke("--config", str(sandbox_config_file), "--money", "--json", "--csv", str(out_csv))

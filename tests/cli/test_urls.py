@@ -58,9 +58,9 @@ def test_a_wrong_halo_address_is_exit_5_from_every_command(sandbox_mock, sandbox
         data["halo"]["url"] = "https://sandbox.test/halo"
         data["guard"] = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
         write_config(config, data)
-        assert runner.invoke(app, ["run", "--force", "--config", str(config)]).exit_code == 0
+        assert runner.invoke(app, ["run", "--json", "--force", "--config", str(config)]).exit_code == 0
         sandbox_mock.state.set_count(104, "edr", 0)
-        assert runner.invoke(app, ["run", "--force", "--config", str(config)]).exit_code == 6
+        assert runner.invoke(app, ["run", "--json", "--force", "--config", str(config)]).exit_code == 6
         edit(config, "halo", "url", "https://sandbox.test/nothing-here")
     json_flag = [] if command[0] == "map" else ["--json"]
     result = runner.invoke(app, [*command, "--config", str(config), *json_flag])

@@ -21,7 +21,7 @@ def test_a_client_is_named_alike_everywhere(sandbox_mock, sandbox_config_file):
         data = tomllib.loads(config.read_text())
         data["clients"] = [{"halo_client_id": 14, "name": "Cedar LG"}]
         write_config(config, data)
-        assert runner.invoke(app, ["run", "--force", "--config", str(config)]).exit_code == 0
+        assert runner.invoke(app, ["run", "--json", "--force", "--config", str(config)]).exit_code == 0
         sandbox_mock.state.set_count(104, "edr", 0)
         run = runner.invoke(app, ["run", "--force", "--config", str(config)])
     assert run.exit_code == 6, run.output

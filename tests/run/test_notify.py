@@ -55,7 +55,7 @@ def test_endpoint_down_is_a_warning_not_a_failed_sync(sandbox_mock, sandbox_conf
 def test_no_notification_for_dry_runs_or_runs_not_due(sandbox_mock, sandbox_config_file):
     config = with_notify(sandbox_config_file, healthcheck_url=PING)
     with respx_routes() as (start, success, fail, hook):
-        runner.invoke(app, ["run", "--dry-run", "--config", str(config)])
+        runner.invoke(app, ["run", "--json", "--dry-run", "--config", str(config)])
         runner.invoke(app, ["run", "--config", str(config)])  # syncs
         runner.invoke(app, ["run", "--config", str(config)])  # not due
     assert start.call_count == 1 and success.call_count == 1
@@ -121,7 +121,7 @@ def test_a_password_in_a_service_url_is_redacted(mock):
 def test_people_hear_of_held_and_failed_rows_and_not_of_a_clean_sync(sandbox_mock, sandbox_config_file):
     with Receiver() as receiver:
         config = with_people(sandbox_config_file, [receiver.url])
-        assert runner.invoke(app, ["run", "--force", "--config", str(config)]).exit_code == 0
+        assert runner.invoke(app, ["run", "--json", "--force", "--config", str(config)]).exit_code == 0
         assert receiver.received == []  # on = "problems": a clean sync says nothing
         sandbox_mock.state.set_count(104, "edr", 0)
         sandbox_mock.faults.fail_writes_for_clients = {16}
@@ -157,7 +157,7 @@ def test_a_run_that_held_changes_pings_fail(sandbox_mock, sandbox_config_file):
     data = tomllib.loads(sandbox_config_file.read_text())
     data["guard"] = {"max_decrease_percent": 20, "min_units": 5}
     config = write_config(sandbox_config_file, data)
-    runner.invoke(app, ["run", "--force", "--config", str(config)])
+    runner.invoke(app, ["run", "--json", "--force", "--config", str(config)])
     sandbox_mock.state.set_count(104, "edr", 0)
     with respx_routes() as (start, success, fail, hook):
         result = runner.invoke(app, ["run", "--force", "--config", str(with_notify(config, healthcheck_url=PING))])

@@ -25,7 +25,7 @@ def synced_with_guard(sandbox: Sandbox, config_file: Path, counts: dict[tuple[in
     data = tomllib.loads(config_file.read_text())
     data["guard"] = GUARD
     write_config(config_file, data)
-    result = cli("run", "--force", "--config", str(config_file))
+    result = cli("run", "--force", "--json", "--config", str(config_file))  # --json: the table is not read
     assert result.exit_code == 0, result.output
     for (organization, product), count in counts.items():
         sandbox.state.set_count(organization, product, count)
@@ -34,7 +34,7 @@ def synced_with_guard(sandbox: Sandbox, config_file: Path, counts: dict[tuple[in
 def held_run(sandbox: Sandbox, config_file: Path, counts: dict[tuple[int, str], int]) -> tuple[Sandbox, Path]:
     """Synced once with the guard on; then the counts changed beyond it and a second sync held them (exit 6)."""
     synced_with_guard(sandbox, config_file, counts)
-    result = cli("run", "--force", "--config", str(config_file))
+    result = cli("run", "--force", "--json", "--config", str(config_file))  # --json: the table is not read
     assert result.exit_code == 6, result.output
     return sandbox, config_file
 
@@ -52,7 +52,7 @@ GLITCH = {(104, "edr"): 0, (108, "sat"): 350}
 
 def synced(config_file: Path, *args: str) -> Result:
     """A sync in process (exit 0), as the setup of a test about what the installed command does next."""
-    result = cli("run", "--config", str(config_file), *args)
+    result = cli("run", "--json", "--config", str(config_file), *args)  # --json: the table is not read
     assert result.exit_code == 0, result.output
     return result
 
@@ -63,5 +63,5 @@ def held_for_a_terminal(sandbox: Sandbox, config_file: Path, counts: dict[tuple[
     synced(config_file)
     for (organization, product), count in counts.items():
         sandbox.state.set_count(organization, product, count)
-    second = cli("run", "--force", "--config", str(config_file))
+    second = cli("run", "--force", "--json", "--config", str(config_file))
     assert second.exit_code == 6, second.output
