@@ -40,3 +40,13 @@ def test_the_previous_handlers_come_back_after_the_sync() -> None:
     with Interrupt():
         assert signal.getsignal(signal.SIGINT) != before[0]
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_a_third_signal_does_not_cut_short_the_recording_of_what_the_second_stopped() -> None:
+    with Interrupt() as interrupt:
+        interrupt.writing = True
+        signal.raise_signal(signal.SIGTERM)  # the first: writes in flight may finish
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGTERM)  # the second: stop at once
+        signal.raise_signal(signal.SIGTERM)  # the third, while the write in flight is being put on record
+        assert interrupt.signum == signal.SIGTERM

@@ -106,3 +106,32 @@ def test_a_second_signal_as_the_append_begins_still_logs_every_row_once(tmp_path
     assert [r["type"] for r in records].count("run") == 1
     assert records[-1]["type"] == "run" and records[-1]["exit_code"] == ExitCode.SIGTERM
     assert len([r for r in records if r["type"] == "row"]) == len(result.rows) == 4
+
+
+def test_a_second_signal_just_after_the_writes_ended_still_logs_every_row(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # The applier has returned, every row holding its outcome, and the run has not yet begun its records:
+    # stopping at once there must not leave the log without the run's rows and record.
+    from halosync.halo.apply import Applier
+
+    cfg = Config.model_validate(basic_config(log={"path": str(tmp_path / "results.jsonl")}))
+    real_apply = Applier.apply
+
+    def apply_then_two_signals(self: Applier, rows: list[Row]) -> object:
+        applied = real_apply(self, rows)
+        signal.raise_signal(signal.SIGTERM)  # the first asks the run to stop
+        signal.raise_signal(signal.SIGTERM)  # the second, to stop at once: the writes are over by now
+        return applied
+
+    monkeypatch.setattr(Applier, "apply", apply_then_two_signals)
+    store = FakeStore()
+    with Interrupt() as interrupt:
+        interrupt.writing = True
+        result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False,
+                      interrupt=interrupt)
+    assert result.exit_code == ExitCode.SIGTERM
+    records = read_log(tmp_path / "results.jsonl")
+    assert records[-1]["type"] == "run" and records[-1]["exit_code"] == ExitCode.SIGTERM
+    assert len([r for r in records if r["type"] == "row"]) == len(result.rows) == 4
+    written = [r for r in records if r["type"] == "row" and r["status"] == "ok" and r["action"] == "create"]
+    assert len(written) == len(store.licences_by_id) > 0

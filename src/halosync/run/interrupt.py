@@ -51,6 +51,7 @@ class Interrupt:
         self._holding = 0  # inside hold(): a second signal waits until the record being written is whole
         self._stop_pending = False
         self._settled = False  # the records are down: what is left is printing them, which no signal cuts short
+        self._stopped_now = False  # StopNow was raised: what it stopped is being put on record, which no signal cuts
 
     @property
     def name(self) -> str:
@@ -83,6 +84,7 @@ class Interrupt:
             self._holding -= 1
         if not self._holding and self._stop_pending and self.signum is not None:  # settle() clears it
             self._stop_pending = False
+            self._stopped_now = True
             raise StopNow(self.signum)
 
     def settle(self) -> None:
@@ -98,9 +100,12 @@ class Interrupt:
                 return  # nothing left to stop but the printing of what is on record (the exit code is the first's)
             global asked_twice
             asked_twice = signum  # Typer turns the KeyboardInterrupt into a silent exit 130: the entry point says it
+            if self._stopped_now:
+                return  # a third signal: stopping at once is under way, and records what it stopped first
             if self._holding:
                 self._stop_pending = True  # a record is being appended: stop right after it, never halfway
                 return
+            self._stopped_now = True
             raise StopNow(self.signum)  # asked twice: stop now, whatever is in flight
         self.signum = signum
         self.event.set()

@@ -50,6 +50,11 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
     try:
         error, refused = _apply(halo, mapping, rows, dry_run=dry_run, interrupt=interrupt, batch_size=batch_size,
                                 progress=progress)
+    except StopNow:
+        # Asked twice just as the writes ended, after the applier had put its outcomes in the rows (one stopped
+        # during them records its writes in flight itself): the rows are final, and go on record like any other
+        # run's. The error and exit code are the signal's (see `ending`).
+        error, refused = "", False
     except Exception as exc:
         if isinstance(exc, HalosyncError):
             raise
