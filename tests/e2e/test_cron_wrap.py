@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 from halosync.formats import console
-from tests.support.installed import HALOSYNC
 
 LONG = ("Not due: the last sync followed Huntress invoice 8002 of 2026-11-01 (Huntress Reseller, 960 units), "
         "still Huntress's newest; the next sync runs once Huntress issues a newer invoice. Use --force to sync now.")
@@ -29,18 +25,6 @@ def test_json_is_never_wrapped(monkeypatch, capsys):
     document = '{"message": "' + LONG + '"}'
     console.say(document)
     assert capsys.readouterr().out == document + "\n"
-
-
-def test_the_invoice_demo_narrates_within_80_columns_without_a_terminal():
-    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}  # no terminal, no COLUMNS: cron mail's 80
-    result = subprocess.run([str(HALOSYNC), "demo", "--invoice"], capture_output=True, text=True, timeout=120,
-                            env=env, stdin=subprocess.DEVNULL)
-    assert result.returncode == 0, result.stderr
-    wide = [line for line in (result.stdout + result.stderr).splitlines() if len(line) > 80]
-    assert wide == []
-    flat = " ".join(result.stdout.split())
-    assert "the next sync runs once Huntress issues a newer invoice. Use --force to sync now." in flat
-    assert "invoice 8003, 2026-11-01 to 2026-11-30" in flat  # the next invoice bills the next month
 
 
 def test_map_auto_labels_the_state_before_and_prints_the_state_after(sandbox_mock, tmp_path):

@@ -182,6 +182,7 @@ def test_demo_runs_and_touches_nothing_outside_a_temp_dir(isolated: Path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "create" in result.stdout and "update" in result.stdout and "unchanged" in result.stdout
     assert "0 created, 2 updated, 38 unchanged, 0 failed" in result.stdout
+    assert "Invoice mode" not in result.stdout  # that is `demo --invoice` (e2e/test_demo_invoice.py)
     # the third step: the glitch is held, not billed, and the rejection keeps the licence at its count
     assert "0 created, 0 updated, 39 unchanged, 0 failed, 1 held for approval" in flat(result.stdout)
     assert "rejected: client Juniper School District (21) Managed EDR" in flat(result.stdout)
