@@ -70,17 +70,23 @@ def test_a_second_signal_as_the_run_record_is_put_together_still_logs_every_row(
         return real_tally(rows)
 
     monkeypatch.setattr(sync_module, "tally", tally_under_signals)
+    assert_every_row_on_record_after_two_signals(cfg, tmp_path)
+
+
+def assert_every_row_on_record_after_two_signals(cfg: Config, folder: Path) -> None:
+    """Sync (its writes under way when the signals come) and check that the log holds every row and the run
+    record, and every licence HaloPSA holds is on record as written."""
     store = FakeStore()
     with Interrupt() as interrupt:
         interrupt.writing = True
         result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False,
                       interrupt=interrupt)
     assert result.exit_code == ExitCode.SIGTERM
-    records = read_log(tmp_path / "results.jsonl")
+    records = read_log(folder / "results.jsonl")
     assert records[-1]["type"] == "run" and records[-1]["exit_code"] == ExitCode.SIGTERM
     assert len([r for r in records if r["type"] == "row"]) == len(result.rows) == 4
     written = [r for r in records if r["type"] == "row" and r["status"] == "ok" and r["action"] == "create"]
-    assert len(written) == len(store.licences_by_id) > 0  # every licence HaloPSA holds is on record as written
+    assert len(written) == len(store.licences_by_id) > 0
 
 
 def test_a_second_signal_as_the_append_begins_still_logs_every_row_once(tmp_path: Path) -> None:
@@ -124,14 +130,4 @@ def test_a_second_signal_just_after_the_writes_ended_still_logs_every_row(tmp_pa
         return applied
 
     monkeypatch.setattr(Applier, "apply", apply_then_two_signals)
-    store = FakeStore()
-    with Interrupt() as interrupt:
-        interrupt.writing = True
-        result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False,
-                      interrupt=interrupt)
-    assert result.exit_code == ExitCode.SIGTERM
-    records = read_log(tmp_path / "results.jsonl")
-    assert records[-1]["type"] == "run" and records[-1]["exit_code"] == ExitCode.SIGTERM
-    assert len([r for r in records if r["type"] == "row"]) == len(result.rows) == 4
-    written = [r for r in records if r["type"] == "row" and r["status"] == "ok" and r["action"] == "create"]
-    assert len(written) == len(store.licences_by_id) > 0
+    assert_every_row_on_record_after_two_signals(cfg, tmp_path)
