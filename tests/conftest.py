@@ -31,6 +31,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # What the process has done, for an internal error's last words: each test is a process of its own.
     monkeypatch.setattr("halosync.writes_so_far._halo_writes", 0)
     monkeypatch.setattr("halosync.writes_so_far._log_records", 0)
+    monkeypatch.setattr("halosync.run.interrupt.raised_into_running_code", False)  # a signal test's, not the next's
+    monkeypatch.setattr("halosync.run.interrupt.asked_twice", None)
     return home
 
 

@@ -106,16 +106,26 @@ class Interrupt:
                 self._stop_pending = True  # a record is being appended: stop right after it, never halfway
                 return
             self._stopped_now = True
+            _raising_into_running_code()
             raise StopNow(self.signum)  # asked twice: stop now, whatever is in flight
         self.signum = signum
         self.event.set()
         if not self.writing and not self._settled:
+            _raising_into_running_code()
             raise Interrupted(signum)
-        if not self._settled:
+        if not self._settled and not self._holding:  # while the last records go down there is nothing left to stop
             _say_stopping(signum)
 
 
 SHORT_NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
+
+
+def _raising_into_running_code() -> None:
+    """The handler is about to raise into whatever code the main thread was running. If that was a library's
+    lock written in Python (httpcore's connection pool has one) between taking it and its release, the lock is
+    now held for good: whoever wants it next waits forever. See `raised_into_running_code`."""
+    global raised_into_running_code
+    raised_into_running_code = True
 
 
 def _say_stopping(signum: int) -> None:
@@ -215,4 +225,7 @@ _at_exit: list[bool] = []
 _late: list[int] = []  # signals after the command's exit code was decided, for the exit hook
 _after: list[AfterSignals] = []
 asked_twice: int | None = None  # the second signal, once one stopped a command at once
+# A signal's exception was raised into running code (Interrupted, StopNow): closing the HTTP clients could then
+# wait forever on a connection pool's lock the exception left held; the process ends soon and the OS closes them.
+raised_into_running_code = False
 FOR_GOOD = False  # set by the installed command's entry point: the process ends when the command does

@@ -80,6 +80,10 @@ class Services:
                 "halo": sum(client.requests for client in self._halo.values())}
 
     def close(self) -> None:
+        from halosync.run import interrupt
+
+        if interrupt.raised_into_running_code:
+            return  # a lock the signal's exception left held would make closing wait forever (a hung cron job)
         if self._huntress is not None:
             self._huntress.close()
         for client in self._halo.values():
