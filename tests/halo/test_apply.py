@@ -99,3 +99,26 @@ def test_asked_twice_the_batches_in_flight_stay_unknown_whatever_they_answer_lat
     assert answered == [1]  # HaloPSA did answer, after the run had stopped
     assert all(IN_FLIGHT in r.message and r.licence_id is None for r in applied.rows)
     assert applied.written == 0
+
+
+def test_a_batch_whose_answer_was_seen_is_never_recorded_as_not_written():
+    """One batch runs in the main thread (50 rows or fewer: a small MSP), where the second signal is raised. If it
+    lands as the batch is being marked ended, the rows hold their answer: they are written, never "not written"."""
+    from halosync.halo.apply import NOT_STARTED
+
+    _, mapping = setup()
+
+    class SignalWhileMarking(set[int]):
+        def difference_update(self, *others: object) -> None:
+            super().difference_update(*others)  # type: ignore[arg-type]
+            raise KeyboardInterrupt  # the second signal, right after this step of the marking
+
+    class Store:
+        def post_licences(self, bodies):
+            return [{"id": 500 + n} for n in range(len(bodies))]
+
+    applier = Applier(Store(), mapping)  # type: ignore[arg-type]
+    applier._in_flight = SignalWhileMarking()
+    applied = applier.apply([create(client_id=12), create(client_id=13)])
+    assert [(r.status, r.licence_id) for r in applied.rows] == [("ok", 500), ("ok", 501)]
+    assert all(r.message != NOT_STARTED for r in applied.rows)

@@ -69,9 +69,11 @@ class Applier:
                 self._abandoned = True
                 in_flight, ended = set(self._in_flight), set(self._ended)
             for i in pending:
+                if i in ended:
+                    continue  # its outcome is in the row
                 if i in in_flight:
                     rows[i] = self._interrupted(rows[i])
-                elif i not in ended:
+                else:
                     rows[i] = rows[i].replace(status="failed", message=NOT_STARTED)
             written = sum(1 for i in pending if i in ended and rows[i].status == "ok")
             return Applied(rows=rows, written=written, denied=self._denied)
@@ -81,9 +83,9 @@ class Applier:
         with self._lock:
             self._in_flight.update(batch)
         written = self._batch(rows, batch)
-        with self._lock:  # only once the batch's rows hold their outcome
+        with self._lock:  # only once the batch's rows hold their outcome; ended first: a signal between the two
+            self._ended.update(batch)  # statements (one batch runs in the main thread) must find it ended
             self._in_flight.difference_update(batch)
-            self._ended.update(batch)
         return written
 
     def _interrupted(self, row: Row) -> Row:
