@@ -129,14 +129,14 @@ def main() -> None:
             if interrupt.asked_twice is not None:
                 from halosync import writes_so_far
 
-                sys.stderr.write(f"halosync: error: interrupted twice: stopped at once. {writes_so_far.last_words()}\n")
+                _error(f"interrupted twice: stopped at once. {writes_so_far.last_words()}")
                 stop.code = interrupt.exit_code(interrupt.asked_twice)
             _exit_now_if_something_was_left_behind(stop.code)
             raise
     except KeyboardInterrupt as stop:  # outside a sync, or a second signal (a sync records its own interruption)
         from halosync import writes_so_far
 
-        sys.stderr.write(f"halosync: error: interrupted. {writes_so_far.last_words()}\n")
+        _error(f"interrupted. {writes_so_far.last_words()}")
         sys.exit(interrupt.exit_code(stop.signum) if isinstance(stop, interrupt.StopNow) else ExitCode.SIGINT)
     except Exception as exc:  # a bug: say so without a traceback, which could carry request details
         from halosync import writes_so_far
@@ -145,11 +145,18 @@ def main() -> None:
         while where is not None and where.tb_next is not None:
             where = where.tb_next
         place = f" at {where.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{where.tb_lineno}" if where else ""
-        sys.stderr.write(f"halosync: error: internal error (a bug): {type(exc).__name__}{place}. "
-                         f"{writes_so_far.last_words()} Please report it with the command you ran.\n")
+        _error(f"internal error (a bug): {type(exc).__name__}{place}. {writes_so_far.last_words()} "
+               "Please report it with the command you ran.")
         sys.exit(ExitCode.INTERNAL)
     finally:
         interrupt.FOR_GOOD = False  # for a caller that goes on (tests call main() in-process)
+
+
+def _error(message: str) -> None:
+    """The entry point's last word, wrapped at stderr's width like every other message (80 in cron mail)."""
+    from halosync.formats import console
+
+    console.error(message)
 
 
 def _exit_now_if_something_was_left_behind(code: object) -> None:

@@ -358,3 +358,21 @@ def test_a_runs_error_goes_to_stderr_with_the_prefix_and_no_python_list(sandbox_
     [line] = [line for line in result.stderr.splitlines() if "401" in line]
     assert line.startswith("halosync: error: Huntress answered 401") and "Invalid API credentials" in line
     assert "['" not in result.stderr and "error" not in result.stdout
+
+
+def test_the_entry_points_last_word_wraps_at_80_columns_like_every_message(sandbox_config_file, monkeypatch, capsys):
+    import sys
+
+    from halosync import cli
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr("halosync.run.runner.sync_if_due", broken)
+    monkeypatch.setattr(sys, "argv", ["halosync", "run", "--force", "--config", str(sandbox_config_file)])
+    with pytest.raises(SystemExit):
+        cli.main()
+    err = capsys.readouterr().err
+    assert "internal error (a bug): KeyError" in err and "Please report it" in " ".join(err.split())
+    assert max(len(line) for line in err.splitlines()) <= 80, err
