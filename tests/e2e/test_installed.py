@@ -382,7 +382,7 @@ def test_an_interrupt_mid_writes_finishes_what_is_in_flight_and_records_every_ro
 
 def test_an_interrupt_before_the_writes_writes_nothing_and_is_on_record(tmp_path):
     sandbox = Sandbox()
-    sandbox.faults.latency = 0.15  # each read: the signal comes while the run is still reading
+    sandbox.faults.latency = 0.25  # each read: the signal comes while the run is still reading
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
         process = start("run", "--config", str(config), "--force")

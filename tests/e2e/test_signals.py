@@ -72,7 +72,7 @@ def test_a_signal_while_the_audit_reads_is_the_error_document_and_nothing_writte
     with serve(sandbox) as url:
         config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
         synced(config)
-        sandbox.faults.latency = 0.2  # each read: the signal comes while the audit is still reading
+        sandbox.faults.latency = 0.3  # each read: the signal comes while the audit is still reading
         before = len(sandbox.requests)
         process = start(*args, "--config", str(config))
         wait_for(lambda: len(sandbox.requests) > before)

@@ -189,4 +189,4 @@ def _interrupted(signal_name: str, rows: list[Row], *, dry_run: bool) -> str:
                 f"{unknown} write(s) in flight with an unknown outcome (check them in HaloPSA; the next "
                 f"run checks them too); {left} not started")
     return (f"interrupted by {signal_name}: the writes in flight were finished ({written} licences "
-            f"written); {left} not started; the next run writes them")
+            f"written); {left} not started{'; the next run writes them' if left else ''}")
