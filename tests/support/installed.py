@@ -66,7 +66,12 @@ class Started:
         assert self.stderr_so_far().count(HEARD) > said, self.stderr_so_far()
 
     def communicate(self, timeout: float = 60) -> tuple[str, str]:
-        stdout, _ = self.process.communicate(timeout=timeout)
+        try:
+            stdout, _ = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # a hung command must fail its test, never outlive the suite
+            self.process.communicate()
+            raise
         stderr = self.stderr_so_far()
         self._stderr.close()
         return stdout, stderr
