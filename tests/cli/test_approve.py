@@ -10,7 +10,7 @@ import pytest
 
 from halosync.sandbox import Sandbox
 from tests.support import read_log, write_config
-from tests.support.held import GLITCH, cli, held_run
+from tests.support.held import GLITCH, cli, decisions, held_run
 
 
 @pytest.fixture
@@ -23,10 +23,6 @@ def licence(sandbox, client_id: int, item_id: int) -> dict[str, Any]:
     [found] = [l for l in sandbox.live_licences(client_id) if l["item_id"] == item_id]
     licence: dict[str, Any] = found  # the live record: tests change it in place
     return licence
-
-
-def decisions(config) -> list[dict[str, Any]]:
-    return [r for r in read_log(config.parent / "results.jsonl") if r["type"] == "decision"]
 
 
 def test_the_held_run_shows_and_logs_what_it_held(held):

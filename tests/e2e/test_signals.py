@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 
 import pytest
 
 from halosync.sandbox import Sandbox, State, serve
 from halosync.sandbox.config import sandbox_config
-from tests.support import read_log, write_config
+from tests.support import read_log, recorded, write_config
+from tests.support.contract import assert_conforms
 from tests.support.held import synced
 from tests.support.installed import (
     interrupted_twice,
+    let_go,
     start,
     start_during_a_licence_write,
     start_fixing_during_an_invoice_write,
@@ -83,3 +86,25 @@ def test_a_signal_while_the_audit_reads_is_the_error_document_and_nothing_writte
     payload = json.loads(stdout)
     assert payload["error"]["exit_code"] == code and "nothing was written" in payload["error"]["message"]
     assert sandbox.invoice_writes == 0
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_during_the_fixes_finishes_and_records_the_write_in_flight(tmp_path, signum, code):
+    sandbox = Sandbox(State.seeded())
+    with serve(sandbox) as url:
+        config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
+        process = start_fixing_during_an_invoice_write(sandbox, config)  # its answer held back
+        signalled = time.monotonic()
+        process.heard(signum)
+        let_go(sandbox)
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    # The write in flight finished; none started after the signal, though the way was open once it was answered.
+    assert len(sandbox.invoice_write_arrivals) == 1 and sandbox.invoice_write_arrivals[0] <= signalled
+    [record] = [r for r in read_log(tmp_path / "results.jsonl") if r["type"] == "invoice_fix"]
+    assert record["status"] == "ok" and record["invoice_id"] == ACME and record["line_id"] == 9013  # Acme's SAT line
+    payload = json.loads(stdout)
+    assert payload["error"]["exit_code"] == code and "interrupted by" in payload["error"]["message"]
+    assert "1 invoice change(s) were finished and recorded; 3 not started" in payload["error"]["message"]
+    assert [a["status"] for a in payload["applied"]] == ["ok"] and "interrupted by" in stderr
+    assert_conforms(recorded(sandbox))

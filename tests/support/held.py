@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner, Result
 
 from halosync.cli import app
 from halosync.sandbox import Sandbox
 from halosync.sandbox.config import sandbox_config
-from tests.support import write_config
+from tests.support import read_log, write_config
 
 GUARD = {"max_decrease_percent": 20, "max_increase_percent": 50, "min_units": 5}
 runner = CliRunner()
@@ -18,6 +19,11 @@ runner = CliRunner()
 
 def cli(*args: str) -> Result:
     return runner.invoke(app, list(args))
+
+
+def decisions(config_file: Path) -> list[dict[str, Any]]:
+    """The approve decisions in the results log beside `config_file`."""
+    return [r for r in read_log(config_file.parent / "results.jsonl") if r["type"] == "decision"]
 
 
 def synced_with_guard(sandbox: Sandbox, config_file: Path, counts: dict[tuple[int, str], int]) -> None:

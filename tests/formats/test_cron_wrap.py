@@ -26,26 +26,3 @@ def test_json_is_never_wrapped(monkeypatch, capsys):
     console.say(document)
     assert capsys.readouterr().out == document + "\n"
 
-
-def test_map_auto_labels_the_state_before_and_prints_the_state_after(sandbox_mock, tmp_path):
-    import tomllib
-
-    from typer.testing import CliRunner
-
-    from halosync.cli import app
-    from halosync.sandbox.config import sandbox_config
-    from tests.support import SANDBOX_HOST
-
-    data = sandbox_config(SANDBOX_HOST, str(tmp_path / "r.jsonl"))
-    del data["products"], data["organizations"]
-    path = tmp_path / "config.toml"
-    path.write_text(__import__("tomli_w").dumps(data))
-    path.chmod(0o600)
-    result = CliRunner().invoke(app, ["map", "--auto", "--config", str(path)])
-    assert result.exit_code == 0, result.output
-    text = " ".join(result.stdout.split())
-    assert "Before --auto: mapped: 0 organizations · unmapped: 12" in text
-    saved = tomllib.loads(path.read_text())
-    after = (f"After --auto: mapped: {len(saved['organizations'])} organizations · "
-             f"unmapped: {12 - len(saved['organizations'])} ·")
-    assert after in text and text.index("Before --auto") < text.index("After --auto")
