@@ -122,3 +122,13 @@ def test_a_batch_whose_answer_was_seen_is_never_recorded_as_not_written():
     applied = applier.apply([create(client_id=12), create(client_id=13)])
     assert [(r.status, r.licence_id) for r in applied.rows] == [("ok", 500), ("ok", 501)]
     assert all(r.message != NOT_STARTED for r in applied.rows)
+
+
+def test_a_write_in_flight_says_what_the_next_run_does_for_its_kind():
+    _, mapping = setup()
+    applier = Applier(None, mapping)  # type: ignore[arg-type]
+    created = applier._interrupted(create())
+    updated = applier._interrupted(create().replace(action="update", licence_id=77, previous_count=3))
+    assert "may have been created" in created.message and "adopts a created licence" in created.message
+    assert "licence 77" in updated.message and "may hold 5 now" in updated.message
+    assert "adopts" not in updated.message and updated.message.endswith("The next run checks it too")

@@ -92,9 +92,10 @@ class Applier:
         name = self.mapping.licence_names[row.product]
         what = (f"licence {name!r} may have been created" if row.action == "create"
                 else f"licence {row.licence_id} ({name!r}) may hold {row.count} now")
+        checks = ("The next run checks it too (it adopts a created licence, never creates a second)"
+                  if row.action == "create" else "The next run checks it too")
         return row.replace(status="failed", message=(
-            f"{IN_FLIGHT}: {what} on HaloPSA client {row.halo_client_id}; check it in HaloPSA. The next run "
-            "checks it too (it adopts a created licence, never creates a second)"))
+            f"{IN_FLIGHT}: {what} on HaloPSA client {row.halo_client_id}; check it in HaloPSA. {checks}"))
 
     def _batch(self, rows: list[Row], batch: list[int]) -> int:
         """One batch; each batch owns its rows' slots, so batches can run side by side. Returns licences written."""

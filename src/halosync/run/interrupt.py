@@ -135,7 +135,10 @@ def _say_stopping(signum: int) -> None:
     name = SHORT_NAMES.get(signal.Signals(signum), str(signum))
     line = f"halosync: {name}: no new writes; finishing what is in flight (again: stop now)\n"
     try:
-        os.write(sys.stderr.fileno(), line.encode())
+        fd = sys.stderr.fileno()
+        if os.isatty(fd):
+            line = "\n" + line  # the terminal has just echoed ^C where the cursor was
+        os.write(fd, line.encode())
     except (AttributeError, OSError, ValueError):  # no real stderr (closed, or a test's in-memory stream)
         pass
 
