@@ -132,3 +132,30 @@ def test_a_write_in_flight_says_what_the_next_run_does_for_its_kind():
     assert "may have been created" in created.message and "adopts a created licence" in created.message
     assert "licence 77" in updated.message and "may hold 5 now" in updated.message
     assert "adopts" not in updated.message and updated.message.endswith("The next run checks it too")
+
+
+def test_a_bug_in_a_batch_leaves_every_unfinished_write_on_record_as_unknown_or_not_written_never_as_planned():
+    """A batch that raises (a bug) ends the run with exit 70, and its rows are put on record: the finished batch
+    as written, the broken one as of unknown outcome, the never-started one as not written. Never "ok" as
+    planned: the ledger would take counts never sent for counts HaloPSA holds."""
+    import pytest
+
+    from halosync.halo.apply import NOT_STARTED, UNKNOWN
+
+    _, mapping = setup()
+    sent: list[int] = []
+
+    class Store:
+        def post_licences(self, bodies):
+            sent.append(bodies[0]["client_id"])
+            if bodies[0]["client_id"] == 13:
+                raise RuntimeError("a bug")
+            return [{"id": 500 + n} for n in range(len(bodies))]
+
+    rows = [create(client_id=12), create(client_id=13), create(client_id=14)]
+    with pytest.raises(RuntimeError):
+        Applier(Store(), mapping, batch_size=1, workers=1).apply(rows)  # type: ignore[arg-type]
+    assert sent == [12, 13]
+    assert (rows[0].status, rows[0].licence_id) == ("ok", 500)
+    assert rows[1].status == "failed" and rows[1].message.startswith(UNKNOWN)
+    assert rows[2].status == "failed" and rows[2].message == NOT_STARTED

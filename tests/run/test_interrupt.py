@@ -50,3 +50,14 @@ def test_a_third_signal_does_not_cut_short_the_recording_of_what_the_second_stop
             signal.raise_signal(signal.SIGTERM)  # the second: stop at once
         signal.raise_signal(signal.SIGTERM)  # the third, while the write in flight is being put on record
         assert interrupt.signum == signal.SIGTERM
+
+
+def test_a_second_signal_while_the_first_unwinds_the_reads_is_only_noted() -> None:
+    """Before the writes the first signal stops at once; a second one while that stop unwinds (waiting for the
+    reads in flight) has nothing left to stop, and must not cut short the run's record of the first."""
+    with Interrupt() as interrupt:
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        except Interrupted:
+            signal.raise_signal(signal.SIGTERM)  # while the first unwinds: noted, never raised
+        assert interrupt.signum == signal.SIGTERM

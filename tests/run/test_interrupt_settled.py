@@ -131,3 +131,29 @@ def test_a_second_signal_just_after_the_writes_ended_still_logs_every_row(tmp_pa
 
     monkeypatch.setattr(Applier, "apply", apply_then_two_signals)
     assert_every_row_on_record_after_two_signals(cfg, tmp_path)
+
+
+def test_a_second_signal_just_before_the_writes_began_records_them_as_not_written(tmp_path: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both signals land after the plan and before the applier has started: the planned writes were never sent,
+    # and the record must say so (never "ok" as planned), with every row and the run record.
+    from halosync.halo.apply import NOT_STARTED, Applier
+
+    cfg = Config.model_validate(basic_config(log={"path": str(tmp_path / "results.jsonl")}))
+
+    def two_signals_then_apply(self: Applier, rows: list[Row]) -> object:
+        signal.raise_signal(signal.SIGTERM)  # the first asks the run to stop
+        signal.raise_signal(signal.SIGTERM)  # the second, to stop at once: nothing has been sent
+        raise AssertionError("not reached")
+
+    monkeypatch.setattr(Applier, "apply", two_signals_then_apply)
+    store = FakeStore()
+    with Interrupt() as interrupt:
+        result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False,
+                      interrupt=interrupt)
+    assert result.exit_code == ExitCode.SIGTERM and store.licences_by_id == {}
+    records = read_log(tmp_path / "results.jsonl")
+    assert records[-1]["type"] == "run" and records[-1]["exit_code"] == ExitCode.SIGTERM
+    rows = [r for r in records if r["type"] == "row"]
+    assert len(rows) == 4 and not [r for r in rows if r["status"] == "ok" and r["action"] in ("create", "update")]
+    assert [r["message"] for r in rows].count(NOT_STARTED) == 2  # the two writes planned (two rows fail anyway)

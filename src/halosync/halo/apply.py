@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 BATCH_SIZE = 50
 NOT_STARTED = "not written: the run was interrupted before this write; the next run writes it"
 IN_FLIGHT = "interrupted while the write was in flight"  # a second signal: the write's outcome is unknown
+UNKNOWN = "an internal error stopped the run while the write was in flight"  # a bug: its outcome is unknown too
 
 
 @dataclass
@@ -61,23 +62,31 @@ class Applier:
         self._total = len(pending)
         try:
             written = sum(concurrently(lambda batch: self._tracked(rows, batch), batches, self.workers))
-        except KeyboardInterrupt:
-            # Asked twice: stop now, without waiting for the writes in flight in other threads. Their rows are
-            # taken as they are now: a batch still in flight has an unknown outcome, whatever it may answer later
-            # (which can no longer change a row). Every row still goes on record.
-            with self._lock:
-                self._abandoned = True
-                in_flight, ended = set(self._in_flight), set(self._ended)
-            for i in pending:
-                if i in ended:
-                    continue  # its outcome is in the row
-                if i in in_flight:
-                    rows[i] = self._interrupted(rows[i])
-                else:
-                    rows[i] = rows[i].replace(status="failed", message=NOT_STARTED)
-            written = sum(1 for i in pending if i in ended and rows[i].status == "ok")
+        except BaseException as exc:
+            # Asked twice (KeyboardInterrupt): stop now, without waiting for the writes in flight in other threads;
+            # or a bug in a batch. The rows are taken as they are now: a batch still in flight has an unknown
+            # outcome, whatever it may answer later (which can no longer change a row), and one never started
+            # was not written. Every row goes on record as what is known, never as planned.
+            self.mark_unfinished(rows, IN_FLIGHT if isinstance(exc, KeyboardInterrupt) else UNKNOWN)
+            if not isinstance(exc, KeyboardInterrupt):
+                raise
+            written = sum(1 for i in pending if rows[i].is_write)  # what is left of the writes: the finished ones
             return Applied(rows=rows, written=written, denied=self._denied)
         return Applied(rows=rows, written=written, denied=self._denied)
+
+    def mark_unfinished(self, rows: list[Row], in_flight_reason: str = IN_FLIGHT) -> None:
+        """Once stopped (or broken) outside the batches' own handling: every write row no batch finished is not
+        written, or, if its batch was in flight, of unknown outcome. No batch changes a row after this."""
+        with self._lock:
+            self._abandoned = True
+            in_flight, ended = set(self._in_flight), set(self._ended)
+        for i, row in enumerate(rows):
+            if i in ended or not row.is_write:
+                continue  # its outcome is in the row, or it is no write
+            if i in in_flight:
+                rows[i] = self._interrupted(row, in_flight_reason)
+            else:
+                rows[i] = row.replace(status="failed", message=NOT_STARTED)
 
     def _tracked(self, rows: list[Row], batch: list[int]) -> int:
         with self._lock:
@@ -88,14 +97,14 @@ class Applier:
             self._in_flight.difference_update(batch)
         return written
 
-    def _interrupted(self, row: Row) -> Row:
+    def _interrupted(self, row: Row, reason: str = IN_FLIGHT) -> Row:
         name = self.mapping.licence_names[row.product]
         what = (f"licence {name!r} may have been created" if row.action == "create"
                 else f"licence {row.licence_id} ({name!r}) may hold {row.count} now")
         checks = ("The next run checks it too (it adopts a created licence, never creates a second)"
                   if row.action == "create" else "The next run checks it too")
         return row.replace(status="failed", message=(
-            f"{IN_FLIGHT}: {what} on HaloPSA client {row.halo_client_id}; check it in HaloPSA. {checks}"))
+            f"{reason}: {what} on HaloPSA client {row.halo_client_id}; check it in HaloPSA. {checks}"))
 
     def _batch(self, rows: list[Row], batch: list[int]) -> int:
         """One batch; each batch owns its rows' slots, so batches can run side by side. Returns licences written."""

@@ -112,6 +112,7 @@ class Interrupt:
         self.event.set()
         if not self.writing and not self._settled:
             _raising_into_running_code()
+            self._stopped_now = True  # a second signal while this unwinds the reads is only noted: nothing to stop
             raise Interrupted(signum)
         if not self._settled and not self._holding:  # while the last records go down there is nothing left to stop
             _say_stopping(signum)

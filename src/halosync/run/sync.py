@@ -37,8 +37,7 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
     log = _Log(config, huntress, halo, force=force, dry_run=dry_run, interrupt=interrupt, huntress_invoice=huntress_invoice)
     try:
         plan = _read_and_plan(config, mapping, huntress, halo, log, progress=progress, stamp_rows=stamp_rows)
-        if interrupt is not None:
-            interrupt.writing = True  # from here a signal lets the writes in flight finish, then stops
+        _hold(config, plan.rows)
     except ServiceError as exc:
         code = exc.exit_code if isinstance(exc, (AuthError, UnreachableError)) else ExitCode.UNREACHABLE
         return log.finish(code, [], [], error=str(exc))
@@ -46,14 +45,18 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         return log.finish(stopped.exit_code, [], [], error=f"{stopped}: nothing was written")
 
     rows = plan.rows
-    _hold(config, rows)
+    applier = None if dry_run else Applier(halo, mapping, batch_size=batch_size, progress=progress,
+                                            stop=interrupt.event if interrupt is not None else None)
     try:
-        error, refused = _apply(halo, mapping, rows, dry_run=dry_run, interrupt=interrupt, batch_size=batch_size,
-                                progress=progress)
+        if interrupt is not None:
+            interrupt.writing = True  # from here a signal lets the writes in flight finish, then stops
+        error, refused = _apply(applier, rows)
     except StopNow:
-        # Asked twice just as the writes ended, after the applier had put its outcomes in the rows (one stopped
-        # during them records its writes in flight itself): the rows are final, and go on record like any other
-        # run's. The error and exit code are the signal's (see `ending`).
+        # Asked twice outside the applier's own handling (one during the writes records what was in flight
+        # itself): just before the writes began, or just after they ended. A write the applier never finished
+        # was not written; the rows go on record like any run's, the error and exit code the signal's (`ending`).
+        if applier is not None:
+            applier.mark_unfinished(rows)
         error, refused = "", False
     except Exception as exc:
         if isinstance(exc, HalosyncError):
@@ -165,14 +168,12 @@ def _hold(config: Config, rows: list[Row]) -> None:
         hold(rows, rule)
 
 
-def _apply(halo: LicenceStore, mapping: Mapping, rows: list[Row], *, dry_run: bool, interrupt: Interrupt | None,
-           batch_size: int, progress: Progress | None) -> tuple[str, bool]:
-    """Write the rows (replaced in place by their outcomes). Returns the run's error, if HaloPSA refused the
-    writes, and whether it refused them before any was written."""
-    if dry_run:
+def _apply(applier: Applier | None, rows: list[Row]) -> tuple[str, bool]:
+    """Write the rows (replaced in place by their outcomes; no applier: a dry run). Returns the run's error, if
+    HaloPSA refused the writes, and whether it refused them before any was written."""
+    if applier is None:
         return "", False
-    stop = interrupt.event if interrupt is not None else None
-    applied = Applier(halo, mapping, batch_size=batch_size, progress=progress, stop=stop).apply(rows)
+    applied = applier.apply(rows)
     if applied.denied is None:
         return "", False
     return applied.denial_message, applied.written == 0
