@@ -156,20 +156,25 @@ def _error(message: str) -> None:
     """The entry point's last word, wrapped at stderr's width like every other message (80 in cron mail)."""
     from halosync.formats import console
 
-    console.error(message)
+    try:
+        console.error(message)
+    except (OSError, ValueError, AttributeError):  # stderr closed or full: the exit code still says how it ended
+        pass
 
 
 def _exit_now_if_something_was_left_behind(code: object) -> None:
     """The command is done (its records written, its lock released), but a thread Python would join at exit is
-    still waiting: a notification past its [notify] timeout, or, once asked twice to stop at once, a write in
-    flight whose unknown outcome is on record. End the process now, with the command's exit code."""
+    still waiting: a notification past its [notify] timeout, or, once a signal stopped the command, a request
+    it left in flight (a read, or a write whose unknown outcome is on record). End the process now, with the
+    command's exit code."""
     import threading
 
     from halosync.run import interrupt
 
     notify = sys.modules.get("halosync.run.notify")
     left_notification = notify is not None and notify.LEFT_BEHIND.is_set()
-    left_write = interrupt.asked_twice is not None and any(
+    stopped = interrupt.asked_twice is not None or interrupt.raised_into_running_code
+    left_write = stopped and any(
         thread is not threading.main_thread() and not thread.daemon and thread.is_alive()
         for thread in threading.enumerate())
     if not (left_notification or left_write):

@@ -45,3 +45,28 @@ def test_any_other_exception_waits_for_the_running_calls_and_starts_no_more():
     with pytest.raises(ValueError):
         concurrently(call, list(range(50)), workers=1 + 1)
     assert len(ran) < 50
+
+
+def test_an_exception_raised_into_the_waiting_thread_does_not_wait_for_the_running_calls(monkeypatch):
+    """A signal's exception (Interrupted during the reads) lands in the thread waiting for the results, not in a
+    call: a read waiting out a 429 for half a minute must not hold the stop that long."""
+    from concurrent.futures import Future
+
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def call(n: int) -> int:
+        started.set()
+        release.wait(10)
+        finished.set()
+        return n
+
+    def interrupted(self: Future[int], timeout: float | None = None) -> int:
+        started.wait(10)
+        raise RuntimeError("a signal's exception, raised while waiting")
+
+    monkeypatch.setattr(Future, "result", interrupted)
+    with pytest.raises(RuntimeError, match="while waiting"):
+        concurrently(call, [0, 1], workers=2)
+    assert not finished.is_set()
+    release.set()
+    assert finished.wait(10)
