@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +18,7 @@ from tests.support import read_log, recorded, write_config
 from tests.support.contract import assert_conforms
 from tests.support.held import synced
 from tests.support.installed import (
+    Started,
     interrupted_twice,
     let_go,
     start,
@@ -27,12 +31,19 @@ from tests.support.installed import (
 ACME = 901
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_a_second_signal_during_an_invoice_write_records_it_unverified(tmp_path, signum, code):
+@contextmanager
+def fixing_during_an_invoice_write(folder: Path) -> Iterator[tuple[Sandbox, Path, Started]]:
+    """The seeded sandbox served, synced once, and `audit --fix --yes --json` started on it, its first invoice
+    write held unanswered: (sandbox, config, the command)."""
     sandbox = Sandbox(State.seeded())
     with serve(sandbox) as url:
-        config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
-        process = start_fixing_during_an_invoice_write(sandbox, config)  # its answer held back
+        config = write_config(folder / "config.toml", sandbox_config(url, str(folder / "results.jsonl")))
+        yield sandbox, config, start_fixing_during_an_invoice_write(sandbox, config)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_second_signal_during_an_invoice_write_records_it_unverified(tmp_path, signum, code):
+    with fixing_during_an_invoice_write(tmp_path) as (sandbox, config, process):
         stdout, stderr = interrupted_twice(process, signum)  # asked twice: stop now
     assert process.returncode == code, stderr
     assert "Traceback" not in stderr
@@ -90,10 +101,7 @@ def test_a_signal_while_the_audit_reads_is_the_error_document_and_nothing_writte
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_during_the_fixes_finishes_and_records_the_write_in_flight(tmp_path, signum, code):
-    sandbox = Sandbox(State.seeded())
-    with serve(sandbox) as url:
-        config = write_config(tmp_path / "config.toml", sandbox_config(url, str(tmp_path / "results.jsonl")))
-        process = start_fixing_during_an_invoice_write(sandbox, config)  # its answer held back
+    with fixing_during_an_invoice_write(tmp_path) as (sandbox, config, process):
         signalled = time.monotonic()
         process.heard(signum)
         let_go(sandbox)
