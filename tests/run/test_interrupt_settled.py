@@ -157,3 +157,27 @@ def test_a_second_signal_just_before_the_writes_began_records_them_as_not_writte
     rows = [r for r in records if r["type"] == "row"]
     assert len(rows) == 4 and not [r for r in rows if r["status"] == "ok" and r["action"] in ("create", "update")]
     assert [r["message"] for r in rows].count(NOT_STARTED) == 2  # the two writes planned (two rows fail anyway)
+
+
+def test_a_signal_while_the_clients_are_built_stops_the_run_on_record(sandbox_mock: object, sandbox_config_file: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Building the first HTTP client loads the TLS roots (tens of milliseconds) after the lock and any /start
+    # ping: a signal then is noted, not raised into httpx, and the sync stops at its start with a run record.
+    from halosync.config.load import load_config
+    from halosync.huntress.client import HuntressClient
+    from halosync.run.runner import sync_if_due
+
+    real = HuntressClient.from_config
+
+    def signalled(*args: object, **kwargs: object) -> HuntressClient:
+        signal.raise_signal(signal.SIGTERM)
+        signal.raise_signal(signal.SIGTERM)  # and again: still only noted
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(HuntressClient, "from_config", signalled)
+    _, config = load_config(sandbox_config_file)
+    result = sync_if_due(config, force=True)
+    assert result.exit_code == ExitCode.SIGTERM
+    [run] = [r for r in read_log(sandbox_config_file.parent / "results.jsonl") if r["type"] == "run"]
+    assert run["exit_code"] == ExitCode.SIGTERM and "nothing was written" in run["error"]
+    assert sandbox_mock.count("huntress") == 0  # type: ignore[attr-defined]

@@ -52,6 +52,7 @@ class Interrupt:
         self._stop_pending = False
         self._settled = False  # the records are down: what is left is printing them, which no signal cuts short
         self._stopped_now = False  # StopNow was raised: what it stopped is being put on record, which no signal cuts
+        self._deferring = False  # inside deferred(): a signal is noted, and stops the command at its next check()
 
     @property
     def name(self) -> str:
@@ -87,6 +88,22 @@ class Interrupt:
             self._stopped_now = True
             raise StopNow(self.signum)
 
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Around setting up (building the HTTP clients, which loads the TLS roots): a signal is noted, never raised
+        into library code there, and `check` stops the command at its next safe point, where it is recorded."""
+        self._deferring = True
+        try:
+            yield
+        finally:
+            self._deferring = False
+
+    def check(self) -> None:
+        """A safe point before the writes: a signal noted while deferred stops the command here."""
+        if self.signum is not None and not self.writing and not self._stopped_now:
+            self._stopped_now = True
+            raise Interrupted(self.signum)
+
     def settle(self) -> None:
         """The command's records are down: from now on a signal is noted (the exit code is still 130/143), never
         raised. Stopping at once would only cut short the printing of those records: half a --json document on
@@ -100,8 +117,8 @@ class Interrupt:
                 return  # nothing left to stop but the printing of what is on record (the exit code is the first's)
             global asked_twice
             asked_twice = signum  # Typer turns the KeyboardInterrupt into a silent exit 130: the entry point says it
-            if self._stopped_now:
-                return  # a third signal: stopping at once is under way, and records what it stopped first
+            if self._stopped_now or self._deferring:
+                return  # a stop is under way (or comes at the next check), and records what it stopped first
             if self._holding:
                 self._stop_pending = True  # a record is being appended: stop right after it, never halfway
                 return
@@ -110,11 +127,13 @@ class Interrupt:
             raise StopNow(self.signum)  # asked twice: stop now, whatever is in flight
         self.signum = signum
         self.event.set()
+        if self._deferring:
+            return  # setting up: the next check() stops the command
         if not self.writing and not self._settled:
             _raising_into_running_code()
             self._stopped_now = True  # a second signal while this unwinds the reads is only noted: nothing to stop
             raise Interrupted(signum)
-        if not self._settled and not self._holding:  # while the last records go down there is nothing left to stop
+        if self.writing and not self._settled and not self._holding:  # nothing left to stop once records go down
             _say_stopping(signum)
 
 

@@ -87,9 +87,11 @@ def sync_if_due(
         if services is None:
             services = stack.enter_context(Services(config, **(service_options or {})))
         with Interrupt() as interrupt:
-            mapping = mapping_from_config(config)
-            source, stamp = _count_source(config, services, invoice, mapping)
-            result = sync(config, mapping, source, services.halo, force=force,
+            with interrupt.deferred():  # a signal while the clients are built stops the sync at its start, on record
+                mapping = mapping_from_config(config)
+                source, stamp = _count_source(config, services, invoice, mapping)
+                halo = services.halo
+            result = sync(config, mapping, source, halo, force=force,
                           dry_run=dry_run, progress=progress, interrupt=interrupt,
                           huntress_invoice=invoice.record() if invoice else None,
                           stamp_rows=stamp.stamp if stamp is not None else None)

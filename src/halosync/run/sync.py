@@ -36,6 +36,8 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
     invoice this run follows (kept in its run record); `stamp_rows` marks the planned rows with it."""
     log = _Log(config, huntress, halo, force=force, dry_run=dry_run, interrupt=interrupt, huntress_invoice=huntress_invoice)
     try:
+        if interrupt is not None:
+            interrupt.check()  # a signal that came while the clients were being built
         plan = _read_and_plan(config, mapping, huntress, halo, log, progress=progress, stamp_rows=stamp_rows)
         _hold(config, plan.rows)
     except ServiceError as exc:
