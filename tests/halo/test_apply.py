@@ -140,7 +140,7 @@ def test_a_bug_in_a_batch_leaves_every_unfinished_write_on_record_as_unknown_or_
     planned: the ledger would take counts never sent for counts HaloPSA holds."""
     import pytest
 
-    from halosync.halo.apply import NOT_STARTED, UNKNOWN
+    from halosync.halo.apply import NOT_STARTED_BUG, UNKNOWN
 
     _, mapping = setup()
     sent: list[int] = []
@@ -158,4 +158,4 @@ def test_a_bug_in_a_batch_leaves_every_unfinished_write_on_record_as_unknown_or_
     assert sent == [12, 13]
     assert (rows[0].status, rows[0].licence_id) == ("ok", 500)
     assert rows[1].status == "failed" and rows[1].message.startswith(UNKNOWN)
-    assert rows[2].status == "failed" and rows[2].message == NOT_STARTED
+    assert rows[2].status == "failed" and rows[2].message == NOT_STARTED_BUG

@@ -181,3 +181,24 @@ def test_a_signal_while_the_clients_are_built_stops_the_run_on_record(sandbox_mo
     [run] = [r for r in read_log(sandbox_config_file.parent / "results.jsonl") if r["type"] == "run"]
     assert run["exit_code"] == ExitCode.SIGTERM and "nothing was written" in run["error"]
     assert sandbox_mock.count("huntress") == 0  # type: ignore[attr-defined]
+
+
+def test_a_signal_between_the_plan_and_the_writes_stops_the_run_on_record(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # After the holds are decided and before the writes begin: nothing was sent, and the record says so.
+    from halosync.halo.apply import Applier
+
+    cfg = Config.model_validate(basic_config(log={"path": str(tmp_path / "results.jsonl")}))
+
+    def signalled(*args: object, **kwargs: object) -> Applier:
+        signal.raise_signal(signal.SIGTERM)
+        return Applier(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync_module, "Applier", signalled)
+    store = FakeStore()
+    with Interrupt() as interrupt:
+        result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False,
+                      interrupt=interrupt)
+    assert result.exit_code == ExitCode.SIGTERM and store.licences_by_id == {}
+    [run] = [r for r in read_log(tmp_path / "results.jsonl") if r["type"] == "run"]
+    assert run["exit_code"] == ExitCode.SIGTERM and "nothing was written" in run["error"]

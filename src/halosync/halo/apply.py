@@ -21,6 +21,7 @@ BATCH_SIZE = 50
 NOT_STARTED = "not written: the run was interrupted before this write; the next run writes it"
 IN_FLIGHT = "interrupted while the write was in flight"  # a second signal: the write's outcome is unknown
 UNKNOWN = "an internal error stopped the run while the write was in flight"  # a bug: its outcome is unknown too
+NOT_STARTED_BUG = "not written: an internal error stopped the run before this write; the next run writes it"
 
 
 @dataclass
@@ -67,14 +68,16 @@ class Applier:
             # or a bug in a batch. The rows are taken as they are now: a batch still in flight has an unknown
             # outcome, whatever it may answer later (which can no longer change a row), and one never started
             # was not written. Every row goes on record as what is known, never as planned.
-            self.mark_unfinished(rows, IN_FLIGHT if isinstance(exc, KeyboardInterrupt) else UNKNOWN)
+            stopped = isinstance(exc, KeyboardInterrupt)
+            self.mark_unfinished(rows, IN_FLIGHT if stopped else UNKNOWN, NOT_STARTED if stopped else NOT_STARTED_BUG)
             if not isinstance(exc, KeyboardInterrupt):
                 raise
             written = sum(1 for i in pending if rows[i].is_write)  # what is left of the writes: the finished ones
             return Applied(rows=rows, written=written, denied=self._denied)
         return Applied(rows=rows, written=written, denied=self._denied)
 
-    def mark_unfinished(self, rows: list[Row], in_flight_reason: str = IN_FLIGHT) -> None:
+    def mark_unfinished(self, rows: list[Row], in_flight_reason: str = IN_FLIGHT,
+                        not_started: str = NOT_STARTED) -> None:
         """Once stopped (or broken) outside the batches' own handling: every write row no batch finished is not
         written, or, if its batch was in flight, of unknown outcome. No batch changes a row after this."""
         with self._lock:
@@ -86,7 +89,7 @@ class Applier:
             if i in in_flight:
                 rows[i] = self._interrupted(row, in_flight_reason)
             else:
-                rows[i] = row.replace(status="failed", message=NOT_STARTED)
+                rows[i] = row.replace(status="failed", message=not_started)
 
     def _tracked(self, rows: list[Row], batch: list[int]) -> int:
         with self._lock:

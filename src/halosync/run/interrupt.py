@@ -125,13 +125,14 @@ class Interrupt:
             self._stopped_now = True
             _raising_into_running_code()
             raise StopNow(self.signum)  # asked twice: stop now, whatever is in flight
+        if not (self._deferring or self.writing or self._settled):
+            self._stopped_now = True  # set before signum: a second signal while this one unwinds is only noted
         self.signum = signum
         self.event.set()
         if self._deferring:
             return  # setting up: the next check() stops the command
         if not self.writing and not self._settled:
             _raising_into_running_code()
-            self._stopped_now = True  # a second signal while this unwinds the reads is only noted: nothing to stop
             raise Interrupted(signum)
         if self.writing and not self._settled and not self._holding:  # nothing left to stop once records go down
             _say_stopping(signum)

@@ -40,18 +40,19 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
             interrupt.check()  # a signal that came while the clients were being built
         plan = _read_and_plan(config, mapping, huntress, halo, log, progress=progress, stamp_rows=stamp_rows)
         _hold(config, plan.rows)
+        applier = None if dry_run else Applier(halo, mapping, batch_size=batch_size, progress=progress,
+                                                stop=interrupt.event if interrupt is not None else None)
+        if interrupt is not None:
+            interrupt.writing = True  # from here a signal lets the writes in flight finish, then stops
     except ServiceError as exc:
         code = exc.exit_code if isinstance(exc, (AuthError, UnreachableError)) else ExitCode.UNREACHABLE
         return log.finish(code, [], [], error=str(exc))
-    except Interrupted as stopped:
-        return log.finish(stopped.exit_code, [], [], error=f"{stopped}: nothing was written")
+    except (Interrupted, StopNow) as stopped:  # StopNow: twice, in the instant the writes were to begin
+        name = interrupt.name if interrupt is not None else "a signal"
+        return log.finish(stopped.exit_code, [], [], error=f"interrupted by {name} before any write: nothing was written")
 
     rows = plan.rows
-    applier = None if dry_run else Applier(halo, mapping, batch_size=batch_size, progress=progress,
-                                            stop=interrupt.event if interrupt is not None else None)
     try:
-        if interrupt is not None:
-            interrupt.writing = True  # from here a signal lets the writes in flight finish, then stops
         error, refused = _apply(applier, rows)
     except StopNow:
         # Asked twice outside the applier's own handling (one during the writes records what was in flight

@@ -13,8 +13,9 @@ POOL_SIZE = 4  # requests in flight at once per service; the rate limiter still 
 
 
 def concurrently(fn: Callable[[T], R], items: Sequence[T], workers: int = POOL_SIZE) -> list[R]:
-    """`fn` over `items`, at most `workers` at a time; results in order. The first exception of a call
-    cancels what has not started and is raised once the running calls are done. A signal's exception
+    """`fn` over `items`, at most `workers` at a time; results in order. A call's exception is raised once
+    the calls before it in `items` are done, and the running calls with it; calls not started by then are
+    cancelled (the ones started meanwhile run: their callers record each outcome). A signal's exception
     (raised into this thread while it waits), or a KeyboardInterrupt, is raised at once: the running calls
     are left to end on their own, and what they were doing is the caller's to put on record."""
     if workers <= 1 or len(items) <= 1:
