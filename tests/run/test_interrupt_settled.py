@@ -15,6 +15,7 @@ from halosync.errors import ExitCode
 from halosync.run import interrupt as interrupt_module
 from halosync.run import sync as sync_module
 from halosync.run.interrupt import Interrupt, StopNow
+from halosync.run.result import RunResult
 from halosync.run.sync import sync
 from halosync.run.wiring import mapping_from_config
 from tests.support import basic_config, read_log
@@ -73,14 +74,21 @@ def test_a_second_signal_as_the_run_record_is_put_together_still_logs_every_row(
     assert_every_row_on_record_after_two_signals(cfg, tmp_path)
 
 
+def synced_under_signals(cfg: Config, *, writing: bool = False) -> tuple[RunResult, FakeStore]:
+    """A sync of the fake source into a fake store with signal handling installed (`writing`: as from the writes
+    on); the signals come from whatever the test monkeypatched."""
+    store = FakeStore()
+    with Interrupt() as interrupt:
+        interrupt.writing = writing
+        result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False,
+                      interrupt=interrupt)
+    return result, store
+
+
 def assert_every_row_on_record_after_two_signals(cfg: Config, folder: Path) -> None:
     """Sync (its writes under way when the signals come) and check that the log holds every row and the run
     record, and every licence HaloPSA holds is on record as written."""
-    store = FakeStore()
-    with Interrupt() as interrupt:
-        interrupt.writing = True
-        result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False,
-                      interrupt=interrupt)
+    result, store = synced_under_signals(cfg, writing=True)
     assert result.exit_code == ExitCode.SIGTERM
     records = read_log(folder / "results.jsonl")
     assert records[-1]["type"] == "run" and records[-1]["exit_code"] == ExitCode.SIGTERM
@@ -147,10 +155,7 @@ def test_a_second_signal_just_before_the_writes_began_records_them_as_not_writte
         raise AssertionError("not reached")
 
     monkeypatch.setattr(Applier, "apply", two_signals_then_apply)
-    store = FakeStore()
-    with Interrupt() as interrupt:
-        result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False,
-                      interrupt=interrupt)
+    result, store = synced_under_signals(cfg)
     assert result.exit_code == ExitCode.SIGTERM and store.licences_by_id == {}
     records = read_log(tmp_path / "results.jsonl")
     assert records[-1]["type"] == "run" and records[-1]["exit_code"] == ExitCode.SIGTERM
@@ -195,10 +200,7 @@ def test_a_signal_between_the_plan_and_the_writes_stops_the_run_on_record(tmp_pa
         return Applier(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sync_module, "Applier", signalled)
-    store = FakeStore()
-    with Interrupt() as interrupt:
-        result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False,
-                      interrupt=interrupt)
+    result, store = synced_under_signals(cfg)
     assert result.exit_code == ExitCode.SIGTERM and store.licences_by_id == {}
     [run] = [r for r in read_log(tmp_path / "results.jsonl") if r["type"] == "run"]
     assert run["exit_code"] == ExitCode.SIGTERM and "nothing was written" in run["error"]
