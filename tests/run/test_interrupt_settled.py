@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,10 +75,11 @@ def test_a_second_signal_as_the_run_record_is_put_together_still_logs_every_row(
     assert_every_row_on_record_after_two_signals(cfg, tmp_path)
 
 
-def synced_under_signals(cfg: Config, *, writing: bool = False) -> tuple[RunResult, FakeStore]:
+def synced_under_signals(cfg: Config, *, writing: bool = False,
+                         store: FakeStore | None = None) -> tuple[RunResult, FakeStore]:
     """A sync of the fake source into a fake store with signal handling installed (`writing`: as from the writes
     on); the signals come from whatever the test monkeypatched."""
-    store = FakeStore()
+    store = store or FakeStore()
     with Interrupt() as interrupt:
         interrupt.writing = writing
         result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), store, force=True, dry_run=False,
@@ -204,3 +206,95 @@ def test_a_signal_between_the_plan_and_the_writes_stops_the_run_on_record(tmp_pa
     assert result.exit_code == ExitCode.SIGTERM and store.licences_by_id == {}
     [run] = [r for r in read_log(tmp_path / "results.jsonl") if r["type"] == "run"]
     assert run["exit_code"] == ExitCode.SIGTERM and "nothing was written" in run["error"]
+
+
+def signals_as_finish_begins(monkeypatch: pytest.MonkeyPatch, *signums: int) -> None:
+    """The signals land at the entry of the run's `finish`, before its own guard."""
+    real = sync_module._Log.finish
+    pending = list(signums)
+
+    def finish(self: object, *args: Any, **kwargs: Any) -> RunResult:
+        while pending:
+            signal.raise_signal(pending.pop(0))
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync_module._Log, "finish", finish)
+
+
+def test_a_signal_after_setting_up_and_before_the_sync_begins_is_on_record(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = Config.model_validate(basic_config(log={"path": str(tmp_path / "results.jsonl")}))
+    real_now = sync_module.now_utc  # type: ignore[attr-defined]
+    fired: list[int] = []
+
+    def now_under_signal() -> object:  # the sync's first step, before its guarded reads
+        if not fired:
+            fired.append(1)
+            signal.raise_signal(signal.SIGTERM)
+        return real_now()
+
+    monkeypatch.setattr(sync_module, "now_utc", now_under_signal)
+    with Interrupt() as interrupt:
+        with interrupt.deferred():
+            pass
+        result = sync(cfg, mapping_from_config(cfg), FakeSource(ACME), FakeStore(), force=True, dry_run=False,
+                      interrupt=interrupt)
+    assert result.exit_code == ExitCode.SIGTERM
+    assert read_log(tmp_path / "results.jsonl")[-1]["type"] == "run"
+
+
+def test_a_signal_as_a_read_failure_is_recorded_leaves_the_record(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from halosync.errors import UnreachableError
+
+    cfg = Config.model_validate(basic_config(log={"path": str(tmp_path / "results.jsonl")}))
+    store = FakeStore()
+    store.read_error = UnreachableError("HaloPSA", "down")
+    signals_as_finish_begins(monkeypatch, signal.SIGTERM)
+    result, _ = synced_under_signals(cfg, store=store)
+    [run] = [r for r in read_log(tmp_path / "results.jsonl") if r["type"] == "run"]
+    assert result.exit_code == ExitCode.SIGTERM and run["exit_code"] == ExitCode.UNREACHABLE  # the record: how it ended
+
+
+def test_a_second_signal_as_the_records_begin_after_the_writes_keeps_every_written_row(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from halosync.halo.apply import Applier
+
+    cfg = Config.model_validate(basic_config(log={"path": str(tmp_path / "results.jsonl")}))
+    real_apply = Applier.apply
+
+    def apply_then_one_signal(self: Applier, rows: list[Row]) -> object:
+        applied = real_apply(self, rows)
+        signal.raise_signal(signal.SIGTERM)  # the first: noted (the writes are over)
+        return applied
+
+    monkeypatch.setattr(Applier, "apply", apply_then_one_signal)
+    signals_as_finish_begins(monkeypatch, signal.SIGTERM)  # the second, as the records begin
+    result, store = synced_under_signals(cfg)
+    assert result.exit_code == ExitCode.SIGTERM
+    records = read_log(tmp_path / "results.jsonl")
+    assert records[-1]["type"] == "run"
+    written = [r for r in records if r["type"] == "row" and r["status"] == "ok" and r["action"] == "create"]
+    assert len(written) == len(store.licences_by_id) > 0
+
+
+def test_a_second_signal_inside_the_first_ones_handler_still_asks_the_writers_to_stop() -> None:
+    import threading
+
+    class Event(threading.Event):
+        fired = False
+
+        def set(self) -> None:  # the second signal lands as the first one's handler sets the event
+            if not Event.fired:
+                Event.fired = True
+                signal.raise_signal(signal.SIGTERM)
+            super().set()
+
+    with Interrupt() as interrupt:
+        interrupt.event = Event()
+        interrupt.writing = True
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        except StopNow:
+            pass
+    assert interrupt.event.is_set()  # else writers would go on starting batches after "stop at once"

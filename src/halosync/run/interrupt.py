@@ -92,14 +92,12 @@ class Interrupt:
     def deferred(self) -> Iterator[None]:
         """Around setting up (building the HTTP clients, which loads the TLS roots): a signal is noted, never raised
         into library code there, and `check` stops the command at its next safe point, where it is recorded."""
-        self._deferring = True
-        try:
-            yield
-        finally:
-            self._deferring = False
+        self._deferring = True  # cleared by check(), inside the caller's guarded block
+        yield
 
     def check(self) -> None:
         """A safe point before the writes: a signal noted while deferred stops the command here."""
+        self._deferring = False
         if self.signum is not None and not self.writing and not self._stopped_now:
             self._stopped_now = True
             raise Interrupted(self.signum)
@@ -127,8 +125,8 @@ class Interrupt:
             raise StopNow(self.signum)  # asked twice: stop now, whatever is in flight
         if not (self._deferring or self.writing or self._settled):
             self._stopped_now = True  # set before signum: a second signal while this one unwinds is only noted
+        self.event.set()  # before signum: a second signal nested here must find the stop already asked
         self.signum = signum
-        self.event.set()
         if self._deferring:
             return  # setting up: the next check() stops the command
         if not self.writing and not self._settled:

@@ -45,6 +45,8 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         if interrupt is not None:
             interrupt.writing = True  # from here a signal lets the writes in flight finish, then stops
     except ServiceError as exc:
+        if interrupt is not None:
+            interrupt.writing = True  # no CALL before this: a signal from here on is noted, in the record
         code = exc.exit_code if isinstance(exc, (AuthError, UnreachableError)) else ExitCode.UNREACHABLE
         return log.finish(code, [], [], error=str(exc))
     except (Interrupted, StopNow) as stopped:  # StopNow: twice, in the instant the writes were to begin
@@ -77,7 +79,11 @@ def sync(config: Config, mapping: Mapping, huntress: CountSource, halo: LicenceS
         return sync_exit_code(rows, refused_before_writing=refused,
                               interrupted=interrupt_exit_code(signum) if signum is not None else None), stopped
 
-    return log.finish(0, rows, plan.unmapped, ending=ending)
+    while True:
+        try:
+            return log.finish(0, rows, plan.unmapped, ending=ending)
+        except StopNow:  # at finish's entry, before its own try: nothing is down yet
+            continue
 
 
 class _Log:
