@@ -71,4 +71,5 @@ def test_the_terminal_prompt_names_the_counts_and_fits_80_columns(tmp_path, monk
     assert "a: approve (write 0)  r: reject (keep 57)  s: skip  q: quit" in text
     assert "keep 175" in text or "r: reject (keep" in text.split("[2/2]")[1]
     assert "`halosync approve` writes" not in text  # the row's command advice is for cron mail, not this prompt
+    assert "Nothing decided: 2 change(s) still pending." in " ".join(text.split())  # both skipped, nothing matched
     assert max(len(line) for line in text.splitlines()) <= 80, text

@@ -51,8 +51,10 @@ def command(
             fail("approve without a terminal needs a selection: --all, --client ID or --product KEY "
                  f"({len(changes)} change(s) pending; add --reject to reject them)", ExitCode.USAGE, json_output=json_output)
         if not choices:
-            show_decisions([], ExitCode.OK, json_output=json_output,
-                           note=f"No pending change matches the selection ({len(changes)} pending).")
+            asked = not (all_ or client or product)  # at the terminal, every change was skipped
+            note = (f"Nothing decided: {len(changes)} change(s) still pending." if asked
+                    else f"No pending change matches the selection ({len(changes)} pending).")
+            show_decisions([], ExitCode.OK, json_output=json_output, note=note)
             raise typer.Exit(ExitCode.OK)
         from halosync.run.interrupt import AfterSignals
 
