@@ -179,9 +179,5 @@ def _exit_now_if_something_was_left_behind(code: object) -> None:
         for thread in threading.enumerate())
     if not (left_notification or left_write):
         return
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):  # closed or broken: the exit code still says how it ended
-            pass
+    interrupt.flush_quietly()
     os._exit(code if isinstance(code, int) else (0 if code is None else 1))
