@@ -130,7 +130,8 @@ def main() -> None:
                 from halosync import writes_so_far
 
                 _error(f"interrupted twice: stopped at once. {writes_so_far.last_words()}")
-                stop.code = interrupt.exit_code(interrupt.asked_twice)
+                if stop.code != ExitCode.LOG_UNWRITABLE:  # 74 outranks it: records not in the log must be noticed
+                    stop.code = interrupt.exit_code(interrupt.asked_twice)
             _exit_now_if_something_was_left_behind(stop.code)
             raise
     except KeyboardInterrupt as stop:  # outside a sync, or a second signal (a sync records its own interruption)
@@ -179,9 +180,5 @@ def _exit_now_if_something_was_left_behind(code: object) -> None:
         for thread in threading.enumerate())
     if not (left_notification or left_write):
         return
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):  # closed or broken: the exit code still says how it ended
-            pass
+    interrupt.flush_quietly()
     os._exit(code if isinstance(code, int) else (0 if code is None else 1))

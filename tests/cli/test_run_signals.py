@@ -63,3 +63,24 @@ def test_a_signal_while_the_summary_is_printed_exits_143_not_by_the_signal(sandb
     result = runner.invoke(app, ["run", "--force", "--json", "--config", str(sandbox_config_file)])
     assert not isinstance(result.exception, Raw)
     assert result.exit_code == 143
+
+
+def test_a_second_signal_never_hides_exit_74_whose_unsaved_records_must_be_noticed(monkeypatch, capsys):
+    """Asked twice, then the results log refused the records (full disk): the command exits 74, as a late signal
+    leaves it (docs/commands.md: 74 outranks a signal); the entry point must not turn it into 143."""
+    import sys
+
+    from halosync import cli
+    from halosync.errors import ExitCode
+    from halosync.run import interrupt
+
+    def full_disk_after_a_second_signal() -> None:
+        interrupt.asked_twice = signal.SIGTERM
+        raise SystemExit(ExitCode.LOG_UNWRITABLE)
+
+    monkeypatch.setattr(cli, "app", full_disk_after_a_second_signal)
+    monkeypatch.setattr(sys, "argv", ["halosync", "run"])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == ExitCode.LOG_UNWRITABLE
+    assert "interrupted twice" in capsys.readouterr().err  # the second signal is still said

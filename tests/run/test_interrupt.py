@@ -61,3 +61,25 @@ def test_a_second_signal_while_the_first_unwinds_the_reads_is_only_noted() -> No
         except Interrupted:
             signal.raise_signal(signal.SIGTERM)  # while the first unwinds: noted, never raised
         assert interrupt.signum == signal.SIGTERM
+
+
+def test_a_late_signal_still_sets_the_exit_code_when_stdout_cannot_be_flushed(monkeypatch) -> None:
+    """A full disk (or a closed pipe) under stdout: the exit hook's flush fails, and the late signal's 143 must
+    still be the exit code, not lost to an exception in the atexit callback."""
+    import os
+    import sys
+    import threading
+
+    from halosync.run import interrupt as module
+
+    class Full:
+        def flush(self) -> None:
+            raise OSError(28, "No space left on device")
+
+    exits: list[int] = []
+    monkeypatch.setattr(module, "_late", [signal.SIGTERM])
+    monkeypatch.setattr(sys, "stdout", Full())
+    monkeypatch.setattr(os, "_exit", exits.append)
+    monkeypatch.setattr(threading, "current_thread", lambda: None)  # leave this process's handlers alone
+    module._ignore()
+    assert exits == [ExitCode.SIGTERM]

@@ -70,10 +70,9 @@ class Applier:
             # was not written. Every row goes on record as what is known, never as planned.
             stopped = isinstance(exc, KeyboardInterrupt)
             self.mark_unfinished(rows, IN_FLIGHT if stopped else UNKNOWN, NOT_STARTED if stopped else NOT_STARTED_BUG)
-            if not isinstance(exc, KeyboardInterrupt):
+            if not stopped:
                 raise
             written = sum(1 for i in pending if rows[i].is_write)  # what is left of the writes: the finished ones
-            return Applied(rows=rows, written=written, denied=self._denied)
         return Applied(rows=rows, written=written, denied=self._denied)
 
     def mark_unfinished(self, rows: list[Row], in_flight_reason: str = IN_FLIGHT,

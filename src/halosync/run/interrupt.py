@@ -235,12 +235,18 @@ def _ignore() -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_IGN)
     if _late:  # came after the command decided its exit code, before shutdown: still exit by it (130/143)
-        import os
-        import sys
-
-        sys.stdout.flush()
-        sys.stderr.flush()
+        flush_quietly()  # a full disk or closed stdout must not skip the exit below (exit code would be lost)
         os._exit(exit_code(_late[0]))
+
+
+def flush_quietly() -> None:
+    """Flush stdout and stderr before os._exit, which would drop what they buffer; one closed or full (ENOSPC)
+    is passed over: the exit code still says how the command ended."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 _at_exit: list[bool] = []
