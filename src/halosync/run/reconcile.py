@@ -14,13 +14,11 @@ from halosync.core.products import PRODUCTS
 from halosync.core.reconcile import OrphanedLicence, Reconciliation, orphaned_licences, reconcile, retired_licences
 from halosync.errors import ConfigError, ServiceError, UnreachableError
 from halosync.huntress.client import HuntressClient
-from halosync.huntress.invoices import parse_invoice
+from halosync.huntress.invoices import LINE_ITEM_PRODUCTS, account_totals, parse_invoice
 from halosync.huntress.usage import _as_count, summary_count
 from halosync.run import resultslog
 from halosync.run.ledger import read_ledger
 from halosync.run.wiring import Services
-
-INVOICE_PRODUCTS = ("edr", "itdr", "ispm", "sat", "siem")
 
 
 def fetch_reconciliation(config: Config, huntress: HuntressClient, organizations: list[Organization],
@@ -30,7 +28,7 @@ def fetch_reconciliation(config: Config, huntress: HuntressClient, organizations
     organization list's counts. Information only: a read that fails is reported in `error`, the audit goes on.
     `known`: Huntress's newest (direct) invoice as the audit already read it, not read again."""
     reseller = config.huntress.counts == "invoiced"
-    products = [p for p in INVOICE_PRODUCTS if p in mapping.products] or ["edr"]
+    products = [p for p in LINE_ITEM_PRODUCTS if p in mapping.products] or ["edr"]
     source = "invoice line items" if reseller else "organization list"
     try:
         invoice = (parse_invoice(known) if known is not None and not reseller
@@ -41,7 +39,7 @@ def fetch_reconciliation(config: Config, huntress: HuntressClient, organizations
         if reseller:
             items = huntress.invoice_line_items(invoice.id)
             usage = items.units
-            invoiced, minimum = _account_totals(huntress.account_line_items(invoice.id))
+            invoiced, minimum = account_totals(huntress.account_line_items(invoice.id))
             account_of = items.account_ids
         else:
             usage = {org.id: _list_units(org, products) for org in organizations}
@@ -74,25 +72,6 @@ def extend_audit(report: AuditReport, config: Config, services: Services, organi
         report.findings.append(Finding(kind="orphaned_licence", message=orphan.message(), halo_client_id=orphan.client_id,
                                        product=orphan.product, licence_id=orphan.licence_id,
                                        licence_count=orphan.count))
-
-
-def _account_totals(rows: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, int]]:
-    """Per product: units billed (`usage.billable`), and units billed over those used (the subscription minimum)."""
-    billed: dict[str, int] = {}
-    minimum: dict[str, int] = {}
-    for row in rows:
-        product = row.get("product")
-        usage = row.get("usage") if isinstance(row.get("usage"), dict) else {}
-        if product not in INVOICE_PRODUCTS or not isinstance(usage, dict):
-            continue
-        try:
-            billable = _as_count(usage.get("billable"), "usage.billable")
-            actual = _as_count(usage.get("actual"), "usage.actual")
-        except ValueError:
-            continue  # an unreadable line shows up as unexplained units, never as a guess
-        billed[product] = billed.get(product, 0) + billable
-        minimum[product] = minimum.get(product, 0) + max(0, billable - actual)
-    return billed, minimum
 
 
 def _units(value: Any) -> dict[str, int]:
