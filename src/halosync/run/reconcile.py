@@ -15,7 +15,7 @@ from halosync.core.reconcile import OrphanedLicence, Reconciliation, orphaned_li
 from halosync.errors import ConfigError, ServiceError, UnreachableError
 from halosync.huntress.client import HuntressClient
 from halosync.huntress.invoices import LINE_ITEM_PRODUCTS, account_totals, parse_invoice
-from halosync.huntress.usage import _as_count, summary_count
+from halosync.huntress.usage import _as_count, listed_units
 from halosync.run import resultslog
 from halosync.run.ledger import read_ledger
 from halosync.run.wiring import Services
@@ -42,7 +42,8 @@ def fetch_reconciliation(config: Config, huntress: HuntressClient, organizations
             invoiced, minimum = account_totals(huntress.account_line_items(invoice.id))
             account_of = items.account_ids
         else:
-            usage = {org.id: _list_units(org, products) for org in organizations}
+            usage = {org.id: {p: listed_units(org.summary, p) for p in products if PRODUCTS[p].summary_field}
+                     for org in organizations}
             invoiced = {"edr": invoice.quantity} if invoice.quantity is not None else {}
             minimum = {}
             account_of = {org.id: org.account_id for org in organizations if org.account_id is not None}
@@ -81,18 +82,6 @@ def _units(value: Any) -> dict[str, int]:
             found[str(product)] = _as_count(units, f"neighborhood_watch.{product}")
         except ValueError:
             continue
-    return found
-
-
-def _list_units(org: Organization, products: list[str]) -> dict[str, int]:
-    found = {}
-    for product in products:
-        if PRODUCTS[product].summary_field is None:
-            continue
-        try:
-            found[product] = summary_count(org.summary, product)
-        except ValueError:
-            found[product] = 0
     return found
 
 
