@@ -143,14 +143,20 @@ def _retired(config: Config, mapping: Mapping,
     if not gone:
         return {}, {}
     if written_for is None:
-        try:
-            written_for = read_ledger(config.log_path).written_for
-        except ConfigError:
-            return {}, {}  # a log that cannot be read says nothing of what was mapped before
+        written_for = written_for_of(config)
     written = {licence: product for (_, product), ids in written_for.items() if product in gone for licence in ids}
     # Names only of products halosync billed before: a product never mapped may be another tool's to maintain.
     names = {rendered: p for p in set(written.values()) if (rendered := mapping.rendered_name(p))}
     return written, names
+
+
+def written_for_of(config: Config) -> dict[tuple[int, str], set[int]]:
+    """The licences halosync wrote per (client, product), from the results log; none when the log cannot be read
+    (it then says nothing of what was mapped before; the licence names still find a product's licences)."""
+    try:
+        return read_ledger(config.log_path).written_for
+    except ConfigError:
+        return {}
 
 
 def last_written(config: Config, licence_ids: set[int]) -> dict[int, str]:
