@@ -70,6 +70,16 @@ def test_a_fixed_quantity_equal_to_the_count_is_billed_and_never_gets_a_second_l
     assert report.findings == [] and report.fixes == []
 
 
+def test_a_licence_only_an_ended_line_bills_from_is_unbilled_and_gets_a_line_of_its_own():
+    invoices = [invoice(901, 12, [{"id": 1, "item_id": 1001, "qty_order": 48, "quantity_licences": [{"licence_id": 1}],
+                                   "isinactive": True},
+                                  {"id": 2, "item_id": 1003, "quantity_licences": [{"licence_id": 2}]}])]
+    mapping = Mapping(clients={12: [101]}, products=MAPPING.products, licence_names=MAPPING.licence_names)
+    report = audit(mapping, LICENCES, invoices)
+    assert kinds(report.findings) == [("unbilled", 12, "edr", 1, None)]
+    assert [(f.action, f.invoice_id, f.licence_id, f.line_id) for f in report.fixes] == [("add_line", 901, 1, None)]
+
+
 @pytest.fixture
 def synced(sandbox_mock, sandbox_config_file):
     assert runner.invoke(app, ["run", "--json", "--force", "--config", str(sandbox_config_file)]).exit_code == 0

@@ -192,3 +192,14 @@ def test_judge_decides_each_case_before_any_write() -> None:
     assert judge(change, "approved", still=True, now=0, next_sync=when) == ("ok", "already holds 0: nothing written")
     edited = judge(change, "approved", still=True, now=60, next_sync=when)
     assert edited is not None and edited[0] == "stale" and "now holds 60, not the 57" in edited[1]
+
+
+def test_a_held_change_from_a_licence_without_a_count_reads_as_dash_not_none():
+    from halosync.core.models import Row
+    from halosync.formats.approve import describe_change
+    from halosync.run.approve import Pending
+
+    row = Row(halo_client_id=12, huntress_organization_ids=[101], product="edr", halo_item_id=1001, licence_id=5,
+              previous_count=None, count=52, action="update", status="held", message="held for approval")
+    text = describe_change(Pending("r1", row), {12: "Acme"})
+    assert "licence 5: - → 52 " in text and "None" not in text

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from halosync.formats import console
 from halosync.formats.json_output import document, error_object
-from halosync.formats.labels import client_label, percent_label, product_label
+from halosync.formats.labels import client_label, count_change, percent_label, product_label
 from halosync.formats.text import wrap
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def describe_change(change: Pending, client_names: dict[int, str] | None = None) -> str:
     row = change.row
     return (f"client {client_label(row.halo_client_id, client_names or {})} · {product_label(row.product)} · "
-            f"licence {row.licence_id}: {row.previous_count} → {row.count}{percent_label(row.previous_count, row.count)} "
+            f"licence {row.licence_id}: {count_change(row.previous_count, row.count)}{percent_label(row.previous_count, row.count)} "
             f"(held by run {change.held_run_id}). {row.message}")
 
 
@@ -74,7 +74,7 @@ def show_decisions(decisions: list[Decision], exit_code: int, *, json_output: bo
         reason = (reasons or {}).get((d.held_run_id, d.halo_client_id, d.product))
         held = f" (held: {held_reason(reason)})" if reason else ""
         console.say(wrap(f"{prefix}{verb}{outcome}: client {client} {product_label(d.product)} licence {d.licence_id} "
-                         f"{d.previous_count} → {d.count}: {d.message}{held}", width))
+                         f"{count_change(d.previous_count, d.count)}: {d.message}{held}", width))
     if decisions:
         console.say(f"{len(decisions)} decision(s){' (dry run: nothing written or recorded)' if dry_run else ''}.")
     if error:

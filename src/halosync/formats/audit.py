@@ -76,8 +76,7 @@ def _show_licences(report: AuditReport) -> None:
     """Each managed licence and the invoice lines that bill it: a table when it fits, else one wrapped line each."""
     from rich.table import Table
 
-    from halosync.core.products import PRODUCTS
-    from halosync.formats.labels import client_label
+    from halosync.formats.labels import client_label, product_label
 
     out = console.stdout
     title = "halosync audit: managed licences and the invoice lines that bill them"
@@ -87,13 +86,13 @@ def _show_licences(report: AuditReport) -> None:
         for name in ("Client", "Product", "Licence", "Count", "Billed by"):
             table.add_column(name, justify="right" if name in ("Client", "Licence", "Count") else "left")
         for m in report.managed:
-            table.add_row(client_label(m.client_id, report.client_names), PRODUCTS[m.product].display_name, str(m.licence_id), str(m.count), billed[id(m)])
+            table.add_row(client_label(m.client_id, report.client_names), product_label(m.product), str(m.licence_id), str(m.count), billed[id(m)])
         out.print(table)
     else:
         out.print(title, markup=False, highlight=False)
         for m in report.managed:
             # The "billed by" part is prose that can be wider than the page: wrap_lines breaks it between words.
-            out.print(wrap_lines(wrap_parts([f"client {client_label(m.client_id, report.client_names)}", PRODUCTS[m.product].display_name,
+            out.print(wrap_lines(wrap_parts([f"client {client_label(m.client_id, report.client_names)}", product_label(m.product),
                                              f"licence {m.licence_id}", f"count {m.count}", f"billed by: {billed[id(m)]}"],
                                             out.width), out.width),
                       markup=False, highlight=False, soft_wrap=True)

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from halosync.core.products import PRODUCTS
 from halosync.core.report import COLUMNS, Report, Series, row, sparkline, values
 from halosync.errors import ConfigError
+from halosync.formats.labels import product_label
 from halosync.formats.text import visible, wrap, wrap_lines, wrap_parts
 
 ESTIMATED = ("Money is estimated with today's prices: the recurring invoice lines and items as they are now, "
@@ -127,7 +127,7 @@ def lines(report: Report, log_path: Path, width: int) -> Iterator[str]:
 
 
 def _product_lines(report: Report, product: str, series: list[Series], width: int) -> Iterator[str]:
-    shown = PRODUCTS[product].display_name if product in PRODUCTS else product
+    shown = product_label(product)
     numbers = [_numbers(report, s) for s in series]
     names = [_flat(s.name) for s in series]
     name_col = min(NAME_MAX, max(len(n) for n in names))

@@ -12,8 +12,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from halosync.core.products import PRODUCTS
 from halosync.core.report import Report, Series, levels
+from halosync.formats.labels import product_label
 from halosync.formats.report_csv import cell
 
 COLOURS = {"edr": "#2f6db5", "itdr": "#e08a1e", "ispm": "#8a5cb8", "sat": "#3a9a4a", "siem": "#c8413b",
@@ -121,7 +121,7 @@ def chart(months: list[str], totals: list[dict[str, Any]]) -> str:
     legend_x = left + SLOT_W * len(months) + 16
     out.append(f'<g class="legend" transform="translate({legend_x} {TOP})">')
     for n, product in enumerate(reversed(products)):  # top to bottom as the bars stack
-        name = PRODUCTS[product].display_name if product in PRODUCTS else product
+        name = product_label(product)
         out.append(f'<g class="entry" data-product="{escape(product)}"><rect x="0" y="{n * 22}" width="14" height="14" '
                    f'fill="{colour(product)}"/><text x="20" y="{n * 22 + 12}">{escape(name)} ({escape(product)})</text></g>')
     out.append("</g></svg>\n")
@@ -193,7 +193,7 @@ def _customers(report: Report) -> Iterator[str]:
     yield (f"<h2>Customers ({len(order):,})</h2>\n<p class=\"note\">Each line: billed units over {_months(len(report.months))} "
            f"(from 0), {report.months[-1]}'s units and the change against {report.months[-2] if len(report.months) > 1 else 'the month before'}.</p>\n")
     yield "<table><thead><tr><th class=\"n\">Client</th><th>Id</th>" + "".join(
-        f"<th>{escape(PRODUCTS[p].display_name if p in PRODUCTS else p)}</th>" for p in products) + "</tr></thead><tbody>\n"
+        f"<th>{escape(product_label(p))}</th>" for p in products) + "</tr></thead><tbody>\n"
     buffer = []
     for n, client in enumerate(order, start=1):
         mine = clients[client]

@@ -33,24 +33,28 @@ def parse_line(row: dict[str, Any]) -> InvoiceLine:
             item_id = as_id(row[key])
             if item_id is not None:
                 break
-    licence_ids: list[int] = []
-    for entry in row.get("quantity_licences") or []:
-        licence_id = as_id(entry.get("licence_id")) if isinstance(entry, dict) else None
-        if licence_id is not None:
-            licence_ids.append(licence_id)
     return InvoiceLine(id=as_id(row.get("id")), item_id=item_id, quantity=number(row.get("qty_order")),
-                       licence_ids=tuple(licence_ids))
+                       licence_ids=licence_ids(row))
+
+
+def licence_ids(line: dict[str, Any]) -> tuple[int, ...]:
+    """The licences a line bills from (`quantity_licences[].licence_id`); entries without a usable id are left out."""
+    entries = line.get("quantity_licences")
+    found = (as_id(e.get("licence_id")) for e in (entries if isinstance(entries, list) else []) if isinstance(e, dict))
+    return tuple(i for i in found if i is not None)
 
 
 def parse_invoice(row: dict[str, Any]) -> RecurringInvoice | None:
-    """None for an invoice HaloPSA sent without usable ids: it can be neither matched nor fixed."""
+    """None for an invoice HaloPSA sent without usable ids: it can be neither matched nor fixed. An ended line
+    (`isinactive`) bills nothing: it is left out, as `report --money` leaves it out (halo/prices.py), so a licence
+    only an ended line names is unbilled, and a fix never switches an ended line."""
     invoice_id, client_id = as_id(row.get("id")), as_id(row.get("client_id"))
     if invoice_id is None or client_id is None:
         return None
     lines = row.get("lines")
     return RecurringInvoice(id=invoice_id, client_id=client_id, active=not row.get("disabled"),
                             lines=tuple(parse_line(line) for line in (lines if isinstance(lines, list) else [])
-                                        if isinstance(line, dict)))
+                                        if isinstance(line, dict) and not line.get("isinactive")))
 
 
 def parse_invoices(rows: list[dict[str, Any]]) -> list[RecurringInvoice]:

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from halosync.core.report import Price, PricedLine
-from halosync.halo.invoices import as_id
+from halosync.halo.invoices import licence_ids
 
 
 def amount(value: Any) -> float | None:
@@ -31,10 +31,7 @@ def priced_lines(invoices: list[dict[str, Any]]) -> list[PricedLine]:
         for line in lines if isinstance(lines, list) else []:
             if not isinstance(line, dict) or line.get("isinactive"):
                 continue
-            entries = line.get("quantity_licences")
-            licence_ids = tuple(i for i in (as_id(e.get("licence_id")) for e in (entries if isinstance(entries, list) else [])
-                                            if isinstance(e, dict)) if i is not None)
-            found.append(PricedLine(licence_ids, amount(line.get("unit_price")), amount(line.get("unit_cost"))))
+            found.append(PricedLine(licence_ids(line), amount(line.get("unit_price")), amount(line.get("unit_cost"))))
     return found
 
 

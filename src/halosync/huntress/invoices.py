@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from halosync.core.invoice import HuntressInvoice, LineItems
@@ -97,16 +97,36 @@ def account_actual_units(rows: Iterable[Any]) -> dict[str, int] | None:
     """Per product, the units the account usage line items say the organizations used (`usage.actual`); None
     when a row cannot be read (the invoice then cannot vouch for the organization line items)."""
     found: dict[str, int] = {}
-    for row in rows:
-        usage = _object(row).get("usage")
-        product = _object(row).get("product")
-        if product not in LINE_ITEM_PRODUCTS:
-            continue
+    for product, usage in _account_usages(rows):
         try:
-            found[product] = found.get(product, 0) + _as_count(_object(usage).get("actual"), "usage.actual")
+            found[product] = found.get(product, 0) + _as_count(usage.get("actual"), "usage.actual")
         except ValueError:
             return None
     return found
+
+
+def account_totals(rows: Iterable[Any]) -> tuple[dict[str, int], dict[str, int]]:
+    """Per product: units billed (`usage.billable`), and units billed over those used (the subscription minimum).
+    A row that cannot be read is left out: it shows up as unexplained units, never as a guess."""
+    billed: dict[str, int] = {}
+    minimum: dict[str, int] = {}
+    for product, usage in _account_usages(rows):
+        try:
+            billable = _as_count(usage.get("billable"), "usage.billable")
+            actual = _as_count(usage.get("actual"), "usage.actual")
+        except ValueError:
+            continue
+        billed[product] = billed.get(product, 0) + billable
+        minimum[product] = minimum.get(product, 0) + max(0, billable - actual)
+    return billed, minimum
+
+
+def _account_usages(rows: Iterable[Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(product, usage) of each account usage line item that bills one of our products."""
+    for row in rows:
+        product = _object(row).get("product")
+        if product in LINE_ITEM_PRODUCTS:
+            yield product, _object(_object(row).get("usage"))
 
 
 def _object(value: Any) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from halosync.config.schema import Config
 from halosync.core.audit import MANUAL, AuditReport, Finding, Fix, audit, counted_products, recheck, verify
 from halosync.core.models import InvoiceFix
-from halosync.errors import AuthError, ConfigError, ExitCode, HalosyncError, ServiceError
+from halosync.errors import AuthError, ExitCode, HalosyncError, ServiceError
 from halosync.halo.invoices import read_invoices, write_fix
-from halosync.huntress.usage import summary_count
+from halosync.huntress.usage import listed_units
 from halosync.run import resultslog
 from halosync.run.clock import now_utc
 from halosync.run.held_changes import held_not_approved
@@ -43,11 +43,11 @@ def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any
         services.halo.authenticate()  # first: a token refused for edit:invoices ends --fix before anything else
         organizations = services.huntress.organizations()
         counted = counted_products(mapping)
-        usage = {org.id: (org.name, {p: _units(org.summary, p) for p in counted}) for org in organizations}
+        usage = {org.id: (org.name, {p: listed_units(org.summary, p) for p in counted}) for org in organizations}
         latest = services.huntress.latest_invoice()
-        from halosync.run.reconcile import extend_audit, orphan_scope  # the reconciliation and orphaned licences
+        from halosync.run.reconcile import extend_audit, orphan_scope, written_for_of  # reconciliation, orphans
 
-        written_for = _written_for(config)  # read once: the orphaned licences need it too
+        written_for = written_for_of(config)  # read once: the orphaned licences need it too
         scope = orphan_scope(config, mapping, written_for)
         # One listing for both: the mapped clients' licences, and those that could be orphaned.
         listed = services.halo.licences(keep=lambda l: mapping.is_candidate(l) or scope.keep(l))
@@ -69,23 +69,6 @@ def fetch_and_audit(config: Config, *, fix: bool = False, **service_options: Any
     except BaseException:
         services.close()
         raise
-
-
-def _written_for(config: Config) -> dict[tuple[int, str], set[int]]:
-    """The licences halosync wrote per (client, product), to find those left on a product's previous item."""
-    from halosync.run.ledger import read_ledger
-
-    try:
-        return read_ledger(config.log_path).written_for
-    except ConfigError:
-        return {}  # a log that cannot be read: the licence names still find them
-
-
-def _units(summary: dict[str, Any], product: str) -> int:
-    try:
-        return summary_count(summary, product)
-    except ValueError:
-        return 0  # a bad value is the sync's to report (it fails that row); the audit does not guess
 
 
 @dataclass

@@ -14,13 +14,11 @@ from halosync.core.products import PRODUCTS
 from halosync.core.reconcile import OrphanedLicence, Reconciliation, orphaned_licences, reconcile, retired_licences
 from halosync.errors import ConfigError, ServiceError, UnreachableError
 from halosync.huntress.client import HuntressClient
-from halosync.huntress.invoices import parse_invoice
-from halosync.huntress.usage import _as_count, summary_count
+from halosync.huntress.invoices import LINE_ITEM_PRODUCTS, account_totals, parse_invoice
+from halosync.huntress.usage import _as_count, listed_units
 from halosync.run import resultslog
 from halosync.run.ledger import read_ledger
 from halosync.run.wiring import Services
-
-INVOICE_PRODUCTS = ("edr", "itdr", "ispm", "sat", "siem")
 
 
 def fetch_reconciliation(config: Config, huntress: HuntressClient, organizations: list[Organization],
@@ -30,7 +28,7 @@ def fetch_reconciliation(config: Config, huntress: HuntressClient, organizations
     organization list's counts. Information only: a read that fails is reported in `error`, the audit goes on.
     `known`: Huntress's newest (direct) invoice as the audit already read it, not read again."""
     reseller = config.huntress.counts == "invoiced"
-    products = [p for p in INVOICE_PRODUCTS if p in mapping.products] or ["edr"]
+    products = [p for p in LINE_ITEM_PRODUCTS if p in mapping.products] or ["edr"]
     source = "invoice line items" if reseller else "organization list"
     try:
         invoice = (parse_invoice(known) if known is not None and not reseller
@@ -41,10 +39,11 @@ def fetch_reconciliation(config: Config, huntress: HuntressClient, organizations
         if reseller:
             items = huntress.invoice_line_items(invoice.id)
             usage = items.units
-            invoiced, minimum = _account_totals(huntress.account_line_items(invoice.id))
+            invoiced, minimum = account_totals(huntress.account_line_items(invoice.id))
             account_of = items.account_ids
         else:
-            usage = {org.id: _list_units(org, products) for org in organizations}
+            usage = {org.id: {p: listed_units(org.summary, p) for p in products if PRODUCTS[p].summary_field}
+                     for org in organizations}
             invoiced = {"edr": invoice.quantity} if invoice.quantity is not None else {}
             minimum = {}
             account_of = {org.id: org.account_id for org in organizations if org.account_id is not None}
@@ -76,25 +75,6 @@ def extend_audit(report: AuditReport, config: Config, services: Services, organi
                                        licence_count=orphan.count))
 
 
-def _account_totals(rows: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, int]]:
-    """Per product: units billed (`usage.billable`), and units billed over those used (the subscription minimum)."""
-    billed: dict[str, int] = {}
-    minimum: dict[str, int] = {}
-    for row in rows:
-        product = row.get("product")
-        usage = row.get("usage") if isinstance(row.get("usage"), dict) else {}
-        if product not in INVOICE_PRODUCTS or not isinstance(usage, dict):
-            continue
-        try:
-            billable = _as_count(usage.get("billable"), "usage.billable")
-            actual = _as_count(usage.get("actual"), "usage.actual")
-        except ValueError:
-            continue  # an unreadable line shows up as unexplained units, never as a guess
-        billed[product] = billed.get(product, 0) + billable
-        minimum[product] = minimum.get(product, 0) + max(0, billable - actual)
-    return billed, minimum
-
-
 def _units(value: Any) -> dict[str, int]:
     found = {}
     for product, units in (value or {}).items() if isinstance(value, dict) else ():
@@ -102,18 +82,6 @@ def _units(value: Any) -> dict[str, int]:
             found[str(product)] = _as_count(units, f"neighborhood_watch.{product}")
         except ValueError:
             continue
-    return found
-
-
-def _list_units(org: Organization, products: list[str]) -> dict[str, int]:
-    found = {}
-    for product in products:
-        if PRODUCTS[product].summary_field is None:
-            continue
-        try:
-            found[product] = summary_count(org.summary, product)
-        except ValueError:
-            found[product] = 0
     return found
 
 
@@ -175,14 +143,20 @@ def _retired(config: Config, mapping: Mapping,
     if not gone:
         return {}, {}
     if written_for is None:
-        try:
-            written_for = read_ledger(config.log_path).written_for
-        except ConfigError:
-            return {}, {}  # a log that cannot be read says nothing of what was mapped before
+        written_for = written_for_of(config)
     written = {licence: product for (_, product), ids in written_for.items() if product in gone for licence in ids}
     # Names only of products halosync billed before: a product never mapped may be another tool's to maintain.
     names = {rendered: p for p in set(written.values()) if (rendered := mapping.rendered_name(p))}
     return written, names
+
+
+def written_for_of(config: Config) -> dict[tuple[int, str], set[int]]:
+    """The licences halosync wrote per (client, product), from the results log; none when the log cannot be read
+    (it then says nothing of what was mapped before; the licence names still find a product's licences)."""
+    try:
+        return read_ledger(config.log_path).written_for
+    except ConfigError:
+        return {}
 
 
 def last_written(config: Config, licence_ids: set[int]) -> dict[int, str]:
