@@ -100,3 +100,21 @@ def test_people_message_keeps_names():
                        rows={"create": 0, "update": 0, "unchanged": 0, "failed": 0, "held": 1}, requests={})
     message = people_message(record, [row], {14: CLIENT})
     assert message is not None and CLIENT in message[1]
+
+
+def test_check_permissions_on_a_narrow_page_shows_control_characters_in_names_never_obeys_them(
+        sandbox_mock, sandbox_config_file, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")  # the line format cron mail gets, not the table
+    name = "Cedar \x1b[31mLaw"
+    sandbox_mock.state.clients[14]["name"] = name
+    for record in sandbox_mock.state.licences.values():
+        if record["client_id"] == 14:
+            record["client_name"] = name
+    data = tomllib.loads(sandbox_config_file.read_text())
+    for org in data["organizations"]:
+        if org["halo_client_id"] == 14:
+            org["name"] = name  # the licence survey names each client
+    write_config(sandbox_config_file, data)
+    assert cli("run", "--force", "--json", "--config", str(sandbox_config_file)).exit_code == 0
+    result = cli("check-permissions", "--config", str(sandbox_config_file))
+    assert "\x1b" not in result.stdout and "Cedar \\x1b[31mLaw" in result.stdout, result.stdout
