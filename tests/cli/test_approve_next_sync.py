@@ -73,3 +73,15 @@ def test_the_terminal_prompt_names_the_counts_and_fits_80_columns(tmp_path, monk
     assert "`halosync approve` writes" not in text  # the row's command advice is for cron mail, not this prompt
     assert "Nothing decided: 2 change(s) still pending." in " ".join(text.split())  # both skipped, nothing matched
     assert max(len(line) for line in text.splitlines()) <= 80, text
+
+
+def test_the_prompt_for_a_licence_reported_without_a_count_offers_to_keep_it_as_it_is():
+    from halosync.core.models import Row
+    from halosync.formats.approve import describe_for_prompt
+    from halosync.run.approve import Pending
+
+    row = Row(run_id="r", time="2026-11-01T02:00:00Z", dry_run=False, halo_client_id=14, huntress_organization_ids=[104],
+              product="edr", halo_item_id=1001, licence_id=5500, previous_count=None, count=0, action="update",
+              status="held")
+    text = " ".join(" ".join(describe_for_prompt(Pending("r", row), 1, 1, 80)).split())
+    assert "r: reject (keep -)" in text and "None" not in text

@@ -192,6 +192,9 @@ def test_judge_decides_each_case_before_any_write() -> None:
     assert judge(change, "approved", still=True, now=0, next_sync=when) == ("ok", "already holds 0: nothing written")
     edited = judge(change, "approved", still=True, now=60, next_sync=when)
     assert edited is not None and edited[0] == "stale" and "now holds 60, not the 57" in edited[1]
+    no_count = Pending("r", row.replace(previous_count=None))  # HaloPSA reported the licence without a count
+    assert judge(no_count, "rejected", still=True, now=GONE, next_sync=when) == (
+        "ok", "kept the licence as it is; the next sync judges it again")
 
 
 def test_a_held_change_from_a_licence_without_a_count_reads_as_dash_not_none():

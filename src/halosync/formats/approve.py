@@ -28,7 +28,7 @@ def describe_for_prompt(change: Pending, n: int, total: int, width: int,
     The row's own "`halosync approve` writes it, ..." is left out: the choices below say it, in numbers."""
     row = change.row
     text = _without_instructions(describe_change(change, client_names))
-    choices = [f"a: approve (write {row.count})", f"r: reject (keep {row.previous_count})", "s: skip", "q: quit"]
+    choices = [f"a: approve (write {row.count})", f"r: reject (keep {'-' if row.previous_count is None else row.previous_count})", "s: skip", "q: quit"]
     lines: list[str] = []
     line = " "
     for choice in choices:  # two spaces between choices, a choice never split

@@ -200,7 +200,8 @@ def judge(change: Pending, decision: Literal["approved", "rejected"], *, still: 
         return "stale", (f"no longer pending: a newer run judged client {row.halo_client_id} {row.product} again, or "
                          "it was decided meanwhile; nothing written; `halosync approve` shows what is pending now")
     if decision == "rejected":
-        return "ok", f"kept {row.previous_count}; {next_sync()} judges it again"
+        kept = "the licence as it is" if row.previous_count is None else row.previous_count  # no count was read
+        return "ok", f"kept {kept}; {next_sync()} judges it again"
     if now is GONE:
         return "stale", (f"licence {row.licence_id} is no longer in HaloPSA (deleted since the run): not written; "
                          f"{next_sync()} judges the pair afresh")
