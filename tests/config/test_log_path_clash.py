@@ -63,3 +63,19 @@ def test_a_log_of_its_own_loads(tmp_path):
     data["log"] = {"path": "results.jsonl"}
     _, config = load_config(write_config(tmp_path / "config.toml", data))
     assert config.log_path == tmp_path / "results.jsonl"
+
+
+def test_a_log_path_that_is_a_device_or_a_pipe_is_refused_in_every_command(tmp_path):
+    """/dev/full reads forever (a run grew by a gigabyte a second until the kernel stopped it); a FIFO blocks."""
+    import os
+
+    fifo = tmp_path / "results.fifo"
+    os.mkfifo(fifo)
+    for log in ("/dev/full", str(fifo)):
+        data = basic_config()
+        data["log"] = {"path": log}
+        path = write_config(tmp_path / "config.toml", data)
+        assert "not a regular file" in _refused(path) and log in _refused(path)
+        for command in (["run", "--force"], ["history"], ["report"], ["audit"]):
+            result = runner.invoke(app, [*command, "--config", str(path)])
+            assert result.exit_code == 2 and "not a regular file" in " ".join(result.output.split()), command

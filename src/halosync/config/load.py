@@ -153,6 +153,14 @@ def _refuse_log_on_own_files(path: Path, data: dict[str, Any]) -> None:
         if log_path == os.path.realpath(other):
             raise ConfigError(f"config file {path}: [log] path {log['path']} is {what}; the results log must be a "
                               "file of its own (such as results.jsonl beside the config)")
+    try:
+        mode = os.stat(log_path).st_mode
+    except OSError:
+        return  # not there yet (it is created), or a folder in its path is missing: the writer names that
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a folder has its own message where the log is read
+        # A device or a pipe: /dev/full reads forever (the run grew by a gigabyte a second), a FIFO blocks.
+        raise ConfigError(f"config file {path}: [log] path {log['path']} is not a regular file (a device or a "
+                          "pipe); the results log must be a file of its own (such as results.jsonl beside the config)")
 
 
 def _read_secret(where: str, named_by: str, base: Path | None = None) -> str:
